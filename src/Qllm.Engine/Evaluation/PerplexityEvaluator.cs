@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Qllm.Engine.Errors;
+using Qllm.Engine.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Evaluation;
+
+/// <summary>
+/// Perplexity over non-overlapping windows of the model's sequence length: the text is tokenized
+/// once without BOS, cut into windows of BOS + (seq_len − 1) tokens, the last partial window
+/// dropped. With a reference model, also the mean KL divergence KL(P_ref ‖ P_model) and the
+/// top-1 agreement at the same positions: the fidelity metrics quantization is judged by.
+/// </summary>
+public static class PerplexityEvaluator
+{
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="textTokens"/>.</summary>
+    /// <param name="model">The model under test.</param>
+    /// <param name="textTokens">The text's token ids, without BOS.</param>
+    /// <param name="bosId">The BOS id that opens every window.</param>
+    /// <param name="reference">A reference model with the same vocabulary, or null.</param>
+    /// <param name="maxWindows">Evaluate at most this many windows (from the start), or all when null.</param>
+    /// <param name="batchSize">Windows per forward pass.</param>
+    /// <param name="textPath">The text file, for error messages.</param>
+    public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<int> textTokens, int bosId, LlamaModel? reference = null, int? maxWindows = null, int batchSize = 8, string? textPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(textTokens);
+        int seqLen = model.Config.SeqLen, stride = seqLen - 1;
+        if (reference is not null && (reference.Config.VocabSize != model.Config.VocabSize || reference.Config.SeqLen != seqLen))
+        {
+            throw new QllmException(ErrorCodes.BadRequest, null, $"the reference model (vocabulary {reference.Config.VocabSize}, context {reference.Config.SeqLen}) does not match the model (vocabulary {model.Config.VocabSize}, context {seqLen})", "compare models of the same vocabulary and context");
+        }
+
+        int windows = textTokens.Count / stride;
+        if (maxWindows is { } cap)
+        {
+            windows = Math.Min(windows, cap);
+        }
+
+        if (windows == 0)
+        {
+            throw new QllmException(ErrorCodes.BadText, textPath, $"the text is {textTokens.Count} tokens, shorter than one window of {stride} tokens", "evaluate on a longer text");
+        }
+
+        var clock = Stopwatch.StartNew();
+        double nll = 0, kl = 0;
+        long agree = 0;
+        using var noGrad = no_grad();
+        for (int first = 0; first < windows; first += batchSize)
+        {
+            int count = Math.Min(batchSize, windows - first);
+            using var scope = NewDisposeScope();
+            var ids = new long[count * seqLen];
+            var targets = new long[count * stride];
+            for (int w = 0; w < count; w++)
+            {
+                int offset = (first + w) * stride;
+                ids[w * seqLen] = bosId;
+                for (int i = 0; i < stride; i++)
+                {
+                    ids[(w * seqLen) + 1 + i] = textTokens[offset + i];
+                    targets[(w * stride) + i] = textTokens[offset + i];
+                }
+            }
+
+            // Position i of a window predicts its token i + 1; the last position has no target inside it.
+            var logProbs = LogProbabilities(model, ids, count, seqLen, stride);
+            var target = tensor(targets, [count * stride], device: model.Device);
+            nll -= logProbs.gather(1, target.unsqueeze(1)).sum().to(ScalarType.Float64).item<double>();
+            if (reference is not null)
+            {
+                var referenceLogProbs = LogProbabilities(reference, ids, count, seqLen, stride).to(model.Device);
+                kl += (referenceLogProbs.exp() * (referenceLogProbs - logProbs)).sum().to(ScalarType.Float64).item<double>();
+                agree += referenceLogProbs.argmax(1).eq(logProbs.argmax(1)).sum().item<long>();
+            }
+        }
+
+        long positions = (long)windows * stride;
+        return new EvaluationResult(
+            windows,
+            positions,
+            Math.Exp(nll / positions),
+            reference is null ? null : kl / positions,
+            reference is null ? null : (double)agree / positions,
+            clock.Elapsed.TotalSeconds);
+    }
+
+    private static Tensor LogProbabilities(LlamaModel model, long[] ids, int count, int seqLen, int stride)
+    {
+        var input = tensor(ids, [count, seqLen], device: model.Device);
+        var logits = model.Logits(input, cache: null, start: 0).narrow(1, 0, stride);
+        return logits.reshape(count * stride, -1).to(ScalarType.Float32).log_softmax(1);
+    }
+}

@@ -1,0 +1,89 @@
+using Qllm.Engine.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Modeling;
+
+/// <summary>
+/// Causal multi-head self-attention with grouped-query support. Each projection and each
+/// projection input is a replaceable module, so quantization can swap in quantized linears and
+/// activation transforms (channel reassembly, activation quantizers) without touching this code.
+/// </summary>
+public sealed class Attention : nn.Module
+{
+    private readonly LlamaConfig config;
+#pragma warning disable IDE0044 // RegisterComponents discovers submodules through fields; the setters below replace them.
+    private nn.Module<Tensor, Tensor> q_proj;
+    private nn.Module<Tensor, Tensor> k_proj;
+    private nn.Module<Tensor, Tensor> v_proj;
+    private nn.Module<Tensor, Tensor> o_proj;
+    private nn.Module<Tensor, Tensor> qkv_input = nn.Identity();
+    private nn.Module<Tensor, Tensor> o_input = nn.Identity();
+#pragma warning restore IDE0044
+
+    /// <summary>Builds the attention of one layer from its four projection modules.</summary>
+    public Attention(LlamaConfig config, nn.Module<Tensor, Tensor> query, nn.Module<Tensor, Tensor> key, nn.Module<Tensor, Tensor> value, nn.Module<Tensor, Tensor> output)
+        : base("self_attn")
+    {
+        this.config = config;
+        q_proj = query;
+        k_proj = key;
+        v_proj = value;
+        o_proj = output;
+        RegisterComponents();
+    }
+
+    /// <summary>Query projection, dim → heads·headDim.</summary>
+    public nn.Module<Tensor, Tensor> QueryProjection { get => q_proj; set => register_module(nameof(q_proj), q_proj = value); }
+
+    /// <summary>Key projection, dim → kvHeads·headDim.</summary>
+    public nn.Module<Tensor, Tensor> KeyProjection { get => k_proj; set => register_module(nameof(k_proj), k_proj = value); }
+
+    /// <summary>Value projection, dim → kvHeads·headDim.</summary>
+    public nn.Module<Tensor, Tensor> ValueProjection { get => v_proj; set => register_module(nameof(v_proj), v_proj = value); }
+
+    /// <summary>Output projection, heads·headDim → dim.</summary>
+    public nn.Module<Tensor, Tensor> OutputProjection { get => o_proj; set => register_module(nameof(o_proj), o_proj = value); }
+
+    /// <summary>Applied to the (normed) input shared by the q/k/v projections; identity by default.</summary>
+    public nn.Module<Tensor, Tensor> QkvInput { get => qkv_input; set => register_module(nameof(qkv_input), qkv_input = value); }
+
+    /// <summary>Applied to the input of the output projection; identity by default.</summary>
+    public nn.Module<Tensor, Tensor> OutputInput { get => o_input; set => register_module(nameof(o_input), o_input = value); }
+
+    /// <summary>Attends over <paramref name="x"/> [batch, tokens, dim] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
+    public Tensor Forward(Tensor x, RotaryEmbedding rope, int layer, KvCache? cache, int start)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], tokens = x.shape[1];
+        var input = qkv_input.call(x);
+        var q = q_proj.call(input).view(batch, tokens, config.Heads, config.HeadDim).transpose(1, 2);
+        var k = k_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
+        var v = v_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
+        q = rope.Apply(q, start);
+        k = rope.Apply(k, start);
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(layer, k, v, start);
+        }
+
+        int group = config.Heads / config.KvHeads;
+        if (group > 1)
+        {
+            k = k.repeat_interleave(group, dim: 1);
+            v = v.repeat_interleave(group, dim: 1);
+        }
+
+        var attended = tokens == 1
+            ? nn.functional.scaled_dot_product_attention(q, k, v)
+            : start == 0
+                ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
+                : nn.functional.scaled_dot_product_attention(q, k, v, CausalMask(tokens, start, x.device));
+        var merged = attended.transpose(1, 2).reshape(batch, tokens, config.Dim);
+        return o_proj.call(o_input.call(merged)).MoveToOuterDisposeScope();
+    }
+
+    // Query i (at position start + i) may see keys 0 .. start + i.
+    private static Tensor CausalMask(long tokens, int start, Device device) =>
+        ones([tokens, start + tokens], ScalarType.Bool, device).tril(start);
+}

@@ -1,0 +1,51 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Modeling;
+
+/// <summary>One pre-norm LLaMA decoder layer: x + attn(norm(x)), then h + mlp(norm(h)).</summary>
+public sealed class DecoderLayer : nn.Module
+{
+    private readonly int index;
+#pragma warning disable IDE0044 // RegisterComponents discovers submodules through fields.
+    private RmsNorm input_layernorm;
+    private Attention self_attn;
+    private RmsNorm post_attention_layernorm;
+    private FeedForward mlp;
+#pragma warning restore IDE0044
+
+    /// <summary>Builds layer <paramref name="index"/> from its parts.</summary>
+    public DecoderLayer(int index, RmsNorm attentionNorm, Attention attention, RmsNorm feedForwardNorm, FeedForward feedForward)
+        : base($"layer{index}")
+    {
+        this.index = index;
+        input_layernorm = attentionNorm;
+        self_attn = attention;
+        post_attention_layernorm = feedForwardNorm;
+        mlp = feedForward;
+        RegisterComponents();
+    }
+
+    /// <summary>The layer's position in the model.</summary>
+    public int Index => index;
+
+    /// <summary>RMSNorm before attention.</summary>
+    public RmsNorm AttentionNorm => input_layernorm;
+
+    /// <summary>The attention block.</summary>
+    public Attention Attention => self_attn;
+
+    /// <summary>RMSNorm before the MLP.</summary>
+    public RmsNorm FeedForwardNorm => post_attention_layernorm;
+
+    /// <summary>The MLP block.</summary>
+    public FeedForward FeedForward => mlp;
+
+    /// <summary>Runs the layer on hidden states [batch, tokens, dim] at positions start...</summary>
+    public Tensor Forward(Tensor x, RotaryEmbedding rope, KvCache? cache = null, int start = 0)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + self_attn.Forward(input_layernorm.call(x), rope, index, cache, start);
+        return (h + mlp.call(post_attention_layernorm.call(h))).MoveToOuterDisposeScope();
+    }
+}

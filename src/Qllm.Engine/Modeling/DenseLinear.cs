@@ -1,0 +1,28 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Modeling;
+
+/// <summary>A bias-free linear layer y = x·Wᵀ over a full-precision weight [out, in].</summary>
+public sealed class DenseLinear : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+
+    /// <summary>
+    /// Wraps <paramref name="weight"/> (not copied; frozen unless a caller enables its gradient). A
+    /// <see cref="Parameter"/> is used as is, so that a tied classifier and the embedding share one.
+    /// </summary>
+    public DenseLinear(Tensor weight, string name = "linear")
+        : base(name)
+    {
+        this.weight = weight as Parameter ?? new Parameter(weight, requires_grad: false);
+        RegisterComponents();
+    }
+
+    /// <summary>The weight, [out, in].</summary>
+    public Parameter Weight => weight;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => nn.functional.linear(input, weight);
+}

@@ -1,0 +1,50 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Modeling;
+
+/// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)), with replaceable projections and inputs.</summary>
+public sealed class FeedForward : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE0044 // RegisterComponents discovers submodules through fields; the setters below replace them.
+    private nn.Module<Tensor, Tensor> gate_proj;
+    private nn.Module<Tensor, Tensor> up_proj;
+    private nn.Module<Tensor, Tensor> down_proj;
+    private nn.Module<Tensor, Tensor> gate_up_input = nn.Identity();
+    private nn.Module<Tensor, Tensor> down_input = nn.Identity();
+#pragma warning restore IDE0044
+
+    /// <summary>Builds the MLP of one layer from its three projection modules.</summary>
+    public FeedForward(nn.Module<Tensor, Tensor> gate, nn.Module<Tensor, Tensor> up, nn.Module<Tensor, Tensor> down)
+        : base("mlp")
+    {
+        gate_proj = gate;
+        up_proj = up;
+        down_proj = down;
+        RegisterComponents();
+    }
+
+    /// <summary>Gate projection, dim → hidden.</summary>
+    public nn.Module<Tensor, Tensor> GateProjection { get => gate_proj; set => register_module(nameof(gate_proj), gate_proj = value); }
+
+    /// <summary>Up projection, dim → hidden.</summary>
+    public nn.Module<Tensor, Tensor> UpProjection { get => up_proj; set => register_module(nameof(up_proj), up_proj = value); }
+
+    /// <summary>Down projection, hidden → dim.</summary>
+    public nn.Module<Tensor, Tensor> DownProjection { get => down_proj; set => register_module(nameof(down_proj), down_proj = value); }
+
+    /// <summary>Applied to the (normed) input shared by gate and up; identity by default.</summary>
+    public nn.Module<Tensor, Tensor> GateUpInput { get => gate_up_input; set => register_module(nameof(gate_up_input), gate_up_input = value); }
+
+    /// <summary>Applied to the input of the down projection; identity by default.</summary>
+    public nn.Module<Tensor, Tensor> DownInput { get => down_input; set => register_module(nameof(down_input), down_input = value); }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = gate_up_input.call(input);
+        var hidden = nn.functional.silu(gate_proj.call(x)) * up_proj.call(x);
+        return down_proj.call(down_input.call(hidden)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,110 @@
+using Qllm.Engine.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Modeling;
+
+/// <summary>
+/// The full-precision LLaMA forward pass. Besides the whole forward, it exposes its stages
+/// (<see cref="Embed"/>, <see cref="Layers"/>, <see cref="Head"/>) so that block-wise work such as
+/// calibration can run the model layer by layer and capture each block's inputs and outputs.
+/// </summary>
+public sealed class LlamaModel : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE0044 // RegisterComponents discovers parameters and submodules through fields.
+    private Parameter embed_tokens;
+    private ModuleList<DecoderLayer> layers;
+    private RmsNorm norm;
+    private nn.Module<Tensor, Tensor> lm_head;
+#pragma warning restore IDE0044
+    private readonly RotaryEmbedding rope;
+    private readonly DecoderLayer[] layerList;
+
+    private LlamaModel(LlamaConfig config, Device device, Parameter embedding, IEnumerable<DecoderLayer> decoderLayers, RmsNorm finalNorm, nn.Module<Tensor, Tensor> head)
+        : base("llama")
+    {
+        Config = config;
+        Device = device;
+        embed_tokens = embedding;
+        layerList = [.. decoderLayers];
+        layers = new ModuleList<DecoderLayer>(layerList);
+        norm = finalNorm;
+        lm_head = head;
+        rope = new RotaryEmbedding(config, device);
+        RegisterComponents();
+    }
+
+    /// <summary>The model's shape.</summary>
+    public LlamaConfig Config { get; }
+
+    /// <summary>Where the weights live.</summary>
+    public Device Device { get; }
+
+    /// <summary>The decoder layers, in order.</summary>
+    public IReadOnlyList<DecoderLayer> Layers => layerList;
+
+    /// <summary>The rotary tables shared by all layers.</summary>
+    public RotaryEmbedding Rope => rope;
+
+    /// <summary>The final norm.</summary>
+    public RmsNorm FinalNorm => norm;
+
+    /// <summary>The classifier; replaceable (a tied classifier shares the embedding tensor).</summary>
+    public nn.Module<Tensor, Tensor> Classifier { get => lm_head; set => register_module(nameof(lm_head), lm_head = value); }
+
+    /// <summary>Builds the model from a checkpoint, copying its tensors to <paramref name="device"/>.</summary>
+    public static LlamaModel FromCheckpoint(LlamaCheckpoint checkpoint, Device device)
+    {
+        var config = checkpoint.Config;
+        var t = checkpoint.Tensors;
+        Tensor On(string name) => t[name].to(device).detach();
+        var decoderLayers = Enumerable.Range(0, config.Layers).Select(l =>
+        {
+            DenseLinear Linear(string name) => new(On(TensorNames.Linear(l, name)), name);
+            var attention = new Attention(config, Linear("self_attn.q_proj"), Linear("self_attn.k_proj"), Linear("self_attn.v_proj"), Linear("self_attn.o_proj"));
+            var feedForward = new FeedForward(Linear("mlp.gate_proj"), Linear("mlp.up_proj"), Linear("mlp.down_proj"));
+            return new DecoderLayer(l, new RmsNorm(On(TensorNames.AttentionNorm(l)), config.RmsNormEps), attention, new RmsNorm(On(TensorNames.FeedForwardNorm(l)), config.RmsNormEps), feedForward);
+        }).ToList();
+        var embedding = new Parameter(On(TensorNames.Embedding), requires_grad: false);
+        var head = config.TiedEmbeddings ? new DenseLinear(embedding, "lm_head") : new DenseLinear(On(TensorNames.Classifier), "lm_head");
+        return new LlamaModel(config, device, embedding, decoderLayers, new RmsNorm(On(TensorNames.FinalNorm), config.RmsNormEps), head);
+    }
+
+    /// <summary>Token ids [batch, tokens] → hidden states [batch, tokens, dim].</summary>
+    public Tensor Embed(Tensor tokens) => embed_tokens.index_select(0, tokens.flatten()).unflatten(0, tokens.shape);
+
+    /// <summary>Hidden states [batch, tokens, dim] → logits [batch, tokens, vocab].</summary>
+    public Tensor Head(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return lm_head.call(norm.call(hidden)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits for <paramref name="tokens"/> [batch, tokens] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
+    public Tensor Logits(Tensor tokens, KvCache? cache, int start)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Embed(tokens);
+        foreach (var layer in layerList)
+        {
+            hidden = layer.Forward(hidden, rope, cache, start);
+        }
+
+        return Head(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => Logits(input, cache: null, start: 0);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            rope.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

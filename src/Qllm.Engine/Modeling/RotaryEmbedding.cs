@@ -1,0 +1,71 @@
+using Qllm.Engine.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Modeling;
+
+/// <summary>
+/// Rotary position embeddings for every position of the context, in either pair layout: llama2.c
+/// rotates adjacent dimensions (0,1), (2,3)…; Hugging Face rotates dimension i with i + headDim/2.
+/// The two are the same model once q/k rows are permuted, which is what conversion does.
+/// </summary>
+public sealed class RotaryEmbedding : IDisposable
+{
+    private readonly Tensor cos;
+    private readonly Tensor sin;
+    private readonly RopeLayout layout;
+
+    /// <summary>Precomputes cos/sin tables [seqLen, headDim/2] on <paramref name="device"/>.</summary>
+    public RotaryEmbedding(LlamaConfig config, Device device)
+    {
+        layout = config.RopeLayout;
+        int half = config.HeadDim / 2;
+        var angles = new float[config.SeqLen * half];
+        var cosines = new float[angles.Length];
+        for (int i = 0; i < half; i++)
+        {
+            double frequency = 1.0 / Math.Pow(config.RopeTheta, 2.0 * i / config.HeadDim);
+            for (int position = 0; position < config.SeqLen; position++)
+            {
+                double angle = position * frequency;
+                angles[(position * half) + i] = (float)Math.Sin(angle);
+                cosines[(position * half) + i] = (float)Math.Cos(angle);
+            }
+        }
+
+        sin = tensor(angles, [config.SeqLen, half], device: device);
+        cos = tensor(cosines, [config.SeqLen, half], device: device);
+    }
+
+    /// <summary>Rotates <paramref name="x"/> [batch, heads, tokens, headDim] for positions start.. start+tokens.</summary>
+    public Tensor Apply(Tensor x, int start)
+    {
+        using var scope = NewDisposeScope();
+        long tokens = x.shape[2], half = x.shape[3] / 2;
+        var c = cos.narrow(0, start, tokens).to(x.dtype);
+        var s = sin.narrow(0, start, tokens).to(x.dtype);
+        Tensor rotated;
+        if (layout == RopeLayout.Interleaved)
+        {
+            var pairs = x.unflatten(x.dim() - 1, [half, 2]);
+            var even = pairs.select(-1, 0);
+            var odd = pairs.select(-1, 1);
+            rotated = stack([(even * c) - (odd * s), (even * s) + (odd * c)], -1).flatten(-2);
+        }
+        else
+        {
+            var first = x.narrow(-1, 0, half);
+            var second = x.narrow(-1, half, half);
+            rotated = cat([(first * c) - (second * s), (second * c) + (first * s)], -1);
+        }
+
+        return rotated.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        cos.Dispose();
+        sin.Dispose();
+    }
+}
