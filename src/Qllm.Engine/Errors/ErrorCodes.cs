@@ -37,6 +37,9 @@ public static class ErrorCodes
     /// <summary>An output path cannot be written.</summary>
     public const string OutputNotWritable = "QLLM2010";
 
+    /// <summary>An unexpected failure: a bug to report (run with --verbose for the stack trace).</summary>
+    public const string Internal = "QLLM3000";
+
     /// <summary>libtorch or the TorchSharp glue library could not be loaded.</summary>
     public const string NativeLoadFailed = "QLLM3001";
 

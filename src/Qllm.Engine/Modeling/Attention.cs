@@ -34,22 +34,22 @@ public sealed class Attention : nn.Module
     }
 
     /// <summary>Query projection, dim → heads·headDim.</summary>
-    public nn.Module<Tensor, Tensor> QueryProjection { get => q_proj; set => register_module(nameof(q_proj), q_proj = value); }
+    public nn.Module<Tensor, Tensor> QueryProjection { get => q_proj; set => SubmoduleSlot.Replace(this, nameof(q_proj), q_proj = value); }
 
     /// <summary>Key projection, dim → kvHeads·headDim.</summary>
-    public nn.Module<Tensor, Tensor> KeyProjection { get => k_proj; set => register_module(nameof(k_proj), k_proj = value); }
+    public nn.Module<Tensor, Tensor> KeyProjection { get => k_proj; set => SubmoduleSlot.Replace(this, nameof(k_proj), k_proj = value); }
 
     /// <summary>Value projection, dim → kvHeads·headDim.</summary>
-    public nn.Module<Tensor, Tensor> ValueProjection { get => v_proj; set => register_module(nameof(v_proj), v_proj = value); }
+    public nn.Module<Tensor, Tensor> ValueProjection { get => v_proj; set => SubmoduleSlot.Replace(this, nameof(v_proj), v_proj = value); }
 
     /// <summary>Output projection, heads·headDim → dim.</summary>
-    public nn.Module<Tensor, Tensor> OutputProjection { get => o_proj; set => register_module(nameof(o_proj), o_proj = value); }
+    public nn.Module<Tensor, Tensor> OutputProjection { get => o_proj; set => SubmoduleSlot.Replace(this, nameof(o_proj), o_proj = value); }
 
     /// <summary>Applied to the (normed) input shared by the q/k/v projections; identity by default.</summary>
-    public nn.Module<Tensor, Tensor> QkvInput { get => qkv_input; set => register_module(nameof(qkv_input), qkv_input = value); }
+    public nn.Module<Tensor, Tensor> QkvInput { get => qkv_input; set => SubmoduleSlot.Replace(this, nameof(qkv_input), qkv_input = value); }
 
     /// <summary>Applied to the input of the output projection; identity by default.</summary>
-    public nn.Module<Tensor, Tensor> OutputInput { get => o_input; set => register_module(nameof(o_input), o_input = value); }
+    public nn.Module<Tensor, Tensor> OutputInput { get => o_input; set => SubmoduleSlot.Replace(this, nameof(o_input), o_input = value); }
 
     /// <summary>Attends over <paramref name="x"/> [batch, tokens, dim] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
     public Tensor Forward(Tensor x, RotaryEmbedding rope, int layer, KvCache? cache, int start)

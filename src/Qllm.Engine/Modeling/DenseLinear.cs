@@ -10,13 +10,13 @@ public sealed class DenseLinear : nn.Module<Tensor, Tensor>
     private readonly Parameter weight;
 
     /// <summary>
-    /// Wraps <paramref name="weight"/> (not copied; frozen unless a caller enables its gradient). A
+    /// Wraps <paramref name="weight"/> (shares its storage, leaves the caller's tensor valid; frozen unless a caller enables its gradient). A
     /// <see cref="Parameter"/> is used as is, so that a tied classifier and the embedding share one.
     /// </summary>
     public DenseLinear(Tensor weight, string name = "linear")
         : base(name)
     {
-        this.weight = weight as Parameter ?? new Parameter(weight, requires_grad: false);
+        this.weight = weight as Parameter ?? new Parameter(weight.detach(), requires_grad: false);
         RegisterComponents();
     }
 

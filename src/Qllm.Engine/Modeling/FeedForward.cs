@@ -25,19 +25,19 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Gate projection, dim → hidden.</summary>
-    public nn.Module<Tensor, Tensor> GateProjection { get => gate_proj; set => register_module(nameof(gate_proj), gate_proj = value); }
+    public nn.Module<Tensor, Tensor> GateProjection { get => gate_proj; set => SubmoduleSlot.Replace(this, nameof(gate_proj), gate_proj = value); }
 
     /// <summary>Up projection, dim → hidden.</summary>
-    public nn.Module<Tensor, Tensor> UpProjection { get => up_proj; set => register_module(nameof(up_proj), up_proj = value); }
+    public nn.Module<Tensor, Tensor> UpProjection { get => up_proj; set => SubmoduleSlot.Replace(this, nameof(up_proj), up_proj = value); }
 
     /// <summary>Down projection, hidden → dim.</summary>
-    public nn.Module<Tensor, Tensor> DownProjection { get => down_proj; set => register_module(nameof(down_proj), down_proj = value); }
+    public nn.Module<Tensor, Tensor> DownProjection { get => down_proj; set => SubmoduleSlot.Replace(this, nameof(down_proj), down_proj = value); }
 
     /// <summary>Applied to the (normed) input shared by gate and up; identity by default.</summary>
-    public nn.Module<Tensor, Tensor> GateUpInput { get => gate_up_input; set => register_module(nameof(gate_up_input), gate_up_input = value); }
+    public nn.Module<Tensor, Tensor> GateUpInput { get => gate_up_input; set => SubmoduleSlot.Replace(this, nameof(gate_up_input), gate_up_input = value); }
 
     /// <summary>Applied to the input of the down projection; identity by default.</summary>
-    public nn.Module<Tensor, Tensor> DownInput { get => down_input; set => register_module(nameof(down_input), down_input = value); }
+    public nn.Module<Tensor, Tensor> DownInput { get => down_input; set => SubmoduleSlot.Replace(this, nameof(down_input), down_input = value); }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

@@ -51,14 +51,14 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     public RmsNorm FinalNorm => norm;
 
     /// <summary>The classifier; replaceable (a tied classifier shares the embedding tensor).</summary>
-    public nn.Module<Tensor, Tensor> Classifier { get => lm_head; set => register_module(nameof(lm_head), lm_head = value); }
+    public nn.Module<Tensor, Tensor> Classifier { get => lm_head; set => SubmoduleSlot.Replace(this, nameof(lm_head), lm_head = value); }
 
     /// <summary>Builds the model from a checkpoint, copying its tensors to <paramref name="device"/>.</summary>
     public static LlamaModel FromCheckpoint(LlamaCheckpoint checkpoint, Device device)
     {
         var config = checkpoint.Config;
         var t = checkpoint.Tensors;
-        Tensor On(string name) => t[name].to(device).detach();
+        Tensor On(string name) => t[name].to(device);
         var decoderLayers = Enumerable.Range(0, config.Layers).Select(l =>
         {
             DenseLinear Linear(string name) => new(On(TensorNames.Linear(l, name)), name);
@@ -66,7 +66,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
             var feedForward = new FeedForward(Linear("mlp.gate_proj"), Linear("mlp.up_proj"), Linear("mlp.down_proj"));
             return new DecoderLayer(l, new RmsNorm(On(TensorNames.AttentionNorm(l)), config.RmsNormEps), attention, new RmsNorm(On(TensorNames.FeedForwardNorm(l)), config.RmsNormEps), feedForward);
         }).ToList();
-        var embedding = new Parameter(On(TensorNames.Embedding), requires_grad: false);
+        var embedding = new Parameter(On(TensorNames.Embedding).detach(), requires_grad: false);
         var head = config.TiedEmbeddings ? new DenseLinear(embedding, "lm_head") : new DenseLinear(On(TensorNames.Classifier), "lm_head");
         return new LlamaModel(config, device, embedding, decoderLayers, new RmsNorm(On(TensorNames.FinalNorm), config.RmsNormEps), head);
     }

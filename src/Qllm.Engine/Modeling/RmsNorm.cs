@@ -14,7 +14,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public RmsNorm(Tensor weight, double eps)
         : base("rms_norm")
     {
-        this.weight = new Parameter(weight, requires_grad: false);
+        this.weight = new Parameter(weight.detach(), requires_grad: false);
         this.eps = eps;
         RegisterComponents();
     }

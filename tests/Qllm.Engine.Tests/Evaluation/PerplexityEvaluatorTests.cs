@@ -1,0 +1,55 @@
+using Qllm.Engine.Errors;
+using Qllm.Engine.Evaluation;
+using Qllm.Engine.Modeling;
+using Qllm.Engine.Models;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Tests.Evaluation;
+
+public sealed class PerplexityEvaluatorTests(Stories15MFixture stories) : IClassFixture<Stories15MFixture>
+{
+    // A fixed pseudo-text: ids of common words repeated with variation, 3 windows and a partial one.
+    private static readonly int[] Text = [.. Enumerable.Range(0, (255 * 3) + 100).Select(i => new[] { 9038, 2501, 263, 931, 29892, 727, 471, 2217, 7826, 29889 }[(i * 7 + i / 10) % 10])];
+
+    [Fact]
+    public void Windows_drop_the_partial_tail_and_a_model_agrees_with_itself()
+    {
+        using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
+        var result = PerplexityEvaluator.Evaluate(model, Text, bosId: 1, reference: model, batchSize: 2);
+        Assert.Equal(3, result.Windows);
+        Assert.Equal(255 * 3, result.Tokens);
+        Assert.True(double.IsFinite(result.Perplexity) && result.Perplexity > 1);
+        Assert.Equal(0.0, result.MeanKl!.Value, 6);
+        Assert.Equal(1.0, result.Top1Agreement);
+    }
+
+    [Fact]
+    public void Batching_does_not_change_the_numbers()
+    {
+        using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
+        var one = PerplexityEvaluator.Evaluate(model, Text, bosId: 1, batchSize: 1);
+        var three = PerplexityEvaluator.Evaluate(model, Text, bosId: 1, batchSize: 3);
+        Assert.Equal(one.Perplexity, three.Perplexity, tolerance: one.Perplexity * 1e-5);
+    }
+
+    [Fact]
+    public void A_perturbed_model_has_positive_kl_and_lower_agreement()
+    {
+        using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
+        var noisy = stories.Checkpoint.Tensors.ToDictionary(p => p.Key, p => p.Key.Contains("proj", StringComparison.Ordinal) ? p.Value + (randn(p.Value.shape, generator: new TorchSharp.torch.Generator(7)) * 0.02f) : p.Value);
+        using var perturbed = LlamaModel.FromCheckpoint(new LlamaCheckpoint(stories.Checkpoint.Config, noisy, "noisy"), CPU);
+        var result = PerplexityEvaluator.Evaluate(perturbed, Text, bosId: 1, reference: model, maxWindows: 1);
+        Assert.Equal(1, result.Windows);
+        Assert.True(result.MeanKl > 0.001, $"mean KL {result.MeanKl}");
+        Assert.True(result.Top1Agreement < 1.0);
+    }
+
+    [Fact]
+    public void A_text_shorter_than_one_window_is_refused()
+    {
+        using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
+        var error = Assert.Throws<QllmException>(() => PerplexityEvaluator.Evaluate(model, Text[..100], bosId: 1, textPath: "short.txt"));
+        Assert.Equal(ErrorCodes.BadText, error.Code);
+        Assert.Equal("short.txt", error.File);
+    }
+}
