@@ -9,6 +9,9 @@ namespace Qllm.Engine.Tokenization;
 internal static class PriorityBpe
 {
     /// <summary>Merges <paramref name="symbols"/>; <paramref name="merges"/> maps a pair key to the merged id.</summary>
+    /// <param name="symbols">The initial token ids.</param>
+    /// <param name="merges">Pair key (<see cref="PairKey"/>) to merged id; only pairs that may merge.</param>
+    /// <param name="scores">Token scores; those of merged ids must not be NaN.</param>
     public static int[] Merge(ReadOnlySpan<int> symbols, Dictionary<long, int> merges, float[] scores)
     {
         var count = symbols.Length;
@@ -26,17 +29,24 @@ internal static class PriorityBpe
             prev[i] = i - 1;
         }
 
-        var queue = new PriorityQueue<Candidate, Candidate>(count, CandidateOrder.Instance);
+        var queue = new PriorityQueue<Candidate, ulong>(count);
+        var initial = new List<(Candidate, ulong)>(count);
         for (var i = 0; i + 1 < count; i++)
         {
-            Offer(queue, merges, scores, i, ids[i], i + 1, ids[i + 1]);
+            if (merges.TryGetValue(PairKey(ids[i], ids[i + 1]), out var merged))
+            {
+                initial.Add((new Candidate(i, ids[i], ids[i + 1], merged), Priority(scores[merged], i)));
+            }
         }
 
+        queue.EnqueueRange(initial);
         while (queue.TryDequeue(out var candidate, out _))
         {
+            // A candidate is stale once either symbol has changed. One whose left symbol now has a
+            // different right neighbour with the same id is not stale: it is that pair's candidate.
             var left = candidate.Left;
-            var right = candidate.Right;
-            if (ids[left] != candidate.LeftId || next[left] != right || ids[right] != candidate.RightId)
+            var right = next[left];
+            if (ids[left] != candidate.LeftId || right >= count || ids[right] != candidate.RightId)
             {
                 continue;
             }
@@ -47,16 +57,12 @@ internal static class PriorityBpe
             if (next[left] < count)
             {
                 prev[next[left]] = left;
+                Offer(queue, merges, scores, left, ids[left], ids[next[left]]);
             }
 
             if (prev[left] >= 0)
             {
-                Offer(queue, merges, scores, prev[left], ids[prev[left]], left, ids[left]);
-            }
-
-            if (next[left] < count)
-            {
-                Offer(queue, merges, scores, left, ids[left], next[left], ids[next[left]]);
+                Offer(queue, merges, scores, prev[left], ids[prev[left]], ids[left]);
             }
         }
 
@@ -72,27 +78,25 @@ internal static class PriorityBpe
     /// <summary>The key of the pair (left, right) in a merge table.</summary>
     public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
-    private static void Offer(
-        PriorityQueue<Candidate, Candidate> queue, Dictionary<long, int> merges, float[] scores, int left, int leftId, int right, int rightId)
+    /// <summary>
+    /// Highest score first, then the leftmost position, as one unsigned key: the float's bits made
+    /// order-preserving and inverted, above the position.
+    /// </summary>
+    private static ulong Priority(float score, int position)
+    {
+        // -0 and +0 compare equal in run.c, so they must share a key.
+        var bits = BitConverter.SingleToUInt32Bits(score == 0f ? 0f : score);
+        var ascending = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return ((ulong)~ascending << 32) | (uint)position;
+    }
+
+    private static void Offer(PriorityQueue<Candidate, ulong> queue, Dictionary<long, int> merges, float[] scores, int left, int leftId, int rightId)
     {
         if (merges.TryGetValue(PairKey(leftId, rightId), out var merged))
         {
-            var candidate = new Candidate(left, right, leftId, rightId, merged, scores[merged]);
-            queue.Enqueue(candidate, candidate);
+            queue.Enqueue(new Candidate(left, leftId, rightId, merged), Priority(scores[merged], left));
         }
     }
 
-    private readonly record struct Candidate(int Left, int Right, int LeftId, int RightId, int Merged, float Score);
-
-    /// <summary>Highest score first; among equal scores, the leftmost pair.</summary>
-    private sealed class CandidateOrder : IComparer<Candidate>
-    {
-        public static readonly CandidateOrder Instance = new();
-
-        public int Compare(Candidate x, Candidate y)
-        {
-            var byScore = y.Score.CompareTo(x.Score);
-            return byScore != 0 ? byScore : x.Left.CompareTo(y.Left);
-        }
-    }
+    private readonly record struct Candidate(int Left, int LeftId, int RightId, int Merged);
 }

@@ -92,6 +92,8 @@ public sealed class Llama2CTokenizerTests
         {
             string.Join('\n', lines.Skip(100).Take(25)),
             "the the the the the   the\n\n\nthe",
+            "you want to stop him , zoooop , snag him",
+            "all you got to do is bannnnnng , stooooomp your cane",
         };
         samples.AddRange(lines.Where((_, i) => i % 40 == 0));
 
