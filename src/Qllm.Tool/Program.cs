@@ -1,1 +1,3 @@
-System.Console.WriteLine("qllm");
+using Qllm.Tool.CommandLine;
+
+return await QllmCommandLine.RunAsync(args, Console.Out, Console.Error);

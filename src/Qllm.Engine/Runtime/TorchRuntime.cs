@@ -34,6 +34,11 @@ public static class TorchRuntime
         {
             libTorchDirectory ??= Environment.GetEnvironmentVariable(LibTorchVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
             var source = libTorchDirectory ?? "the bundled CPU libtorch (libtorch-cpu-linux-x64)";
+            if (libTorchDirectory is not null)
+            {
+                CheckExternal(libTorchDirectory);
+            }
+
             if (loadedFrom is null)
             {
                 if (libTorchDirectory is not null)
@@ -43,6 +48,10 @@ public static class TorchRuntime
 
                 StartTorchSharp(source);
                 loadedFrom = source;
+            }
+            else if (loadedFrom != source)
+            {
+                throw new QllmException(ErrorCodes.NativeLoadFailed, libTorchDirectory, $"this process already runs {loadedFrom}", "start a new process to use another libtorch");
             }
 
             return request switch
@@ -63,24 +72,28 @@ public static class TorchRuntime
         _ => throw new ArgumentException($"unknown device '{text}': use auto, cpu or cuda", nameof(text)),
     };
 
-    private static void PreloadExternal(string directory)
+    private static void CheckExternal(string directory)
     {
+        const string Fix = $"point --libtorch or {LibTorchVariable} at a folder holding libtorch.so, such as a PyTorch install's torch/lib";
         if (!Directory.Exists(directory))
         {
-            throw new QllmException(ErrorCodes.NativeLoadFailed, directory, "the libtorch folder does not exist", $"point --libtorch or {LibTorchVariable} at a folder holding libtorch.so, such as a PyTorch install's torch/lib");
+            throw new QllmException(ErrorCodes.NativeLoadFailed, directory, "the libtorch folder does not exist", Fix);
         }
 
-        foreach (var (name, required) in ExternalLibraries)
+        foreach (var (name, _) in ExternalLibraries.Where(library => library.Required && !File.Exists(Path.Combine(directory, library.Name))))
+        {
+            throw new QllmException(ErrorCodes.NativeLoadFailed, directory, $"the libtorch folder has no {name}", Fix);
+        }
+    }
+
+    private static void PreloadExternal(string directory)
+    {
+        foreach (var (name, _) in ExternalLibraries)
         {
             var path = Path.Combine(directory, name);
             if (!File.Exists(path))
             {
-                if (required)
-                {
-                    throw new QllmException(ErrorCodes.NativeLoadFailed, directory, $"the libtorch folder has no {name}", $"point --libtorch or {LibTorchVariable} at a folder holding libtorch.so, such as a PyTorch install's torch/lib");
-                }
-
-                continue;
+                continue; // an optional CUDA library of a CPU-only libtorch
             }
 
             try

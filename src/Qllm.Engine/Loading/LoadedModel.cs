@@ -1,0 +1,14 @@
+using Qllm.Engine.Modeling;
+using Qllm.Engine.Tokenization;
+
+namespace Qllm.Engine.Loading;
+
+/// <summary>A model ready to run, with its tokenizer and where it came from.</summary>
+/// <param name="Model">The forward pass, on its device.</param>
+/// <param name="Tokenizer">The tokenizer.</param>
+/// <param name="Source">The model file or folder.</param>
+public sealed record LoadedModel(LlamaModel Model, ITextTokenizer Tokenizer, string Source) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,41 @@
+using Qllm.Engine.Errors;
+using Qllm.Engine.Loading.HuggingFace;
+using Qllm.Engine.Loading.Llama2C;
+using Qllm.Engine.Modeling;
+using Qllm.Engine.Models;
+using Qllm.Engine.Tokenization;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Loading;
+
+/// <summary>
+/// Opens a model by path: a folder is a Hugging Face LLaMA folder, a file a llama2.c checkpoint.
+/// The tokenizer is the one named, else tokenizer.model or tokenizer.bin in the folder or beside
+/// the file (<see cref="TokenizerFiles.LoadForModel"/>).
+/// </summary>
+public static class ModelLoader
+{
+    /// <summary>Reads the checkpoint at <paramref name="path"/> into CPU tensors.</summary>
+    public static LlamaCheckpoint ReadCheckpoint(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return HuggingFaceCheckpointReader.Read(path);
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new QllmException(ErrorCodes.InputNotFound, path, "the model does not exist", "pass a llama2.c .bin checkpoint or a Hugging Face folder, or run `qllm setup` to fetch stories15M");
+        }
+
+        return Llama2CCheckpointReader.Read(path);
+    }
+
+    /// <summary>Loads the model and its tokenizer onto <paramref name="device"/>.</summary>
+    public static LoadedModel Load(string path, string? tokenizerPath, Device device)
+    {
+        using var checkpoint = ReadCheckpoint(path);
+        var tokenizer = TokenizerFiles.LoadForModel(path, tokenizerPath, checkpoint.Config.VocabSize);
+        return new LoadedModel(LlamaModel.FromCheckpoint(checkpoint, device), tokenizer, path);
+    }
+}

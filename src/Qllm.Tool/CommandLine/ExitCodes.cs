@@ -1,0 +1,10 @@
+namespace Qllm.Tool.CommandLine;
+
+/// <summary>The tool's exit codes (DESIGN.md's command-line contract).</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Error = 1;
+    public const int BadCommandLine = 2;
+    public const int Cancelled = 130;
+}

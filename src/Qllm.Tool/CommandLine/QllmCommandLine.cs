@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Qllm.Engine.Errors;
+using Qllm.Tool.Commands;
+
+namespace Qllm.Tool.CommandLine;
+
+/// <summary>
+/// Builds the `qllm` command tree and runs it: errors go to stderr in MSBuild's canonical form
+/// with a code; exit codes are 0 success, 1 a coded error, 2 a bad command line, 130 cancelled.
+/// </summary>
+internal static class QllmCommandLine
+{
+    public static RootCommand Build(GlobalOptions options)
+    {
+        var root = new RootCommand("Qllm: 4-bit LLaMA quantization with QLLM (channel reassembly + low-rank error correction).");
+        options.AddTo(root);
+        root.Subcommands.Add(SetupCommand.Create(options));
+        root.Subcommands.Add(GenerateCommand.Create(options));
+        root.Subcommands.Add(EvalCommand.Create(options));
+        root.Subcommands.Add(ConvertCommand.Create(options));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    {
+        var options = new GlobalOptions();
+        var parse = Build(options).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync($"qllm: error QLLM1000: {problem.Message}; see `qllm --help`");
+            }
+
+            return ExitCodes.BadCommandLine;
+        }
+
+        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellation);
+        }
+        catch (QllmException e)
+        {
+            await error.WriteLineAsync(e.ToCanonicalString());
+            if (parse.GetValue(options.Verbose))
+            {
+                await error.WriteLineAsync(e.ToString());
+            }
+
+            return ExitCodes.Error;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("qllm: cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (!parse.GetValue(options.Verbose))
+        {
+            await error.WriteLineAsync($"qllm: error {ErrorCodes.Internal}: unexpected {e.GetType().Name}: {e.Message}; rerun with --verbose and report the stack trace");
+            return ExitCodes.Error;
+        }
+    }
+}
