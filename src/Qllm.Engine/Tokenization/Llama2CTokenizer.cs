@@ -34,7 +34,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     private readonly Dictionary<long, int> _symbolIds;
     private readonly Dictionary<long, int> _merges;
 
-    private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores)
+    private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores, bool lookUpReservedPieces)
     {
         MaxTokenLength = maxTokenLength;
         _scores = scores;
@@ -52,9 +52,10 @@ public sealed class Llama2CTokenizer : ITextTokenizer
         }
 
         // Pieces as Latin-1 strings: one char per byte, so lookups are byte-exact. The first id wins
-        // where two pieces are equal, which no well-formed vocabulary has.
+        // where two pieces are equal, which no well-formed vocabulary has. run.c looks every piece up,
+        // <s> and </s> included; SentencePiece never merges into <unk>, <s>, </s> or byte pieces.
         var idsByText = new Dictionary<string, int>(pieces.Length, StringComparer.Ordinal);
-        for (var id = 0; id < pieces.Length; id++)
+        for (var id = lookUpReservedPieces ? 0 : FirstByteId + 256; id < pieces.Length; id++)
         {
             if (pieces[id].Length > 0)
             {
@@ -108,14 +109,21 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     public static Llama2CTokenizer Load(string path, int? vocabSize = null)
     {
         var contents = Llama2CTokenizerFile.Read(path, vocabSize);
-        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores);
+        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores, lookUpReservedPieces: true);
     }
+
+    /// <summary>
+    /// Builds the encoder of a LLaMA-shaped SentencePiece model (<see cref="SentencePieceLlamaEncoder"/>):
+    /// pieces with ' ' for U+2581. Unlike run.c, and like SentencePiece, no merge yields &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt; or a byte piece.
+    /// </summary>
+    internal static Llama2CTokenizer FromSentencePiece(byte[][] pieces, float[] scores) =>
+        new(pieces.Max(p => p.Length), pieces, scores, lookUpReservedPieces: false);
 
     /// <summary>Builds a tokenizer from the bytes of a <c>tokenizer.bin</c>; <paramref name="name"/> names it in errors.</summary>
     internal static Llama2CTokenizer Parse(ReadOnlySpan<byte> bytes, string name, int? vocabSize = null)
     {
         var contents = Llama2CTokenizerFile.Parse(bytes, name, vocabSize);
-        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores);
+        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores, lookUpReservedPieces: true);
     }
 
     /// <summary>
