@@ -119,13 +119,6 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     internal static Llama2CTokenizer FromSentencePiece(byte[][] pieces, float[] scores) =>
         new(pieces.Max(p => p.Length), pieces, scores, lookUpReservedPieces: false);
 
-    /// <summary>Builds a tokenizer from the bytes of a <c>tokenizer.bin</c>; <paramref name="name"/> names it in errors.</summary>
-    internal static Llama2CTokenizer Parse(ReadOnlySpan<byte> bytes, string name, int? vocabSize = null)
-    {
-        var contents = Llama2CTokenizerFile.Parse(bytes, name, vocabSize);
-        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores, lookUpReservedPieces: true);
-    }
-
     /// <summary>
     /// The piece of a token as UTF-8 bytes, with spaces where SentencePiece has U+2581. Byte tokens
     /// read <c>&lt;0xXX&gt;</c>; <c>&lt;s&gt;</c> and <c>&lt;/s&gt;</c> read as the file stores them
