@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Qllm.Engine.Tokenization;
@@ -158,7 +159,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             start += length;
         }
 
-        return PriorityBpe.Merge(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(symbols), _merges, _scores);
+        return PriorityBpe.Merge(CollectionsMarshal.AsSpan(symbols), _merges, _scores);
     }
 
     /// <inheritdoc />
@@ -193,7 +194,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             first = false;
         }
 
-        return Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
+        return Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(bytes));
     }
 
     private static byte[] ByteTokenText(int value) =>
