@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Qllm.Engine.Tokenization;
@@ -34,7 +35,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     private readonly Dictionary<long, int> _symbolIds;
     private readonly Dictionary<long, int> _merges;
 
-    private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores)
+    private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores, bool lookUpReservedPieces)
     {
         MaxTokenLength = maxTokenLength;
         _scores = scores;
@@ -52,9 +53,10 @@ public sealed class Llama2CTokenizer : ITextTokenizer
         }
 
         // Pieces as Latin-1 strings: one char per byte, so lookups are byte-exact. The first id wins
-        // where two pieces are equal, which no well-formed vocabulary has.
+        // where two pieces are equal, which no well-formed vocabulary has. run.c looks every piece up,
+        // <s> and </s> included; SentencePiece never merges into <unk>, <s>, </s> or byte pieces.
         var idsByText = new Dictionary<string, int>(pieces.Length, StringComparer.Ordinal);
-        for (var id = 0; id < pieces.Length; id++)
+        for (var id = lookUpReservedPieces ? 0 : FirstByteId + 256; id < pieces.Length; id++)
         {
             if (pieces[id].Length > 0)
             {
@@ -108,15 +110,15 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     public static Llama2CTokenizer Load(string path, int? vocabSize = null)
     {
         var contents = Llama2CTokenizerFile.Read(path, vocabSize);
-        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores);
+        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores, lookUpReservedPieces: true);
     }
 
-    /// <summary>Builds a tokenizer from the bytes of a <c>tokenizer.bin</c>; <paramref name="name"/> names it in errors.</summary>
-    internal static Llama2CTokenizer Parse(ReadOnlySpan<byte> bytes, string name, int? vocabSize = null)
-    {
-        var contents = Llama2CTokenizerFile.Parse(bytes, name, vocabSize);
-        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores);
-    }
+    /// <summary>
+    /// Builds the encoder of a LLaMA-shaped SentencePiece model (<see cref="SentencePieceLlamaEncoder"/>):
+    /// pieces with ' ' for U+2581. Unlike run.c, and like SentencePiece, no merge yields &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt; or a byte piece.
+    /// </summary>
+    internal static Llama2CTokenizer FromSentencePiece(byte[][] pieces, float[] scores) =>
+        new(pieces.Max(p => p.Length), pieces, scores, lookUpReservedPieces: false);
 
     /// <summary>
     /// The piece of a token as UTF-8 bytes, with spaces where SentencePiece has U+2581. Byte tokens
@@ -157,7 +159,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             start += length;
         }
 
-        return PriorityBpe.Merge(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(symbols), _merges, _scores);
+        return PriorityBpe.Merge(CollectionsMarshal.AsSpan(symbols), _merges, _scores);
     }
 
     /// <inheritdoc />
@@ -192,7 +194,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             first = false;
         }
 
-        return Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
+        return Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(bytes));
     }
 
     private static byte[] ByteTokenText(int value) =>

@@ -5,7 +5,8 @@ namespace Qllm.Engine.Tests.Tokenization;
 
 /// <summary>
 /// run.c's encode transcribed as literally as C# allows (string concatenation and lookup per pair,
-/// a full scan per merge): the reference the fast encoder must equal.
+/// a full scan per merge): the reference the fast encoder must equal. With
+/// <c>preferRightmost</c>, ties go to the rightmost pair, as Microsoft.ML.Tokenizers 2.0.1 breaks them.
 /// </summary>
 internal sealed class NaiveLlama2CEncoder
 {
@@ -13,9 +14,12 @@ internal sealed class NaiveLlama2CEncoder
     private readonly string[] _pieces;
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
 
-    public NaiveLlama2CEncoder(Llama2CTokenizer tokenizer)
+    private readonly bool _preferRightmost;
+
+    public NaiveLlama2CEncoder(Llama2CTokenizer tokenizer, bool preferRightmost = false)
     {
         _tokenizer = tokenizer;
+        _preferRightmost = preferRightmost;
         _pieces = new string[tokenizer.VocabSize];
         for (var id = 0; id < tokenizer.VocabSize; id++)
         {
@@ -70,7 +74,8 @@ internal sealed class NaiveLlama2CEncoder
             var bestIndex = -1;
             for (var i = 0; i < tokens.Count - 1; i++)
             {
-                if (_ids.TryGetValue(_pieces[tokens[i]] + _pieces[tokens[i + 1]], out var id) && _tokenizer.GetScore(id) > bestScore)
+                if (_ids.TryGetValue(_pieces[tokens[i]] + _pieces[tokens[i + 1]], out var id) 
+                    && (_tokenizer.GetScore(id) > bestScore || (_preferRightmost && bestIndex >= 0 && _tokenizer.GetScore(id) == bestScore)))
                 {
                     bestScore = _tokenizer.GetScore(id);
                     bestId = id;
