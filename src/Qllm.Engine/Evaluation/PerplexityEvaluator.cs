@@ -71,7 +71,7 @@ public static class PerplexityEvaluator
             if (reference is not null)
             {
                 var referenceLogProbs = LogProbabilities(reference, ids, count, seqLen, stride).to(model.Device);
-                kl += (referenceLogProbs.exp() * (referenceLogProbs - logProbs)).sum().to(ScalarType.Float64).item<double>();
+                kl += nn.functional.kl_div(logProbs, referenceLogProbs, reduction: nn.Reduction.Sum, log_target: true).to(ScalarType.Float64).item<double>();
                 agree += referenceLogProbs.argmax(1).eq(logProbs.argmax(1)).sum().item<long>();
             }
         }
