@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Qllm.Engine.Errors;
+using Qllm.Engine.IO;
 
 namespace Qllm.Engine.Setup;
 
@@ -131,7 +132,8 @@ public sealed class DataSetup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw AtomicFile.NotWritable(dataDir, e);
+            throw new QllmException(ErrorCodes.OutputNotWritable, dataDir, $"cannot write the setup data: {e.Message}",
+                "choose a writable folder with --data-dir or QLLM_DATA_DIR, or fix the folder's permissions and free space", e);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Qllm.Engine.Errors;
+using Qllm.Engine.IO;
 
 namespace Qllm.Engine.Setup;
 

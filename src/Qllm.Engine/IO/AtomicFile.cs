@@ -1,11 +1,12 @@
 using System.Text;
 using Qllm.Engine.Errors;
 
-namespace Qllm.Engine.Setup;
+namespace Qllm.Engine.IO;
 
 /// <summary>
-/// Writes a file under a temporary name in the same folder and renames it into place, so a setup
-/// killed half-way never leaves a file that looks complete under its real name.
+/// Writes a file under a temporary name in the same folder and renames it into place, so a
+/// process killed half-way never leaves a file that looks complete under its real name, and a
+/// failed write leaves any previous file intact.
 /// </summary>
 internal static class AtomicFile
 {
@@ -41,26 +42,39 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark) under <paramref name="finalPath"/>, atomically.</summary>
-    public static void WriteAllText(string finalPath, string text)
+    /// <summary>Writes <paramref name="finalPath"/> through <paramref name="write"/>, atomically.</summary>
+    /// <exception cref="QllmException">The file cannot be written (<see cref="ErrorCodes.OutputNotWritable"/>).</exception>
+    public static void Write(string finalPath, Action<Stream> write)
     {
+        ArgumentNullException.ThrowIfNull(write);
         var stream = CreateTemporary(finalPath, out var temporaryPath);
         try
         {
-            using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+            using (stream)
             {
-                writer.Write(text);
+                write(stream);
+
+                // On disk before the rename, so a crash cannot leave the final name on an empty file.
+                stream.Flush(flushToDisk: true);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            stream.Dispose();
             Discard(temporaryPath);
-            throw NotWritable(finalPath, e);
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                throw NotWritable(finalPath, e);
+            }
+
+            throw;
         }
 
         Commit(temporaryPath, finalPath);
     }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark) under <paramref name="finalPath"/>, atomically.</summary>
+    public static void WriteAllText(string finalPath, string text) =>
+        Write(finalPath, stream => stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text)));
 
     /// <summary>Deletes a temporary file left by a failed step; failing to delete it is not worth a second error.</summary>
     public static void Discard(string temporaryPath)
@@ -75,7 +89,8 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>The error for a path that cannot be written.</summary>
     public static QllmException NotWritable(string path, Exception inner) =>
-        new(ErrorCodes.OutputNotWritable, path, $"cannot write the setup data: {inner.Message}",
-            "choose a writable folder with --data-dir or QLLM_DATA_DIR, or fix the folder's permissions and free space", inner);
+        new(ErrorCodes.OutputNotWritable, path, $"cannot write the file ({inner.Message})",
+            "check that the folder exists and is writable, and that the disk has room", inner);
 }
