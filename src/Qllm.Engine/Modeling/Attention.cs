@@ -19,6 +19,9 @@ public sealed class Attention : nn.Module
     private nn.Module<Tensor, Tensor> o_proj;
     private nn.Module<Tensor, Tensor> qkv_input = nn.Identity();
     private nn.Module<Tensor, Tensor> o_input = nn.Identity();
+    private nn.Module<Tensor, Tensor> q_states = nn.Identity();
+    private nn.Module<Tensor, Tensor> k_states = nn.Identity();
+    private nn.Module<Tensor, Tensor> v_states = nn.Identity();
 #pragma warning restore IDE0044
 
     /// <summary>Builds the attention of one layer from its four projection modules.</summary>
@@ -51,6 +54,15 @@ public sealed class Attention : nn.Module
     /// <summary>Applied to the input of the output projection; identity by default.</summary>
     public nn.Module<Tensor, Tensor> OutputInput { get => o_input; set => SubmoduleSlot.Replace(this, nameof(o_input), o_input = value); }
 
+    /// <summary>Applied to the query states [batch, heads, tokens, headDim] after the rotary embedding; identity by default.</summary>
+    public nn.Module<Tensor, Tensor> QueryStates { get => q_states; set => SubmoduleSlot.Replace(this, nameof(q_states), q_states = value); }
+
+    /// <summary>Applied to the key states [batch, kvHeads, tokens, headDim] after the rotary embedding (before caching); identity by default.</summary>
+    public nn.Module<Tensor, Tensor> KeyStates { get => k_states; set => SubmoduleSlot.Replace(this, nameof(k_states), k_states = value); }
+
+    /// <summary>Applied to the value states [batch, kvHeads, tokens, headDim] (before caching); identity by default.</summary>
+    public nn.Module<Tensor, Tensor> ValueStates { get => v_states; set => SubmoduleSlot.Replace(this, nameof(v_states), v_states = value); }
+
     /// <summary>Attends over <paramref name="x"/> [batch, tokens, dim] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
     public Tensor Forward(Tensor x, RotaryEmbedding rope, int layer, KvCache? cache, int start)
     {
@@ -60,8 +72,9 @@ public sealed class Attention : nn.Module
         var q = q_proj.call(input).view(batch, tokens, config.Heads, config.HeadDim).transpose(1, 2);
         var k = k_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
         var v = v_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
-        q = rope.Apply(q, start);
-        k = rope.Apply(k, start);
+        q = q_states.call(rope.Apply(q, start));
+        k = k_states.call(rope.Apply(k, start));
+        v = v_states.call(v);
         if (cache is not null)
         {
             (k, v) = cache.Append(layer, k, v, start);

@@ -47,6 +47,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// <summary>The rotary tables shared by all layers.</summary>
     public RotaryEmbedding Rope => rope;
 
+    /// <summary>The token embedding [vocab, dim] (shared with the classifier when tied).</summary>
+    public Parameter EmbeddingWeight => embed_tokens;
+
     /// <summary>The final norm.</summary>
     public RmsNorm FinalNorm => norm;
 

@@ -1,0 +1,33 @@
+namespace Qllm.Engine.Quantization;
+
+/// <summary>Every option of a quantization run; all of them go into the artifact's metadata and the cache key.</summary>
+/// <param name="Settings">Bit widths and granularities.</param>
+/// <param name="Method">Which QLLM steps run.</param>
+/// <param name="Samples">Calibration samples (each one context long).</param>
+/// <param name="Epochs">Error-correction epochs per block.</param>
+/// <param name="Rank">Rank of the low-rank adapters.</param>
+/// <param name="Alpha">Adapter scale numerator (scale = alpha / rank).</param>
+/// <param name="LearningRate">AdamW learning rate, decayed linearly to zero.</param>
+/// <param name="BlockLayers">Decoder layers per block (the last block may be shorter).</param>
+/// <param name="Seed">Seed of calibration sampling, adapter initialisation and sample order.</param>
+/// <param name="ChannelRatio">Cap on extra channels from disassembly, as a share of the channels.</param>
+/// <param name="EmbeddingBits">Bits per row of the (tied) embedding and classifier.</param>
+public sealed record QuantizeOptions(
+    QuantizationSettings Settings,
+    QuantizationMethod Method = QuantizationMethod.Qllm,
+    int Samples = 128,
+    int Epochs = 10,
+    int Rank = 4,
+    double Alpha = 1,
+    double LearningRate = 5e-4,
+    int BlockLayers = 4,
+    int Seed = 42,
+    double ChannelRatio = 0.2,
+    int EmbeddingBits = 8)
+{
+    /// <summary>Whether channel reassembly runs.</summary>
+    public bool Reassembles => Method is QuantizationMethod.Qllm or QuantizationMethod.ReassemblyOnly && Settings.QuantizesActivations;
+
+    /// <summary>Whether low-rank error correction runs.</summary>
+    public bool CorrectsErrors => Method is QuantizationMethod.Qllm or QuantizationMethod.LowRankOnly && Epochs > 0;
+}

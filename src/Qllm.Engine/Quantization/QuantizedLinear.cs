@@ -1,0 +1,107 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Quantization;
+
+/// <summary>
+/// A linear layer whose weight is fake-quantized per output row (or group). During error
+/// correction it carries a low-rank adapter and trains through the quantizer: the forward uses
+/// Q(W + s·B·A) with straight-through rounding, exactly what runs after <see cref="Fuse"/>, rather
+/// than the reference's Q(W) + s·B·A (DESIGN.md: that mismatch costs accuracy).
+/// </summary>
+public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE0044 // RegisterComponents discovers parameters through fields; Fuse replaces them.
+    private Parameter weight;
+    private Parameter? lora_a;
+    private Parameter? lora_b;
+#pragma warning restore IDE0044
+    private readonly int bits;
+    private readonly int? groupSize;
+    private double loraScale;
+    private Tensor? cachedQuantized;
+
+    /// <summary>Wraps a float weight [out, in] (its storage is shared, not copied).</summary>
+    public QuantizedLinear(Tensor weight, int bits, int? groupSize, string name)
+        : base(name)
+    {
+        this.weight = new Parameter(weight.detach(), requires_grad: false);
+        this.bits = bits;
+        this.groupSize = groupSize;
+        RegisterComponents();
+    }
+
+    /// <summary>The float weight before quantization (the adapter, if any, not yet added).</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>Bits per weight.</summary>
+    public int Bits => bits;
+
+    /// <summary>Columns per quantization range, or null for one per row.</summary>
+    public int? GroupSize => groupSize;
+
+    /// <summary>Whether a low-rank adapter is attached.</summary>
+    public bool HasAdapter => lora_a is not null;
+
+    /// <summary>The adapter's parameters (empty without one).</summary>
+    public IEnumerable<Parameter> AdapterParameters => lora_a is null || lora_b is null ? [] : [lora_a, lora_b];
+
+    /// <summary>Attaches a rank-<paramref name="rank"/> adapter: A Kaiming-uniform, B zero, scale alpha / rank (the reference's LoRA init).</summary>
+    public void AttachAdapter(int rank, double alpha, Generator generator)
+    {
+        long rows = weight.shape[0], columns = weight.shape[1];
+        var bound = 1.0 / Math.Sqrt(columns); // kaiming_uniform_(a=sqrt(5)) on [rank, in]
+        var a = (rand([rank, columns], generator: generator, device: weight.device) * 2 - 1) * bound;
+        lora_a = new Parameter(a, requires_grad: true);
+        lora_b = new Parameter(zeros([rows, rank], device: weight.device), requires_grad: true);
+        register_parameter(nameof(lora_a), lora_a);
+        register_parameter(nameof(lora_b), lora_b);
+        loraScale = alpha / rank;
+        cachedQuantized = null;
+    }
+
+    /// <summary>W ← W + s·B·A and drops the adapter: the weight then quantizes to what training saw.</summary>
+    public void Fuse()
+    {
+        if (lora_a is null || lora_b is null)
+        {
+            return;
+        }
+
+        using (no_grad())
+        {
+            weight.add_(lora_b.matmul(lora_a) * loraScale);
+        }
+
+        register_parameter(nameof(lora_a), null!);
+        register_parameter(nameof(lora_b), null!);
+        lora_a.Dispose();
+        lora_b.Dispose();
+        lora_a = null;
+        lora_b = null;
+        cachedQuantized = null;
+    }
+
+    /// <summary>The weight as the quantized model uses it: Q(W [+ s·B·A]).</summary>
+    public Tensor QuantizedWeight()
+    {
+        if (lora_a is not null && lora_b is not null)
+        {
+            return UniformQuantizer.FakeQuantize(weight + (lora_b.matmul(lora_a) * loraScale), bits, groupSize, straightThrough: true);
+        }
+
+        // Frozen: quantize once. The weight may still change through Fuse or a caller's in-place edit, which reset the cache.
+        return cachedQuantized ??= UniformQuantizer.FakeQuantize(weight, bits, groupSize).DetachFromDisposeScope();
+    }
+
+    /// <summary>Forgets the cached quantized weight after an in-place change of <see cref="Weight"/>.</summary>
+    public void InvalidateCache()
+    {
+        cachedQuantized?.Dispose();
+        cachedQuantized = null;
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => nn.functional.linear(input, QuantizedWeight());
+}

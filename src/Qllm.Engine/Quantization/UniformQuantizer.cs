@@ -1,0 +1,89 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Quantization;
+
+/// <summary>
+/// Uniform affine (asymmetric, min/max) quantization, the quantizer QLLM and its baselines share:
+/// scale = (max − min) / (2^bits − 1), zero = round(−min / scale), q = clamp(round(x / scale) + zero, 0, 2^bits − 1),
+/// x̂ = (q − zero) · scale. Ranges are taken over the last dimension: per output row for a weight
+/// [out, in] (or per group of columns), per token for activations, per head and token for q/k/v states.
+/// </summary>
+public static class UniformQuantizer
+{
+    // The reference's floor on the scale: keeps a constant row from dividing by zero.
+    private const double MinScale = 1e-5;
+
+    /// <summary>Quantizes and dequantizes <paramref name="x"/> over its last dimension (optionally in groups of <paramref name="groupSize"/>).</summary>
+    /// <param name="x">Any tensor; ranges are per slice of the last dimension.</param>
+    /// <param name="bits">2–8; 16 or more returns the input unchanged.</param>
+    /// <param name="groupSize">Columns per range, or null for the whole last dimension.</param>
+    /// <param name="straightThrough">Round with a straight-through gradient (for training through the quantizer).</param>
+    public static Tensor FakeQuantize(Tensor x, int bits, int? groupSize = null, bool straightThrough = false)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (bits >= 16)
+        {
+            return x.alias();
+        }
+
+        using var scope = NewDisposeScope();
+        var grouped = Group(x, groupSize);
+        var (scale, zero) = Range(grouped.detach(), bits);
+        var scaled = grouped / scale;
+        var rounded = straightThrough ? scaled + (scaled.round() - scaled).detach() : scaled.round();
+        var q = (rounded + zero).clamp(0, (1 << bits) - 1);
+        return ((q - zero) * scale).view(x.shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Integer codes, scales and zero points of a weight [out, in] quantized per row (or group).</summary>
+    /// <returns>Codes [out, in] as uint8, scales and zeros [out, in / groupSize] as float32 (zeros hold integers).</returns>
+    public static (Tensor Codes, Tensor Scales, Tensor Zeros) Quantize(Tensor weight, int bits, int? groupSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        using var scope = NewDisposeScope();
+        var grouped = Group(weight.to(ScalarType.Float32), groupSize);
+        var (scale, zero) = Range(grouped, bits);
+        var codes = ((grouped / scale).round() + zero).clamp(0, (1 << bits) - 1).view(weight.shape).to(ScalarType.Byte);
+        long groups = grouped.shape[^2];
+        return (codes.MoveToOuterDisposeScope(), scale.view(weight.shape[0], groups).MoveToOuterDisposeScope(), zero.view(weight.shape[0], groups).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Rebuilds the float weight from <see cref="Quantize"/>'s codes, scales and zeros.</summary>
+    public static Tensor Dequantize(Tensor codes, Tensor scales, Tensor zeros)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        ArgumentNullException.ThrowIfNull(scales);
+        ArgumentNullException.ThrowIfNull(zeros);
+        using var scope = NewDisposeScope();
+        long rows = codes.shape[0], columns = codes.shape[1], groups = scales.shape[1];
+        var grouped = codes.to(ScalarType.Float32).view(rows, groups, columns / groups);
+        return ((grouped - zeros.unsqueeze(2)) * scales.unsqueeze(2)).view(rows, columns).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Group(Tensor x, int? groupSize)
+    {
+        long last = x.shape[^1];
+        if (groupSize is not { } size || size >= last)
+        {
+            return x.unsqueeze(-2);
+        }
+
+        if (last % size != 0)
+        {
+            throw new ArgumentException($"group size {size} does not divide the {last} columns", nameof(groupSize));
+        }
+
+        return x.unflatten(x.dim() - 1, [last / size, size]);
+    }
+
+    private static (Tensor Scale, Tensor Zero) Range(Tensor grouped, int bits)
+    {
+        long last = grouped.dim() - 1;
+        var min = grouped.amin([last], keepdim: true);
+        var max = grouped.amax([last], keepdim: true);
+        var scale = ((max - min) / ((1 << bits) - 1)).clamp_min(MinScale);
+        var zero = (-min / scale).round();
+        return (scale, zero);
+    }
+}
