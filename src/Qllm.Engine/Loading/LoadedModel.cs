@@ -7,7 +7,8 @@ namespace Qllm.Engine.Loading;
 /// <param name="Model">The forward pass, on its device.</param>
 /// <param name="Tokenizer">The tokenizer.</param>
 /// <param name="Source">The model file or folder.</param>
-public sealed record LoadedModel(LlamaModel Model, ITextTokenizer Tokenizer, string Source) : IDisposable
+/// <param name="TokenizerSource">The tokenizer file, or the artifact that carries the tokenizer.</param>
+public sealed record LoadedModel(LlamaModel Model, ITextTokenizer Tokenizer, string Source, string TokenizerSource) : IDisposable
 {
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();

@@ -1,3 +1,4 @@
+using Qllm.Engine.ArtifactMapping;
 using Qllm.Engine.Errors;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Loading.Llama2C;
@@ -9,7 +10,8 @@ using static TorchSharp.torch;
 namespace Qllm.Engine.Loading;
 
 /// <summary>
-/// Opens a model by path: a folder is a Hugging Face LLaMA folder, a file a llama2.c checkpoint.
+/// Opens a model by path: a folder is a Hugging Face LLaMA folder, a file a 4-bit artifact (by its
+/// magic bytes) or a llama2.c checkpoint.
 /// The tokenizer is the one named, else tokenizer.model or tokenizer.bin in the folder or beside
 /// the file (<see cref="TokenizerFiles.LoadForModel"/>).
 /// </summary>
@@ -31,11 +33,17 @@ public static class ModelLoader
         return Llama2CCheckpointReader.Read(path);
     }
 
-    /// <summary>Loads the model and its tokenizer onto <paramref name="device"/>.</summary>
+    /// <summary>Loads the model and its tokenizer onto <paramref name="device"/>; a 4-bit artifact carries its own tokenizer.</summary>
     public static LoadedModel Load(string path, string? tokenizerPath, Device device)
     {
+        if (QuantizedArtifactLoader.IsArtifact(path))
+        {
+            return QuantizedArtifactLoader.Load(path, device);
+        }
+
         using var checkpoint = ReadCheckpoint(path);
-        var tokenizer = TokenizerFiles.LoadForModel(path, tokenizerPath, checkpoint.Config.VocabSize);
-        return new LoadedModel(LlamaModel.FromCheckpoint(checkpoint, device), tokenizer, path);
+        var tokenizerFile = TokenizerFiles.Resolve(path, tokenizerPath);
+        var tokenizer = TokenizerFiles.Load(tokenizerFile, checkpoint.Config.VocabSize);
+        return new LoadedModel(LlamaModel.FromCheckpoint(checkpoint, device), tokenizer, path, tokenizerFile);
     }
 }

@@ -1,3 +1,4 @@
+using Qllm.Engine.Quantization.Reassembly;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,18 +6,19 @@ namespace Qllm.Engine.Quantization;
 
 /// <summary>
 /// What a quantized model does to the input of a group of linears: an optional channel
-/// reassembly (x' = x·M, M [C, C] from the reassembly map), then per-token activation quantization.
+/// reassembly (x' = x·M, M [C, C] built from the reassembly map), then per-token activation quantization.
 /// </summary>
 public sealed class LinearInput : nn.Module<Tensor, Tensor>
 {
     private readonly Tensor? reassembly;
     private readonly int bits;
 
-    /// <summary>Creates the transform; <paramref name="reassembly"/> null means the channels are used as they are.</summary>
-    public LinearInput(Tensor? reassembly, int bits)
+    /// <summary>Creates the transform; a null or identity <paramref name="map"/> means the channels are used as they are.</summary>
+    public LinearInput(ReassemblyMap? map, int bits, Device device)
         : base("linear_input")
     {
-        this.reassembly = reassembly?.detach();
+        Map = map is null || map.IsIdentity ? null : map;
+        reassembly = Map?.ActivationMatrix(device);
         this.bits = bits;
         if (this.reassembly is not null)
         {
@@ -24,8 +26,8 @@ public sealed class LinearInput : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>The reassembly matrix [C, C], or null.</summary>
-    public Tensor? Reassembly => reassembly;
+    /// <summary>The channel reassembly, or null when there is none.</summary>
+    public ReassemblyMap? Map { get; }
 
     /// <summary>Activation bits (16 = not quantized).</summary>
     public int Bits => bits;

@@ -74,8 +74,8 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
             weight.add_(lora_b.matmul(lora_a) * loraScale);
         }
 
-        register_parameter(nameof(lora_a), null!);
-        register_parameter(nameof(lora_b), null!);
+        _internal_params.Remove(nameof(lora_a));
+        _internal_params.Remove(nameof(lora_b));
         lora_a.Dispose();
         lora_b.Dispose();
         lora_a = null;

@@ -113,6 +113,16 @@ public sealed class Llama2CTokenizer : ITextTokenizer
         return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores, lookUpReservedPieces: true);
     }
 
+    /// <summary>Reads a llama2.c tokenizer from its bytes (for example, as an artifact carries it).</summary>
+    /// <param name="bytes">The tokenizer.bin contents.</param>
+    /// <param name="source">Where the bytes came from, for error messages.</param>
+    /// <param name="vocabSize">The model's vocabulary size, which the bytes must match; null reads every token.</param>
+    public static Llama2CTokenizer Parse(ReadOnlySpan<byte> bytes, string source, int? vocabSize = null)
+    {
+        var contents = Llama2CTokenizerFile.Parse(bytes, source, vocabSize);
+        return new Llama2CTokenizer(contents.MaxTokenLength, contents.Pieces, contents.Scores, lookUpReservedPieces: true);
+    }
+
     /// <summary>
     /// Builds the encoder of a LLaMA-shaped SentencePiece model (<see cref="SentencePieceLlamaEncoder"/>):
     /// pieces with ' ' for U+2581. Unlike run.c, and like SentencePiece, no merge yields &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt; or a byte piece.

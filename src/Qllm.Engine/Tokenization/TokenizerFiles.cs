@@ -47,24 +47,46 @@ public static class TokenizerFiles
     /// <c>tokenizer.model</c> or <c>tokenizer.bin</c> inside a model folder or beside a model file.
     /// </summary>
     /// <exception cref="QllmException">No tokenizer is found (QLLM2005) or it is malformed (QLLM2006).</exception>
-    public static ITextTokenizer LoadForModel(string modelPath, string? tokenizerPath, int vocabSize)
+    public static ITextTokenizer LoadForModel(string modelPath, string? tokenizerPath, int vocabSize) =>
+        Load(Resolve(modelPath, tokenizerPath), vocabSize);
+
+    /// <summary>
+    /// The tokenizer file of a model: <paramref name="tokenizerPath"/> when given, else
+    /// <c>tokenizer.model</c> or <c>tokenizer.bin</c> inside a model folder or beside a model file
+    /// (the latter when neither exists, so that the error names the file expected).
+    /// </summary>
+    public static string Resolve(string modelPath, string? tokenizerPath)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
         if (tokenizerPath is not null)
         {
-            return Load(tokenizerPath, vocabSize);
+            return tokenizerPath;
         }
 
         var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
         var sentencePiece = Path.Combine(folder, SentencePieceFileName);
-        return Load(File.Exists(sentencePiece) ? sentencePiece : Path.Combine(folder, Llama2CFileName), vocabSize);
+        return File.Exists(sentencePiece) ? sentencePiece : Path.Combine(folder, Llama2CFileName);
+    }
+
+    /// <summary>Opens a tokenizer from its bytes, in the format named.</summary>
+    public static ITextTokenizer Load(byte[] bytes, bool sentencePiece, string source, int vocabSize)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (!sentencePiece)
+        {
+            return Llama2CTokenizer.Parse(bytes, source, vocabSize);
+        }
+
+        using var stream = new MemoryStream(bytes, writable: false);
+        return SentencePieceTokenizer.Load(stream, source);
     }
 
     /// <summary>
-    /// A llama2.c file starts with a small little-endian int32 (max_token_length: zeros after the
-    /// first byte); a ModelProto starts with field 1 (tag 0x0A) and a non-zero length.
+    /// Whether the tokenizer file at <paramref name="path"/> is SentencePiece (else llama2.c). By
+    /// name first; otherwise a llama2.c file starts with a small little-endian int32
+    /// (max_token_length: zeros after the first byte) and a ModelProto with field 1 (tag 0x0A) and a non-zero length.
     /// </summary>
-    private static bool IsSentencePiece(string path)
+    public static bool IsSentencePiece(string path)
     {
         if (path.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
         {

@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using Qllm.Artifacts;
+using Qllm.Engine.Loading;
+using Qllm.Engine.Models;
+using Qllm.Engine.Quantization;
+using Qllm.Engine.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.ArtifactMapping;
+
+/// <summary>
+/// Writes a quantized model as a 4-bit artifact: packed integer weights with per-row scales and
+/// zero points, the reassembly maps, norms in float32, the per-row quantized embedding, the
+/// tokenizer file, and metadata (config, settings, every option, input digests, per-block reports).
+/// </summary>
+public static class QuantizedArtifact
+{
+    /// <summary>Writes <paramref name="path"/> atomically from a model that <see cref="QllmQuantizer"/> finished.</summary>
+    public static void Write(string path, LoadedModel loaded, QuantizationResult result, QuantizeRequest request, QuantizeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        var model = loaded.Model;
+        var writer = new ArtifactWriter();
+        writer.Metadata["producer"] = $"qllm {typeof(QuantizedArtifact).Assembly.GetName().Version}";
+        writer.Metadata["config"] = ArtifactMetadata.Config(model.Config);
+        writer.Metadata["quantization"] = ArtifactMetadata.Settings(options.Settings, options.EmbeddingBits);
+        writer.Metadata["options"] = ArtifactMetadata.Options(options);
+        writer.Metadata["inputs"] = new JsonObject
+        {
+            ["model"] = Input(request.ModelPath),
+            ["tokenizer"] = Input(loaded.TokenizerSource),
+            ["calibration"] = Input(request.CalibrationPath),
+        };
+        writer.Metadata["blocks"] = ArtifactMetadata.Blocks(result.Blocks);
+
+        var sentencePiece = TokenizerFiles.IsSentencePiece(loaded.TokenizerSource);
+        writer.AddUInt8(ArtifactTensorNames.Tokenizer, [new FileInfo(loaded.TokenizerSource).Length], File.ReadAllBytes(loaded.TokenizerSource), new Dictionary<string, ArtifactAttributeValue> { ["format"] = sentencePiece ? "sentencepiece" : "llama2c" });
+        AddMatrix(writer, ArtifactTensorNames.Embedding, result.Embedding);
+        if (result.Classifier is not null)
+        {
+            AddMatrix(writer, ArtifactTensorNames.Classifier, result.Classifier);
+        }
+
+        AddFloats(writer, ArtifactTensorNames.FinalNorm, model.FinalNorm.Weight);
+        foreach (var layer in model.Layers)
+        {
+            AddFloats(writer, ArtifactTensorNames.AttentionNorm(layer.Index), layer.AttentionNorm.Weight);
+            AddFloats(writer, ArtifactTensorNames.FeedForwardNorm(layer.Index), layer.FeedForwardNorm.Weight);
+            foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
+            {
+                var integer = linear as IntegerLinear ?? throw new InvalidOperationException($"layer {layer.Index} {name} is not quantized");
+                AddMatrix(writer, ArtifactTensorNames.Linear(layer.Index, name), integer.Weight);
+            }
+
+            foreach (var (point, input) in new[] { (ReassemblyPoint.Qkv, layer.Attention.QkvInput), (ReassemblyPoint.GateUp, layer.FeedForward.GateUpInput), (ReassemblyPoint.Down, layer.FeedForward.DownInput) })
+            {
+                if (input is LinearInput { Map: { } map })
+                {
+                    var prefix = ArtifactTensorNames.Reassembly(layer.Index, point);
+                    writer.AddInt32($"{prefix}.offsets", [map.Offsets.Count], [.. map.Offsets]);
+                    writer.AddInt32($"{prefix}.sources", [map.Sources.Count], [.. map.Sources]);
+                    writer.AddFloat32($"{prefix}.coefficients", [map.Coefficients.Count], [.. map.Coefficients]);
+                }
+            }
+        }
+
+        writer.Write(path);
+    }
+
+    private static JsonObject Input(string path) => new() { ["path"] = Path.GetFullPath(path), ["sha256"] = InputDigests.Of(path) };
+
+    private static void AddMatrix(ArtifactWriter writer, string prefix, QuantizedTensor matrix)
+    {
+        using var codes = matrix.Codes.to(CPU).contiguous();
+        int rows = (int)codes.shape[0], columns = (int)codes.shape[1];
+        writer.AddPackedCodes($"{prefix}.codes", matrix.Bits, rows, columns, codes.bytes);
+        AddFloats(writer, $"{prefix}.scales", matrix.Scales);
+        AddFloats(writer, $"{prefix}.zeros", matrix.Zeros);
+    }
+
+    private static void AddFloats(ArtifactWriter writer, string name, Tensor tensor)
+    {
+        using var values = tensor.detach().to(CPU).to(ScalarType.Float32).contiguous();
+        writer.AddFloat32(name, values.shape, values.data<float>().ToArray());
+    }
+}

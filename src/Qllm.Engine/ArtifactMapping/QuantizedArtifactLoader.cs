@@ -1,0 +1,117 @@
+using Qllm.Artifacts;
+using Qllm.Engine.Errors;
+using Qllm.Engine.Loading;
+using Qllm.Engine.Modeling;
+using Qllm.Engine.Models;
+using Qllm.Engine.Quantization;
+using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Engine.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.ArtifactMapping;
+
+/// <summary>
+/// Loads a 4-bit artifact back into the engine as the same quantized model that wrote it (same
+/// modules, same dequantization), so its logits are exactly the quantized model's.
+/// </summary>
+public static class QuantizedArtifactLoader
+{
+    /// <summary>Whether <paramref name="path"/> is a file that starts with the artifact magic.</summary>
+    public static bool IsArtifact(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        Span<byte> head = stackalloc byte[ArtifactFormat.Magic.Length];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual(ArtifactFormat.Magic);
+    }
+
+    /// <summary>Loads the artifact at <paramref name="path"/> onto <paramref name="device"/>.</summary>
+    public static LoadedModel Load(string path, Device device)
+    {
+        using var reader = ArtifactReader.Open(path);
+        var config = ArtifactMetadata.ReadConfig(reader.Metadata, path);
+        var (settings, _) = ArtifactMetadata.ReadSettings(reader.Metadata, path);
+        var tokenizerInfo = reader.GetTensor(ArtifactTensorNames.Tokenizer);
+        var sentencePiece = tokenizerInfo.Attributes.TryGetValue("format", out var format) && format.IsString && format.AsString() == "sentencepiece";
+        var tokenizer = TokenizerFiles.Load(reader.GetBytes(tokenizerInfo).ToArray(), sentencePiece, path, config.VocabSize);
+
+        var matrices = new Dictionary<string, QuantizedTensor>();
+        var tensors = new Dictionary<string, Tensor>();
+        try
+        {
+            tensors[TensorNames.Embedding] = Matrix(reader, ArtifactTensorNames.Embedding, device).Dequantize();
+            if (!config.TiedEmbeddings)
+            {
+                tensors[TensorNames.Classifier] = Matrix(reader, ArtifactTensorNames.Classifier, device).Dequantize();
+            }
+
+            tensors[TensorNames.FinalNorm] = Floats(reader, ArtifactTensorNames.FinalNorm, device);
+            for (int layer = 0; layer < config.Layers; layer++)
+            {
+                tensors[TensorNames.AttentionNorm(layer)] = Floats(reader, ArtifactTensorNames.AttentionNorm(layer), device);
+                tensors[TensorNames.FeedForwardNorm(layer)] = Floats(reader, ArtifactTensorNames.FeedForwardNorm(layer), device);
+                foreach (var linear in TensorNames.LayerLinears)
+                {
+                    var matrix = Matrix(reader, ArtifactTensorNames.Linear(layer, linear), device);
+                    matrices[ArtifactTensorNames.Linear(layer, linear)] = matrix;
+                    tensors[TensorNames.Linear(layer, linear)] = matrix.Dequantize();
+                }
+            }
+
+            var model = LlamaModel.FromCheckpoint(new LlamaCheckpoint(config, tensors, path), device);
+            foreach (var layer in model.Layers)
+            {
+                LayerQuantizer.SetLinears(layer, (name, _) => new IntegerLinear(matrices[ArtifactTensorNames.Linear(layer.Index, name)], name));
+                LayerQuantizer.InstallInputs(layer, settings, Maps(reader, layer.Index));
+            }
+
+            return new LoadedModel(model, tokenizer, path, path);
+        }
+        catch (Exception e) when (e is not QllmException)
+        {
+            throw new QllmException(ArtifactErrors.BadArtifact, path, $"the artifact does not describe a model this engine can build ({e.Message})", "re-run `qllm quantize` to write it again");
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    private static Dictionary<ReassemblyPoint, ReassemblyMap> Maps(ArtifactReader reader, int layer)
+    {
+        var maps = new Dictionary<ReassemblyPoint, ReassemblyMap>();
+        foreach (var point in Enum.GetValues<ReassemblyPoint>())
+        {
+            var prefix = ArtifactTensorNames.Reassembly(layer, point);
+            if (reader.Tensors.ContainsKey($"{prefix}.offsets"))
+            {
+                var offsets = reader.ReadInt32($"{prefix}.offsets");
+                maps[point] = new ReassemblyMap(offsets.Length - 1, offsets, reader.ReadInt32($"{prefix}.sources"), reader.ReadFloat32($"{prefix}.coefficients"));
+            }
+        }
+
+        return maps;
+    }
+
+    private static QuantizedTensor Matrix(ArtifactReader reader, string prefix, Device device)
+    {
+        var codesInfo = reader.GetTensor($"{prefix}.codes");
+        int bits = ArtifactDTypes.BitsPerElement(codesInfo.DType);
+        var codes = tensor(reader.UnpackCodes($"{prefix}.codes"), [codesInfo.Shape[0], codesInfo.Shape[1]], device: device);
+        return new QuantizedTensor(codes, Floats(reader, $"{prefix}.scales", device), Floats(reader, $"{prefix}.zeros", device), bits);
+    }
+
+    private static Tensor Floats(ArtifactReader reader, string name, Device device)
+    {
+        var info = reader.GetTensor(name);
+        return tensor(reader.ReadFloat32(name), [.. info.Shape], device: device);
+    }
+}

@@ -1,0 +1,77 @@
+using Qllm.Engine.Modeling;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Quantization;
+
+/// <summary>
+/// QLLM's low-rank error correction for one block: rank-r adapters on every linear and the RMSNorm
+/// weights are trained with AdamW (linear decay to zero, batch 1, the reference's settings) to make
+/// the quantized block, fed the quantized model's inputs, reproduce the full-precision block's
+/// outputs; then the adapters are fused into the weights.
+/// </summary>
+internal static class ErrorCorrectionTrainer
+{
+    public static void Train(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets, QuantizeOptions options, Generator generator, CancellationToken cancellation)
+    {
+        var linears = block.SelectMany(LayerQuantizer.Linears).ToList();
+        foreach (var linear in linears)
+        {
+            linear.AttachAdapter(options.Rank, options.Alpha, generator);
+        }
+
+        var norms = block.SelectMany(layer => new[] { layer.AttentionNorm.Weight, layer.FeedForwardNorm.Weight }).ToList();
+        foreach (var norm in norms)
+        {
+            norm.requires_grad = true;
+        }
+
+        var parameters = linears.SelectMany(l => l.AdapterParameters).Concat(norms).ToList();
+        using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: 0);
+        long samples = inputs.shape[0];
+        long steps = samples * options.Epochs, step = 0;
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            var order = randperm(samples, generator: generator).data<long>().ToArray();
+            foreach (var sample in order)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = options.LearningRate * (1.0 - ((double)step / steps));
+                }
+
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var output = Run(block, rope, inputs.narrow(0, sample, 1));
+                var loss = nn.functional.mse_loss(output, targets.narrow(0, sample, 1));
+                loss.backward();
+                optimizer.step();
+                step++;
+            }
+        }
+
+        foreach (var norm in norms)
+        {
+            norm.requires_grad = false;
+        }
+
+        foreach (var linear in linears)
+        {
+            linear.Fuse();
+        }
+    }
+
+    /// <summary>Runs the block's layers in order on hidden states [batch, tokens, dim].</summary>
+    public static Tensor Run(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var layer in block)
+        {
+            hidden = layer.Forward(hidden, rope);
+        }
+
+        return hidden.MoveToOuterDisposeScope();
+    }
+}

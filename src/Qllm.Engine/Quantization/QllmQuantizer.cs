@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using Qllm.Engine.ArtifactMapping;
+using Qllm.Engine.Modeling;
+using Qllm.Engine.Quantization.Reassembly;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Quantization;
+
+/// <summary>
+/// Quantizes a model block by block, in place. For each block of <see cref="QuantizeOptions.BlockLayers"/>
+/// layers (the last may be shorter, so every layer is covered): the full-precision block's outputs
+/// on full-precision inputs become the targets; each layer, fed the quantized model's inputs, gets
+/// its channel reassembly chosen per point and is replaced by its quantized form; the block's
+/// low-rank error correction is trained and fused; its quantized outputs feed the next block.
+/// Finally the embedding and classifier are quantized per row at <see cref="QuantizeOptions.EmbeddingBits"/>.
+/// </summary>
+public static class QllmQuantizer
+{
+    // Tokens per reassembly point used to search θ and score merges; channel maxima use all tokens.
+    private const int SearchTokens = 4096;
+
+    /// <summary>Runs the whole quantization. <paramref name="calibration"/> is [samples, seqLen] token ids.</summary>
+    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(calibration);
+        ArgumentNullException.ThrowIfNull(options);
+        using var generator = new Generator((ulong)options.Seed, model.Device);
+        Tensor quantizedInputs, fullPrecisionInputs;
+        using (no_grad())
+        {
+            fullPrecisionInputs = model.Embed(calibration.to(model.Device)).detach();
+            quantizedInputs = fullPrecisionInputs.clone();
+        }
+
+        var reports = new List<BlockReport>();
+        var layers = model.Layers;
+        for (int first = 0, block = 0; first < layers.Count; first += options.BlockLayers, block++)
+        {
+            var clock = Stopwatch.StartNew();
+            var blockLayers = layers.Skip(first).Take(options.BlockLayers).ToList();
+            Tensor targets;
+            using (no_grad())
+            {
+                targets = RunChunked(blockLayers, model.Rope, fullPrecisionInputs);
+            }
+
+            var points = new List<PointReport>();
+            using (no_grad())
+            {
+                var hidden = quantizedInputs;
+                foreach (var layer in blockLayers)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    var maps = ChooseReassembly(layer, model.Rope, hidden, options, points);
+                    LayerQuantizer.Quantize(layer, options.Settings, maps);
+                    var next = RunChunked([layer], model.Rope, hidden);
+                    if (!ReferenceEquals(hidden, quantizedInputs))
+                    {
+                        hidden.Dispose();
+                    }
+
+                    hidden = next;
+                }
+
+                hidden.Dispose();
+            }
+
+            double lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets);
+            if (options.CorrectsErrors)
+            {
+                ErrorCorrectionTrainer.Train(blockLayers, model.Rope, quantizedInputs, targets, options, generator, cancellation);
+            }
+
+            foreach (var linear in blockLayers.SelectMany(LayerQuantizer.Linears))
+            {
+                linear.InvalidateCache();
+            }
+
+            Tensor outputs;
+            using (no_grad())
+            {
+                outputs = RunChunked(blockLayers, model.Rope, quantizedInputs);
+            }
+
+            double lossAfter = Mse(outputs, targets);
+            quantizedInputs.Dispose();
+            fullPrecisionInputs.Dispose();
+            quantizedInputs = outputs;
+            fullPrecisionInputs = targets;
+            var report = new BlockReport(block, first, blockLayers.Count, points, lossBefore, lossAfter, clock.Elapsed.TotalSeconds);
+            reports.Add(report);
+            progress?.Invoke(report);
+        }
+
+        quantizedInputs.Dispose();
+        fullPrecisionInputs.Dispose();
+        foreach (var layer in layers)
+        {
+            LayerQuantizer.Finalize(layer);
+        }
+
+        var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits);
+        return new QuantizationResult(reports, embedding, classifier);
+    }
+
+    /// <summary>
+    /// Quantizes the embedding per row, in place; a separate classifier too (a tied one shares the
+    /// embedding's codes). Returns what the artifact stores.
+    /// </summary>
+    public static (QuantizedTensor Embedding, QuantizedTensor? Classifier) QuantizeEmbedding(LlamaModel model, int bits)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var noGrad = no_grad();
+        var embedding = QuantizedTensor.From(model.EmbeddingWeight, bits);
+        model.EmbeddingWeight.copy_(embedding.Dequantize());
+        QuantizedTensor? classifier = null;
+        if (model.Classifier is DenseLinear head && !ReferenceEquals(head.Weight, model.EmbeddingWeight))
+        {
+            classifier = QuantizedTensor.From(head.Weight, bits);
+            head.Weight.copy_(classifier.Dequantize());
+        }
+
+        return (embedding, classifier);
+    }
+
+    private static Dictionary<ReassemblyPoint, ReassemblyMap> ChooseReassembly(DecoderLayer layer, RotaryEmbedding rope, Tensor hidden, QuantizeOptions options, List<PointReport> points)
+    {
+        var maps = new Dictionary<ReassemblyPoint, ReassemblyMap>();
+        if (!options.Reassembles)
+        {
+            return maps;
+        }
+
+        using var activations = LayerActivations.Collect(layer, rope, hidden, SearchTokens);
+        foreach (var point in Enum.GetValues<ReassemblyPoint>())
+        {
+            var (channelMax, sample) = activations[point];
+            var choice = ChannelReassembly.Search(sample, channelMax, LayerQuantizer.Consumers(layer, point), options.Settings, options.ChannelRatio);
+            maps[point] = choice.Map;
+            points.Add(new PointReport(layer.Index, ArtifactTensorNames.PointName(point), choice.Threshold, choice.ExtraChannels, choice.Error, choice.IdentityError));
+        }
+
+        return maps;
+    }
+
+    private static double Loss(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets)
+    {
+        using var noGrad = no_grad();
+        using var outputs = RunChunked(block, rope, inputs);
+        return Mse(outputs, targets);
+    }
+
+    private static double Mse(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        return (a - b).pow(2).mean().to(ScalarType.Float64).item<double>();
+    }
+
+    private static Tensor RunChunked(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, int chunk = 16)
+    {
+        var parts = new List<Tensor>();
+        for (long first = 0; first < inputs.shape[0]; first += chunk)
+        {
+            parts.Add(ErrorCorrectionTrainer.Run(block, rope, inputs.narrow(0, first, Math.Min(chunk, inputs.shape[0] - first))));
+        }
+
+        var all = cat(parts, 0);
+        foreach (var part in parts)
+        {
+            part.Dispose();
+        }
+
+        return all;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Globalization;
+using Qllm.Engine.ArtifactMapping;
+using Qllm.Engine.Errors;
+using Qllm.Engine.Loading;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Quantization;
+
+/// <summary>
+/// The whole of `qllm quantize`: load the model and tokenizer, check the inputs, sample the
+/// calibration text, quantize block by block, and write the artifact atomically (an interrupted run
+/// leaves no file under the output name).
+/// </summary>
+public static class QuantizationJob
+{
+    /// <summary>Runs <paramref name="request"/> on <paramref name="device"/>, reporting progress lines to <paramref name="log"/>.</summary>
+    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(log);
+        var clock = Stopwatch.StartNew();
+        var options = request.Options;
+        if (!File.Exists(request.CalibrationPath))
+        {
+            throw new QllmException(ErrorCodes.InputNotFound, request.CalibrationPath, "the calibration text does not exist", "pass a UTF-8 text file with --calibration (`qllm setup` writes calibration.txt)");
+        }
+
+        manual_seed(options.Seed);
+        using var loaded = ModelLoader.Load(request.ModelPath, request.TokenizerPath, device);
+        WeightChecks.RequireFinite(loaded.Model, request.ModelPath);
+        var config = loaded.Model.Config;
+        var calibrationTokens = loaded.Tokenizer.Encode(File.ReadAllText(request.CalibrationPath));
+        var ids = CalibrationSampler.Sample(calibrationTokens, config.SeqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
+        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)} on {device.type.ToString().ToLowerInvariant()}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
+        using var calibration = tensor(ids, [options.Samples, config.SeqLen]);
+        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        var output = Path.GetFullPath(request.OutputPath);
+        QuantizedArtifact.Write(output, loaded, result, request, options);
+        var bytes = new FileInfo(output).Length;
+        log($"wrote {output} ({bytes:N0} bytes) in {clock.Elapsed.TotalSeconds:F1} s");
+        return new QuantizeSummary(output, bytes, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks);
+    }
+
+    private static string Describe(BlockReport report)
+    {
+        var points = report.Points.Count == 0
+            ? string.Empty
+            : "; " + string.Join(", ", report.Points.Select(p => string.Create(CultureInfo.InvariantCulture, $"L{p.Layer} {p.Point} θ={(double.IsInfinity(p.Threshold) ? "none" : p.Threshold.ToString("G4", CultureInfo.InvariantCulture))} +{p.ExtraChannels}")));
+        return string.Create(CultureInfo.InvariantCulture, $"block {report.Block} (layers {report.FirstLayer}-{report.FirstLayer + report.Layers - 1}): loss {report.LossBefore:E3} -> {report.LossAfter:E3}, {report.Seconds:F1} s{points}");
+    }
+}

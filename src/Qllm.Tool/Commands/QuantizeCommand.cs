@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Text.Json;
+using Qllm.Engine.Quantization;
+using Qllm.Tool.CommandLine;
+
+namespace Qllm.Tool.Commands;
+
+/// <summary>`qllm quantize MODEL --calibration FILE --output FILE ...`: QLLM (or a baseline/ablation) into a 4-bit artifact.</summary>
+internal static class QuantizeCommand
+{
+    public static Command Create(GlobalOptions global)
+    {
+        var model = new Argument<string>("MODEL") { Description = "A llama2.c .bin checkpoint or a Hugging Face folder." };
+        var calibration = new Option<string>("--calibration") { Description = "Calibration text (plain UTF-8).", Required = true };
+        var output = new Option<string>("--output") { Description = "The artifact to write.", Required = true };
+        var preset = new Option<string?>("--preset") { Description = "W4A4, W4A8, W6A6 or W4A16 (default W4A4 unless --bits is given)." }
+            .AcceptOnlyFromAmong([.. QuantizationSettings.Presets.Keys]);
+        var bits = new Option<int?>("--bits") { Description = "Weight bits, 2-8 (instead of --preset)." };
+        var activationBits = new Option<int?>("--activation-bits") { Description = "Activation bits, 2-8, or 16 for weight-only (with --bits; default 16)." };
+        var groupSize = new Option<int?>("--group-size") { Description = "Columns per weight range (default: one range per output row)." };
+        var method = new Option<string>("--method") { Description = "Which QLLM steps run.", DefaultValueFactory = _ => "qllm" }
+            .AcceptOnlyFromAmong("qllm", "rtn", "reassembly-only", "lowrank-only");
+        var rotation = new Option<string>("--rotation") { Description = "Rotation of the residual stream (only none so far).", DefaultValueFactory = _ => "none" }.AcceptOnlyFromAmong("none");
+        var rounding = new Option<string>("--weight-rounding") { Description = "Weight rounding (only nearest so far).", DefaultValueFactory = _ => "nearest" }.AcceptOnlyFromAmong("nearest");
+        var defaults = new QuantizeOptions(QuantizationSettings.Presets["W4A4"]);
+        var samples = new Option<int>("--samples") { Description = "Calibration samples.", DefaultValueFactory = _ => defaults.Samples }.InRange(1, 100_000);
+        var epochs = new Option<int>("--epochs") { Description = "Error-correction epochs per block.", DefaultValueFactory = _ => defaults.Epochs }.InRange(0, 1000);
+        var rank = new Option<int>("--rank") { Description = "Rank of the low-rank adapters.", DefaultValueFactory = _ => defaults.Rank }.InRange(1, 4096);
+        var learningRate = new Option<double>("--learning-rate") { Description = "AdamW learning rate (linear decay).", DefaultValueFactory = _ => defaults.LearningRate }.InRange(1e-9, 1);
+        var blockLayers = new Option<int>("--block-layers") { Description = "Decoder layers per block.", DefaultValueFactory = _ => defaults.BlockLayers }.InRange(1, 1024);
+        var channelRatio = new Option<double>("--channel-ratio") { Description = "Cap on extra channels from disassembly, as a share of the channels.", DefaultValueFactory = _ => defaults.ChannelRatio }.InRange(0, 1);
+        var seed = new Option<int>("--seed") { Description = "Seed of sampling and initialisation.", DefaultValueFactory = _ => defaults.Seed };
+        var json = new Option<bool>("--json") { Description = "End with one JSON object describing the run." };
+        var command = new Command("quantize", "Quantize a model into a 4-bit artifact.")
+        {
+            model, calibration, output, preset, bits, activationBits, groupSize, method, rotation, rounding, samples, epochs, rank, learningRate, blockLayers, channelRatio, seed, json,
+        };
+        bits.InRange(2, 8);
+        activationBits.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } value && (value is < 2 or > 8) && value != 16)
+            {
+                result.AddError($"--activation-bits must be between 2 and 8, or 16 for weight-only, not {value}");
+            }
+        });
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(preset) is not null && (result.GetValue(bits) is not null || result.GetValue(activationBits) is not null))
+            {
+                result.AddError("give either --preset or --bits/--activation-bits, not both");
+            }
+        });
+        command.SetAction((result, cancellation) =>
+        {
+            var settings = result.GetValue(bits) is { } weightBits
+                ? new QuantizationSettings(weightBits, result.GetValue(activationBits) ?? 16, result.GetValue(groupSize))
+                : QuantizationSettings.Presets[result.GetValue(preset) ?? "W4A4"] with { WeightGroupSize = result.GetValue(groupSize) };
+            var options = new QuantizeOptions(
+                settings,
+                ParseMethod(result.GetValue(method)!),
+                result.GetValue(samples),
+                result.GetValue(epochs),
+                result.GetValue(rank),
+                LearningRate: result.GetValue(learningRate),
+                BlockLayers: result.GetValue(blockLayers),
+                Seed: result.GetValue(seed),
+                ChannelRatio: result.GetValue(channelRatio));
+            var device = global.StartTorch(result);
+            var stderr = result.InvocationConfiguration.Error;
+            var request = new QuantizeRequest(result.GetValue(model)!, result.GetValue(global.Tokenizer), result.GetValue(calibration)!, result.GetValue(output)!, options);
+            var summary = QuantizationJob.Run(request, device, line => stderr.WriteLine($"qllm: {line}"), cancellation);
+            var stdout = result.InvocationConfiguration.Output;
+            if (result.GetValue(json))
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(QuantizeReport.From(summary, options, device.type.ToString().ToLowerInvariant()), QuantizeReportJson.Default.QuantizeReport));
+            }
+            else
+            {
+                stdout.WriteLine(summary.Output);
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static QuantizationMethod ParseMethod(string text) => text switch
+    {
+        "rtn" => QuantizationMethod.Rtn,
+        "reassembly-only" => QuantizationMethod.ReassemblyOnly,
+        "lowrank-only" => QuantizationMethod.LowRankOnly,
+        _ => QuantizationMethod.Qllm,
+    };
+}

@@ -1,0 +1,47 @@
+using Qllm.Engine.Quantization;
+
+namespace Qllm.Tool.Commands;
+
+/// <summary>`quantize --json`'s object: output, bytes, seconds, peakMemoryBytes, then the options used.</summary>
+internal sealed record QuantizeReport(
+    string Output,
+    long Bytes,
+    double Seconds,
+    long PeakMemoryBytes,
+    string Device,
+    string Preset,
+    int Bits,
+    int ActivationBits,
+    int? GroupSize,
+    string Method,
+    string Rotation,
+    string WeightRounding,
+    int Samples,
+    int Epochs,
+    int Rank,
+    double LearningRate,
+    int BlockLayers,
+    double ChannelRatio,
+    int Seed)
+{
+    public static QuantizeReport From(QuantizeSummary summary, QuantizeOptions options, string device) => new(
+        summary.Output,
+        summary.Bytes,
+        summary.Seconds,
+        summary.PeakMemoryBytes,
+        device,
+        options.Settings.Name,
+        options.Settings.WeightBits,
+        options.Settings.ActivationBits,
+        options.Settings.WeightGroupSize,
+        QuantizeOptionsText.Method(options.Method),
+        "none",
+        "nearest",
+        options.Samples,
+        options.Epochs,
+        options.Rank,
+        options.LearningRate,
+        options.BlockLayers,
+        options.ChannelRatio,
+        options.Seed);
+}
