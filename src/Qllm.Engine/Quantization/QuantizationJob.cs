@@ -26,6 +26,8 @@ public static class QuantizationJob
             throw new QllmException(ErrorCodes.InputNotFound, request.CalibrationPath, "the calibration text does not exist", "pass a UTF-8 text file with --calibration (`qllm setup` writes calibration.txt)");
         }
 
+        var output = Path.GetFullPath(request.OutputPath);
+        PrepareOutputFolder(output);
         manual_seed(options.Seed);
         using var loaded = ModelLoader.Load(request.ModelPath, request.TokenizerPath, device);
         WeightChecks.RequireFinite(loaded.Model, request.ModelPath);
@@ -36,11 +38,28 @@ public static class QuantizationJob
         using var calibration = tensor(ids, [options.Samples, config.SeqLen]);
         using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), cancellation);
         cancellation.ThrowIfCancellationRequested();
-        var output = Path.GetFullPath(request.OutputPath);
         QuantizedArtifact.Write(output, loaded, result, request, options);
         var bytes = new FileInfo(output).Length;
         log($"wrote {output} ({bytes:N0} bytes) in {clock.Elapsed.TotalSeconds:F1} s");
         return new QuantizeSummary(output, bytes, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks);
+    }
+
+    // Fails before minutes of quantization, not after, when the output cannot be written.
+    private static void PrepareOutputFolder(string output)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new QllmException(ErrorCodes.OutputNotWritable, output, $"cannot create the output folder ({e.Message})", "choose a writable --output path");
+        }
+
+        if (Directory.Exists(output))
+        {
+            throw new QllmException(ErrorCodes.OutputNotWritable, output, "the output path is a folder", "name the artifact file to write with --output");
+        }
     }
 
     private static string Describe(BlockReport report)

@@ -35,7 +35,13 @@ internal static class QuantizeCommand
         {
             model, calibration, output, preset, bits, activationBits, groupSize, method, rotation, rounding, samples, epochs, rank, learningRate, blockLayers, channelRatio, seed, json,
         };
-        bits.InRange(2, 8);
+        bits.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } value && value is < 2 or > 8)
+            {
+                result.AddError($"--bits must be between 2 and 8, not {value}");
+            }
+        });
         activationBits.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is { } value && (value is < 2 or > 8) && value != 16)
