@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Qllm.Artifacts;
+using Qllm.Engine.Errors;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 
@@ -48,6 +49,7 @@ internal static class ArtifactMetadata
         ["channelRatio"] = o.ChannelRatio,
     };
 
+    // Wall times stay out: the same inputs, seed and device must give the same bytes.
     public static JsonArray Blocks(IEnumerable<BlockReport> blocks) =>
     [
         .. blocks.Select(b => (JsonNode)new JsonObject
@@ -57,7 +59,6 @@ internal static class ArtifactMetadata
             ["layers"] = b.Layers,
             ["lossBefore"] = b.LossBefore,
             ["lossAfter"] = b.LossAfter,
-            ["seconds"] = b.Seconds,
             ["points"] = new JsonArray([.. b.Points.Select(p => (JsonNode)new JsonObject
             {
                 ["layer"] = p.Layer,
@@ -106,6 +107,5 @@ internal static class ArtifactMetadata
         }
     }
 
-    private static Errors.QllmException Malformed(string source, string problem) =>
-        new(ArtifactErrors.BadArtifact, source, problem, "re-run `qllm quantize` to write the artifact again");
+    private static Errors.QllmException Malformed(string source, string problem) => ArtifactErrors.Bad(source, problem);
 }

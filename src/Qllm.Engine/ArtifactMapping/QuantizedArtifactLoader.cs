@@ -74,7 +74,7 @@ public static class QuantizedArtifactLoader
         }
         catch (Exception e) when (e is not QllmException)
         {
-            throw new QllmException(ArtifactErrors.BadArtifact, path, $"the artifact does not describe a model this engine can build ({e.Message})", "re-run `qllm quantize` to write it again");
+            throw ArtifactErrors.Bad(path, $"the artifact does not describe a model this engine can build ({e.Message})", e);
         }
         finally
         {

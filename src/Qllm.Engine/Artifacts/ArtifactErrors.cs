@@ -2,15 +2,9 @@ using Qllm.Engine.Errors;
 
 namespace Qllm.Artifacts;
 
-/// <summary>
-/// The error code for a malformed or unsupported artifact, and the errors built from it. The code
-/// lives here until it joins <see cref="ErrorCodes"/>.
-/// </summary>
-public static class ArtifactErrors
+/// <summary>The errors for a malformed or unsupported artifact (<see cref="ErrorCodes.BadArtifact"/>).</summary>
+internal static class ArtifactErrors
 {
-    /// <summary>An artifact is malformed, damaged, truncated, or written in a format version this reader does not know.</summary>
-    public const string BadArtifact = "QLLM2011";
-
     /// <summary>What to do about a damaged or malformed artifact.</summary>
     internal const string RebuildFix = "the artifact is damaged or was not written by qllm; re-run qllm quantize (or rebuild the project) to write it again";
 
@@ -19,9 +13,9 @@ public static class ArtifactErrors
 
     /// <summary>A malformed or damaged artifact.</summary>
     internal static QllmException Bad(string source, string problem, Exception? inner = null) =>
-        new(BadArtifact, source, problem, RebuildFix, inner);
+        new(ErrorCodes.BadArtifact, source, problem, RebuildFix, inner);
 
     /// <summary>An artifact this reader is too old to understand.</summary>
     internal static QllmException TooNew(string source, string problem) =>
-        new(BadArtifact, source, problem, UpgradeFix);
+        new(ErrorCodes.BadArtifact, source, problem, UpgradeFix);
 }

@@ -55,7 +55,7 @@ public sealed class ArtifactReader : IDisposable
     public IReadOnlyList<ArtifactTensorInfo> TensorsInOrder { get; }
 
     /// <summary>Opens and verifies the artifact at <paramref name="path"/>, memory-mapping it.</summary>
-    /// <exception cref="QllmException">The file is missing or unreadable, or it is not a valid artifact (<see cref="ArtifactErrors.BadArtifact"/>).</exception>
+    /// <exception cref="QllmException">The file is missing or unreadable, or it is not a valid artifact (<see cref="ErrorCodes.BadArtifact"/>).</exception>
     public static ArtifactReader Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -103,7 +103,7 @@ public sealed class ArtifactReader : IDisposable
     /// </summary>
     /// <param name="stream">The artifact's bytes; read to the end, not disposed.</param>
     /// <param name="sourceName">A name for errors, for example the resource name.</param>
-    /// <exception cref="QllmException">The stream does not hold a valid artifact (<see cref="ArtifactErrors.BadArtifact"/>).</exception>
+    /// <exception cref="QllmException">The stream does not hold a valid artifact (<see cref="ErrorCodes.BadArtifact"/>).</exception>
     public static ArtifactReader Open(Stream stream, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -134,7 +134,7 @@ public sealed class ArtifactReader : IDisposable
     }
 
     /// <summary>The descriptor of tensor <paramref name="name"/>.</summary>
-    /// <exception cref="QllmException">The artifact has no such tensor (<see cref="ArtifactErrors.BadArtifact"/>).</exception>
+    /// <exception cref="QllmException">The artifact has no such tensor (<see cref="ErrorCodes.BadArtifact"/>).</exception>
     public ArtifactTensorInfo GetTensor(string name) =>
         _tensors.TryGetValue(name, out var info)
             ? info

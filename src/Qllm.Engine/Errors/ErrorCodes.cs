@@ -37,6 +37,9 @@ public static class ErrorCodes
     /// <summary>An output path cannot be written.</summary>
     public const string OutputNotWritable = "QLLM2010";
 
+    /// <summary>A 4-bit artifact is malformed, corrupt, truncated or of an unsupported version.</summary>
+    public const string BadArtifact = "QLLM2011";
+
     /// <summary>An unexpected failure: a bug to report (run with --verbose for the stack trace).</summary>
     public const string Internal = "QLLM3000";
 

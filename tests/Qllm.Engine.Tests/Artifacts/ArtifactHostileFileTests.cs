@@ -71,7 +71,7 @@ public sealed class ArtifactHostileFileTests : IDisposable
         {
             var path = Save(bytes[..length]);
             var error = Assert.Throws<QllmException>(() => ArtifactReader.Open(path).Dispose());
-            Assert.Equal(ArtifactErrors.BadArtifact, error.Code);
+            Assert.Equal(ErrorCodes.BadArtifact, error.Code);
             Assert.Equal(path, error.File);
         }
     }
@@ -88,7 +88,7 @@ public sealed class ArtifactHostileFileTests : IDisposable
             File.WriteAllBytes(path, damaged);
 
             var error = Assert.Throws<QllmException>(() => ArtifactReader.Open(path).Dispose());
-            Assert.Equal(ArtifactErrors.BadArtifact, error.Code);
+            Assert.Equal(ErrorCodes.BadArtifact, error.Code);
             Assert.Equal(path, error.File);
         }
     }
@@ -240,7 +240,7 @@ public sealed class ArtifactHostileFileTests : IDisposable
         var bytes = WrittenSample();
         using var truncated = new MemoryStream(bytes[..^1]);
         var error = Assert.Throws<QllmException>(() => ArtifactReader.Open(truncated, "resource:model.qllm"));
-        Assert.Equal(ArtifactErrors.BadArtifact, error.Code);
+        Assert.Equal(ErrorCodes.BadArtifact, error.Code);
         Assert.Equal("resource:model.qllm", error.File);
     }
 
@@ -282,7 +282,7 @@ public sealed class ArtifactHostileFileTests : IDisposable
         var error = Assert.Throws<QllmException>(() => ArtifactReader.Open(path).Dispose());
         var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
 
-        Assert.Equal(ArtifactErrors.BadArtifact, error.Code);
+        Assert.Equal(ErrorCodes.BadArtifact, error.Code);
         Assert.Equal(path, error.File);
         Assert.Contains(expectedProblem, error.Problem, StringComparison.Ordinal);
         Assert.True(allocated < 1024 * 1024, $"rejecting the file allocated {allocated} bytes");
@@ -290,7 +290,7 @@ public sealed class ArtifactHostileFileTests : IDisposable
         // The same bytes from a stream meet the same checks.
         using var stream = new MemoryStream(bytes);
         var streamError = Assert.Throws<QllmException>(() => ArtifactReader.Open(stream, "stream").Dispose());
-        Assert.Equal(ArtifactErrors.BadArtifact, streamError.Code);
+        Assert.Equal(ErrorCodes.BadArtifact, streamError.Code);
         Assert.Equal(error.Problem, streamError.Problem);
         return error;
     }

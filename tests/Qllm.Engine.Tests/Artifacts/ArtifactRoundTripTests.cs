@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Qllm.Artifacts;
+using Qllm.Engine.Errors;
 using Qllm.Engine.Tests.SafeTensors;
 
 namespace Qllm.Engine.Tests.Artifacts;
@@ -220,7 +221,7 @@ public sealed class ArtifactRoundTripTests : IDisposable
         })
         {
             var error = Assert.Throws<Qllm.Engine.Errors.QllmException>(action);
-            Assert.Equal(ArtifactErrors.BadArtifact, error.Code);
+            Assert.Equal(ErrorCodes.BadArtifact, error.Code);
             Assert.Equal(path, error.File);
         }
     }

@@ -1,0 +1,80 @@
+using Qllm.Engine.ArtifactMapping;
+using Qllm.Engine.Errors;
+using Qllm.Engine.Loading;
+using Qllm.Engine.Quantization;
+using Qllm.Engine.Tests.Quantization;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Tests.ArtifactMapping;
+
+public sealed class QuantizedArtifactTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("qllm-artifact-").FullName;
+
+    [Theory]
+    [InlineData("W4A4", QuantizationMethod.Qllm)]
+    [InlineData("W4A16", QuantizationMethod.Rtn)]
+    public void Loading_the_artifact_back_reproduces_the_quantized_logits_exactly(string preset, QuantizationMethod method)
+    {
+        var options = new QuantizeOptions(QuantizationSettings.Presets[preset], method, Samples: 2, Epochs: 1);
+        var path = Path.Combine(folder, $"{preset}.qllm");
+        using var loaded = ModelLoader.Load(TestData.ModelPath, null, CPU);
+        using var result = QllmQuantizer.Quantize(loaded.Model, QllmQuantizerTests.Calibration(loaded, options.Samples), options);
+        QuantizedArtifact.Write(path, loaded, result, new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, path, options), options);
+
+        // Packed 4-bit weights: far smaller than the 60.8 MB float checkpoint.
+        Assert.InRange(new FileInfo(path).Length, 10_000_000, 0.35 * new FileInfo(TestData.ModelPath).Length);
+        using var reloaded = ModelLoader.Load(path, null, CPU);
+        Assert.Equal(loaded.Model.Config, reloaded.Model.Config);
+        using var noGrad = no_grad();
+        var input = tensor(loaded.Tokenizer.Encode("Once upon a time, there was a little girl").Prepend(1).Select(t => (long)t).ToArray()).unsqueeze(0);
+        Assert.True(loaded.Model.forward(input).eq(reloaded.Model.forward(input)).all().item<bool>(), "logits differ");
+        Assert.Equal(loaded.Tokenizer.Encode("Lily's ball"), reloaded.Tokenizer.Encode("Lily's ball"));
+    }
+
+    [Fact]
+    public void The_same_inputs_and_seed_give_the_same_bytes_and_a_cancelled_run_leaves_no_file()
+    {
+        var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Qllm, Samples: 2, Epochs: 1, BlockLayers: 3);
+        string Run(string name)
+        {
+            var path = Path.Combine(folder, name);
+            QuantizationJob.Run(new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, path, options), CPU, _ => { });
+            return Convert.ToHexString(File.ReadAllBytes(path)[^32..]); // the SHA-256 trailer
+        }
+
+        Assert.Equal(Run("first.qllm"), Run("second.qllm"));
+
+        using var cancellation = new CancellationTokenSource();
+        var cancelled = Path.Combine(folder, "cancelled.qllm");
+        Assert.ThrowsAny<OperationCanceledException>(() => QuantizationJob.Run(
+            new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, cancelled, options),
+            CPU,
+            line =>
+            {
+                if (line.StartsWith("block 0", StringComparison.Ordinal))
+                {
+                    cancellation.Cancel();
+                }
+            },
+            cancellation.Token));
+        Assert.False(File.Exists(cancelled));
+        Assert.Empty(Directory.GetFiles(folder, "cancelled*"));
+    }
+
+    [Fact]
+    public void Weights_with_nan_are_refused_before_quantizing()
+    {
+        var model = Path.Combine(folder, "nan.bin");
+        var bytes = File.ReadAllBytes(TestData.ModelPath);
+        BitConverter.GetBytes(float.NaN).CopyTo(bytes, 28 + (4 * 1000)); // inside the embedding
+        File.WriteAllBytes(model, bytes);
+        File.Copy(TestData.TokenizerPath, Path.Combine(folder, "tokenizer.bin"));
+        var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Rtn, Samples: 1);
+        var error = Assert.Throws<QllmException>(() => QuantizationJob.Run(new QuantizeRequest(model, null, TestData.CalibrationTextPath, Path.Combine(folder, "nan.qllm"), options), CPU, _ => { }));
+        Assert.Equal(ErrorCodes.BadWeights, error.Code);
+        Assert.Equal(model, error.File);
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
