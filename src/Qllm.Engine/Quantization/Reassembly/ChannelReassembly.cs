@@ -14,13 +14,22 @@ public static class ChannelReassembly
     /// <summary>Tokens the search evaluates by default: enough for stable errors, fast on a CPU.</summary>
     public const int DefaultSearchTokens = 2048;
 
+    // With many candidates (up to C·ratio + 1: 155 at C = 768), each is first scored on a quarter
+    // of the search tokens and only the best few are evaluated on all of them: the ranking on the
+    // smaller sample is stable enough to find the best region, and the finalists settle it. This
+    // keeps a search at C = 768 around a second on two cores.
+    private const int ScreeningFinalists = 8;
+    private const int MinScreeningTokens = 256;
+
     /// <summary>The reference's cap on extra channels, as a share of C.</summary>
     public const double DefaultChannelRatio = 0.2;
 
     /// <summary>
     /// Searches θ at one point: every θ at which the extra-channel count E changes, from max(m)
     /// down while E ≤ C·<paramref name="channelRatio"/>, plus no reassembly at all, and keeps the
-    /// map with the lowest quantized-output MSE (the identity on ties).
+    /// map with the lowest quantized-output MSE (the identity on ties). With more than 16
+    /// candidates, all are first scored on a quarter of the search tokens and the 8 best are then
+    /// evaluated, with the identity, on all of them.
     /// </summary>
     /// <param name="sample">Calibration activations [..., C] at the point (the search uses at most <paramref name="maxTokens"/> evenly spaced tokens of them).</param>
     /// <param name="channelMax">[C] max |x| per channel over all calibration tokens.</param>
@@ -55,10 +64,7 @@ public static class ChannelReassembly
         var pairs = PairScores.Compute(x, w, score);
         using var objective = new QuantizedOutputError(x, w, settings);
 
-        var identity = ReassemblyMap.Identity(channels);
-        double identityError = objective.Evaluate(identity);
-        var best = new ReassemblyChoice(identity, double.PositiveInfinity, 0, identityError, identityError, 1);
-        int evaluated = 1;
+        var candidates = new List<(ChannelDisassembly Disassembly, ReassemblyMap Map)>();
         foreach (var disassembly in ThresholdCandidates.Enumerate(maxes, maxExtra))
         {
             var assembly = pairs.Match(disassembly.Splits, disassembly.ExtraChannels);
@@ -68,16 +74,42 @@ public static class ChannelReassembly
                 break;
             }
 
-            var map = Compose(disassembly, assembly);
+            candidates.Add((disassembly, Compose(disassembly, assembly)));
+        }
+
+        var identity = ReassemblyMap.Identity(channels);
+        double identityError = objective.Evaluate(identity);
+        var best = new ReassemblyChoice(identity, double.PositiveInfinity, 0, identityError, identityError, candidates.Count + 1);
+        foreach (var (disassembly, map) in Finalists(candidates, x, w, settings))
+        {
             double error = objective.Evaluate(map);
-            evaluated++;
             if (error < best.Error)
             {
-                best = new ReassemblyChoice(map, disassembly.Threshold, disassembly.ExtraChannels, error, identityError, 0);
+                best = best with { Map = map, Threshold = disassembly.Threshold, ExtraChannels = disassembly.ExtraChannels, Error = error };
             }
         }
 
-        return best with { CandidatesEvaluated = evaluated };
+        return best;
+    }
+
+    private static List<(ChannelDisassembly Disassembly, ReassemblyMap Map)> Finalists(
+        List<(ChannelDisassembly Disassembly, ReassemblyMap Map)> candidates, Tensor x, Tensor w, QuantizationSettings settings)
+    {
+        int screeningTokens = Math.Max(MinScreeningTokens, (int)(x.shape[0] / 4));
+        if (candidates.Count <= 2 * ScreeningFinalists || x.shape[0] <= screeningTokens)
+        {
+            return candidates;
+        }
+
+        using var scope = NewDisposeScope();
+        using var screen = new QuantizedOutputError(EvenlySpaced(x, screeningTokens), w, settings);
+        return candidates
+            .Select((c, i) => (Candidate: c, Index: i, Error: screen.Evaluate(c.Map)))
+            .OrderBy(c => c.Error).ThenBy(c => c.Index)
+            .Take(ScreeningFinalists)
+            .OrderBy(c => c.Index)
+            .Select(c => c.Candidate)
+            .ToList();
     }
 
     /// <summary>The reassembly for a given θ (the identity when θ ≥ every channel max).</summary>
@@ -290,15 +322,19 @@ public static class ChannelReassembly
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTokens);
         long channels = sample.shape[^1];
-        var x = sample.detach().reshape(-1, channels);
+        return EvenlySpaced(sample.detach().reshape(-1, channels), maxTokens).to(ScalarType.Float32).contiguous();
+    }
+
+    private static Tensor EvenlySpaced(Tensor x, int count)
+    {
         long n = x.shape[0];
-        if (n > maxTokens)
+        if (n <= count)
         {
-            var picks = Enumerable.Range(0, maxTokens).Select(i => i * n / maxTokens).ToArray();
-            x = x.index_select(0, tensor(picks, device: x.device));
+            return x;
         }
 
-        return x.to(ScalarType.Float32).contiguous();
+        var picks = Enumerable.Range(0, count).Select(i => i * n / count).ToArray();
+        return x.index_select(0, tensor(picks, device: x.device));
     }
 
     private static Tensor ConcatenatedWeight(IReadOnlyList<Tensor> consumerWeights, Device device) =>

@@ -15,7 +15,7 @@ internal sealed class QuantizedOutputError : IDisposable
     private readonly Tensor reference;
     private readonly QuantizationSettings settings;
 
-    /// <summary>Keeps <paramref name="activations"/> [N, C] and <paramref name="weight"/> [O, C] (owned from now on).</summary>
+    /// <summary>Uses <paramref name="activations"/> [N, C] and <paramref name="weight"/> [O, C]; the caller keeps owning them.</summary>
     public QuantizedOutputError(Tensor activations, Tensor weight, QuantizationSettings settings)
     {
         this.activations = activations;
@@ -37,14 +37,12 @@ internal sealed class QuantizedOutputError : IDisposable
         var w = map.IsIdentity ? weight : map.ApplyToWeight(weight);
         var xq = UniformQuantizer.FakeQuantize(x, settings.ActivationBits);
         var wq = UniformQuantizer.FakeQuantize(w, settings.WeightBits, settings.WeightGroupSize);
-        return (xq.matmul(wq.t()) - reference).to(ScalarType.Float64).square().mean().item<double>();
+        return nn.functional.mse_loss(xq.matmul(wq.t()), reference).item<float>();
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
         reference.Dispose();
-        weight.Dispose();
-        activations.Dispose();
     }
 }

@@ -21,8 +21,17 @@ public sealed record ReassemblyMap
     private readonly int[] sources;
     private readonly float[] coefficients;
 
-    // Output channel of each CSR entry, so that applying the map is one gather and one scatter-add.
+    // Output channel of each CSR entry (for the dense matrices).
     private readonly long[] targets;
+
+    // Applying the map is a gather of each output's first source, then a scatter-add of the E
+    // further merge members only: index_add over all C + E entries along the channel dimension is
+    // several times slower on the CPU than the gather.
+    private readonly long[] firstSources;
+    private readonly float[] firstCoefficients;
+    private readonly long[] restSources;
+    private readonly float[] restCoefficients;
+    private readonly long[] restTargets;
 
     /// <summary>Builds and validates a map.</summary>
     /// <param name="channels">C, the number of input and output channels.</param>
@@ -50,6 +59,13 @@ public sealed record ReassemblyMap
                 targets[e] = j;
             }
         }
+
+        firstSources = [.. Enumerable.Range(0, channels).Select(j => (long)sources[offsets[j]])];
+        firstCoefficients = [.. Enumerable.Range(0, channels).Select(j => coefficients[offsets[j]])];
+        var rest = Enumerable.Range(0, sources.Length).Where(e => e != offsets[targets[e]]).ToArray();
+        restSources = [.. rest.Select(e => (long)sources[e])];
+        restCoefficients = [.. rest.Select(e => coefficients[e])];
+        restTargets = [.. rest.Select(e => targets[e])];
 
         IsIdentity = sources.Length == channels && Enumerable.Range(0, channels).All(j => sources[j] == j && coefficients[j] == 1f);
     }
@@ -138,14 +154,23 @@ public sealed record ReassemblyMap
 
         using var scope = NewDisposeScope();
         long last = x.dim() - 1;
-        var gathered = x.index_select(last, tensor(sources.Select(s => (long)s).ToArray(), device: x.device));
+        var output = x.index_select(last, tensor(firstSources, device: x.device));
         if (useCoefficients)
         {
-            gathered = gathered * tensor(coefficients, device: x.device).to(x.dtype);
+            output = output * tensor(firstCoefficients, device: x.device).to(x.dtype);
         }
 
-        var output = zeros(x.shape, x.dtype, x.device);
-        output.index_add_(last, tensor(targets, device: x.device), gathered, 1);
+        if (restSources.Length > 0)
+        {
+            var members = x.index_select(last, tensor(restSources, device: x.device));
+            if (useCoefficients)
+            {
+                members = members * tensor(restCoefficients, device: x.device).to(x.dtype);
+            }
+
+            output.index_add_(last, tensor(restTargets, device: x.device), members, 1);
+        }
+
         return output.MoveToOuterDisposeScope();
     }
 
