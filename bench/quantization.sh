@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Quantization benchmark: stories15M at W4A4, W4A8, W6A6 and W4A16 with round-to-nearest and QLLM,
+# plus the two QLLM ablations at W4A4; each artifact is evaluated against the fp32 model on the
+# evaluation text. Prints a Markdown table (paste it into docs/benchmarks.md with the machine and
+# the command).
+#
+#   bash bench/quantization.sh                                # the reference's settings (slow on a CPU)
+#   SAMPLES=32 EPOCHS=2 WINDOWS=100 bash bench/quantization.sh # quicker, smaller settings
+#   DEVICE=cuda QLLM="bash .device/run.sh qllm" DATA=.device/data bash bench/quantization.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEVICE=${DEVICE:-cpu}
+DATA=${DATA:-.data}
+SAMPLES=${SAMPLES:-128}
+EPOCHS=${EPOCHS:-10}
+WINDOWS=${WINDOWS:-100}
+CONFIGS=${CONFIGS:-"W4A4:rtn W4A4:qllm W4A4:reassembly-only W4A4:lowrank-only W4A8:rtn W4A8:qllm W6A6:rtn W6A6:qllm W4A16:rtn W4A16:qllm"}
+if [ -z "${QLLM:-}" ]; then
+  dotnet build src/Qllm.Tool -c Release -v quiet -nologo >/dev/null
+  QLLM="dotnet src/Qllm.Tool/bin/Release/net10.0/qllm.dll"
+  $QLLM setup --data-dir "$DATA" >/dev/null 2>&1
+fi
+work=${WORK:-$(mktemp -d)}
+mkdir -p "$work"
+field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | tr -d '"'; }
+params=$(python3 -c 'print(288*32000 + 6*(4*288*288 + 3*288*768 + 2*288) + 288)' 2>/dev/null || echo 15191712)
+
+fp=$($QLLM eval "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
+echo "| preset | method | perplexity | mean KL vs fp32 | top-1 agreement | artifact bytes | bits/weight | quantize s | peak memory MB |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+printf '| fp32 | - | %.3f | 0 | 100%% | %s | 32 | - | - |\n' "$(field perplexity <<<"$fp")" "$(stat -c %s "$DATA/stories15M.bin")"
+for config in $CONFIGS; do
+  preset=${config%%:*}; method=${config#*:}
+  out="$work/$preset-$method.qllm"
+  q=$($QLLM quantize "$DATA/stories15M.bin" --calibration "$DATA/calibration.txt" --output "$out" --preset "$preset" --method "$method" \
+        --samples "$SAMPLES" --epochs "$EPOCHS" --device "$DEVICE" --json 2>"$work/$preset-$method.log" | tail -1)
+  e=$($QLLM eval "$out" --reference "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
+  bytes=$(field bytes <<<"$q")
+  printf '| %s | %s | %.3f | %.4f | %.2f%% | %s | %.2f | %.0f | %.0f |\n' "$preset" "$method" \
+    "$(field perplexity <<<"$e")" "$(field meanKl <<<"$e")" "$(awk -v t="$(field top1Agreement <<<"$e")" 'BEGIN{print t*100}')" \
+    "$bytes" "$(awk -v b="$bytes" -v p="$params" 'BEGIN{print b*8/p}')" "$(field seconds <<<"$q")" \
+    "$(awk -v m="$(field peakMemoryBytes <<<"$q")" 'BEGIN{print m/1048576}')"
+done
+echo
+echo "settings: samples=$SAMPLES epochs=$EPOCHS (QLLM and lowrank-only), eval windows=$WINDOWS of 255 tokens, device=$DEVICE"
