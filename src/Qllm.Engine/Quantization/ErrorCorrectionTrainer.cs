@@ -13,7 +13,7 @@ namespace Qllm.Engine.Quantization;
 /// </summary>
 internal static class ErrorCorrectionTrainer
 {
-    public static void Train(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets, QuantizeOptions options, Generator generator, CancellationToken cancellation)
+    public static void Train(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets, QuantizeOptions options, Generator generator, Action<int, double>? epochDone, CancellationToken cancellation)
     {
         var linears = block.SelectMany(LayerQuantizer.Linears).ToList();
         foreach (var linear in linears)
@@ -34,6 +34,7 @@ internal static class ErrorCorrectionTrainer
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             var order = randperm(samples, generator: generator).data<long>().ToArray();
+            double epochLoss = 0;
             foreach (var sample in order)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -48,8 +49,11 @@ internal static class ErrorCorrectionTrainer
                 var loss = nn.functional.mse_loss(output, targets.narrow(0, sample, 1));
                 loss.backward();
                 optimizer.step();
+                epochLoss += loss.item<float>();
                 step++;
             }
+
+            epochDone?.Invoke(epoch, epochLoss / samples);
         }
 
         foreach (var norm in norms)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Qllm.Engine.ArtifactMapping;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Quantization.Reassembly;
@@ -17,11 +18,11 @@ namespace Qllm.Engine.Quantization;
 /// </summary>
 public static class QllmQuantizer
 {
-    // Tokens per reassembly point used to search θ and score merges; channel maxima use all tokens.
-    private const int SearchTokens = 4096;
-
-    /// <summary>Runs the whole quantization. <paramref name="calibration"/> is [samples, seqLen] token ids.</summary>
-    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs the whole quantization. <paramref name="calibration"/> is [samples, seqLen] token ids;
+    /// <paramref name="progress"/> hears of each finished block, <paramref name="log"/> of each error-correction epoch.
+    /// </summary>
+    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -70,7 +71,8 @@ public static class QllmQuantizer
             double lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets);
             if (options.CorrectsErrors)
             {
-                ErrorCorrectionTrainer.Train(blockLayers, model.Rope, quantizedInputs, targets, options, generator, cancellation);
+                var current = block;
+                ErrorCorrectionTrainer.Train(blockLayers, model.Rope, quantizedInputs, targets, options, generator, (epoch, loss) => log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"block {current}: epoch {epoch + 1}/{options.Epochs}, training loss {loss:E3}")), cancellation);
             }
 
             foreach (var linear in blockLayers.SelectMany(LayerQuantizer.Linears))
@@ -133,7 +135,8 @@ public static class QllmQuantizer
             return maps;
         }
 
-        using var activations = LayerActivations.Collect(layer, rope, hidden, SearchTokens);
+        // Channel maxima come from every token; θ search and merge scores from an even sample.
+        using var activations = LayerActivations.Collect(layer, rope, hidden, ChannelReassembly.DefaultSearchTokens);
         foreach (var point in Enum.GetValues<ReassemblyPoint>())
         {
             var (channelMax, sample) = activations[point];

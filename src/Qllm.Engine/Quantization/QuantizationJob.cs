@@ -36,7 +36,7 @@ public static class QuantizationJob
         var ids = CalibrationSampler.Sample(calibrationTokens, config.SeqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
         log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)} on {device.type.ToString().ToLowerInvariant()}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
         using var calibration = tensor(ids, [options.Samples, config.SeqLen]);
-        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), cancellation);
+        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, cancellation);
         cancellation.ThrowIfCancellationRequested();
         QuantizedArtifact.Write(output, loaded, result, request, options);
         var bytes = new FileInfo(output).Length;

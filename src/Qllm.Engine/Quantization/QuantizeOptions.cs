@@ -25,7 +25,7 @@ public sealed record QuantizeOptions(
     double ChannelRatio = 0.2,
     int EmbeddingBits = 8)
 {
-    /// <summary>Whether channel reassembly runs.</summary>
+    /// <summary>Whether channel reassembly runs: only where activations are quantized, since it exists to tame their outliers.</summary>
     public bool Reassembles => Method is QuantizationMethod.Qllm or QuantizationMethod.ReassemblyOnly && Settings.QuantizesActivations;
 
     /// <summary>Whether low-rank error correction runs.</summary>
