@@ -3,6 +3,7 @@ using Qllm.Artifacts;
 using Qllm.Engine.Errors;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Quantization.Reassembly;
 
 namespace Qllm.Engine.ArtifactMapping;
 
@@ -47,6 +48,7 @@ internal static class ArtifactMetadata
         ["blockLayers"] = o.BlockLayers,
         ["seed"] = o.Seed,
         ["channelRatio"] = o.ChannelRatio,
+        ["mergeScore"] = o.MergeScore == AssemblyScore.MergeError ? "merge-error" : "reference",
     };
 
     // Wall times stay out: the same inputs, seed and device must give the same bytes.

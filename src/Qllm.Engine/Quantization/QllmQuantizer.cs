@@ -140,7 +140,7 @@ public static class QllmQuantizer
         foreach (var point in Enum.GetValues<ReassemblyPoint>())
         {
             var (channelMax, sample) = activations[point];
-            var choice = ChannelReassembly.Search(sample, channelMax, LayerQuantizer.Consumers(layer, point), options.Settings, options.ChannelRatio);
+            var choice = ChannelReassembly.Search(sample, channelMax, LayerQuantizer.Consumers(layer, point), options.Settings, options.ChannelRatio, score: options.MergeScore);
             maps[point] = choice.Map;
             points.Add(new PointReport(layer.Index, ArtifactTensorNames.PointName(point), choice.Threshold, choice.ExtraChannels, choice.Error, choice.IdentityError));
         }

@@ -1,3 +1,5 @@
+using Qllm.Engine.Quantization.Reassembly;
+
 namespace Qllm.Engine.Quantization;
 
 /// <summary>Every option of a quantization run; all of them go into the artifact's metadata and the cache key.</summary>
@@ -12,6 +14,11 @@ namespace Qllm.Engine.Quantization;
 /// <param name="Seed">Seed of calibration sampling, adapter initialisation and sample order.</param>
 /// <param name="ChannelRatio">Cap on extra channels from disassembly, as a share of the channels.</param>
 /// <param name="EmbeddingBits">Bits per row of the (tied) embedding and classifier.</param>
+/// <param name="MergeScore">
+/// How channel assembly ranks candidate merges. The default deviates from the reference: on
+/// stories15M at W4A4 (reassembly only, 32 samples, 60 evaluation windows) the reference's signed
+/// column-sum score gave mean KL 1.526 against RTN's 1.567, the merge-error score 1.371.
+/// </param>
 public sealed record QuantizeOptions(
     QuantizationSettings Settings,
     QuantizationMethod Method = QuantizationMethod.Qllm,
@@ -23,7 +30,8 @@ public sealed record QuantizeOptions(
     int BlockLayers = 4,
     int Seed = 42,
     double ChannelRatio = 0.2,
-    int EmbeddingBits = 8)
+    int EmbeddingBits = 8,
+    AssemblyScore MergeScore = AssemblyScore.MergeError)
 {
     /// <summary>Whether channel reassembly runs: only where activations are quantized, since it exists to tame their outliers.</summary>
     public bool Reassembles => Method is QuantizationMethod.Qllm or QuantizationMethod.ReassemblyOnly && Settings.QuantizesActivations;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Tool.CommandLine;
 
 namespace Qllm.Tool.Commands;
@@ -29,11 +30,13 @@ internal static class QuantizeCommand
         var learningRate = new Option<double>("--learning-rate") { Description = "AdamW learning rate (linear decay).", DefaultValueFactory = _ => defaults.LearningRate }.InRange(1e-9, 1);
         var blockLayers = new Option<int>("--block-layers") { Description = "Decoder layers per block.", DefaultValueFactory = _ => defaults.BlockLayers }.InRange(1, 1024);
         var channelRatio = new Option<double>("--channel-ratio") { Description = "Cap on extra channels from disassembly, as a share of the channels.", DefaultValueFactory = _ => defaults.ChannelRatio }.InRange(0, 1);
+        var mergeScore = new Option<string>("--merge-score") { Description = "How channel assembly ranks merges: merge-error (the output error a merge causes; measured better) or reference (QLLM's signed column sums).", DefaultValueFactory = _ => "merge-error" }
+            .AcceptOnlyFromAmong("reference", "merge-error");
         var seed = new Option<int>("--seed") { Description = "Seed of sampling and initialisation.", DefaultValueFactory = _ => defaults.Seed };
         var json = new Option<bool>("--json") { Description = "End with one JSON object describing the run." };
         var command = new Command("quantize", "Quantize a model into a 4-bit artifact.")
         {
-            model, calibration, output, preset, bits, activationBits, groupSize, method, rotation, rounding, samples, epochs, rank, learningRate, blockLayers, channelRatio, seed, json,
+            model, calibration, output, preset, bits, activationBits, groupSize, method, rotation, rounding, samples, epochs, rank, learningRate, blockLayers, channelRatio, mergeScore, seed, json,
         };
         bits.Validators.Add(result =>
         {
@@ -70,7 +73,8 @@ internal static class QuantizeCommand
                 LearningRate: result.GetValue(learningRate),
                 BlockLayers: result.GetValue(blockLayers),
                 Seed: result.GetValue(seed),
-                ChannelRatio: result.GetValue(channelRatio));
+                ChannelRatio: result.GetValue(channelRatio),
+                MergeScore: result.GetValue(mergeScore) == "reference" ? AssemblyScore.Reference : AssemblyScore.MergeError);
             var device = global.StartTorch(result);
             var stderr = result.InvocationConfiguration.Error;
             var request = new QuantizeRequest(result.GetValue(model)!, result.GetValue(global.Tokenizer), result.GetValue(calibration)!, result.GetValue(output)!, options);
