@@ -1,4 +1,5 @@
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Quantization.Reassembly;
 
 namespace Qllm.Tool.Commands;
 
@@ -22,6 +23,7 @@ internal sealed record QuantizeReport(
     double LearningRate,
     int BlockLayers,
     double ChannelRatio,
+    string MergeScore,
     int Seed)
 {
     public static QuantizeReport From(QuantizeSummary summary, QuantizeOptions options, string device) => new(
@@ -43,5 +45,6 @@ internal sealed record QuantizeReport(
         options.LearningRate,
         options.BlockLayers,
         options.ChannelRatio,
+        options.MergeScore == AssemblyScore.Reference ? "reference" : "merge-error",
         options.Seed);
 }
