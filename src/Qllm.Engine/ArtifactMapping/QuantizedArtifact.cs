@@ -17,11 +17,11 @@ namespace Qllm.Engine.ArtifactMapping;
 public static class QuantizedArtifact
 {
     /// <summary>Writes <paramref name="path"/> atomically from a model that <see cref="QllmQuantizer"/> finished.</summary>
-    public static void Write(string path, LoadedModel loaded, QuantizationResult result, QuantizeRequest request, QuantizeOptions options)
+    public static void Write(string path, LoadedModel loaded, QuantizationResult result, QuantizationInputs inputs, QuantizeOptions options)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(result);
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(options);
         var model = loaded.Model;
         var writer = new ArtifactWriter();
@@ -29,12 +29,7 @@ public static class QuantizedArtifact
         writer.Metadata["config"] = ArtifactMetadata.Config(model.Config);
         writer.Metadata["quantization"] = ArtifactMetadata.Settings(options.Settings, options.EmbeddingBits);
         writer.Metadata["options"] = ArtifactMetadata.Options(options);
-        writer.Metadata["inputs"] = new JsonObject
-        {
-            ["model"] = Input(request.ModelPath),
-            ["tokenizer"] = Input(loaded.TokenizerSource),
-            ["calibration"] = Input(request.CalibrationPath),
-        };
+        writer.Metadata["inputs"] = inputs.ToJson();
         writer.Metadata["blocks"] = ArtifactMetadata.Blocks(result.Blocks);
 
         var sentencePiece = TokenizerFiles.IsSentencePiece(loaded.TokenizerSource);
@@ -56,9 +51,9 @@ public static class QuantizedArtifact
                 AddMatrix(writer, ArtifactTensorNames.Linear(layer.Index, name), integer.Weight);
             }
 
-            foreach (var (point, input) in new[] { (ReassemblyPoint.Qkv, layer.Attention.QkvInput), (ReassemblyPoint.GateUp, layer.FeedForward.GateUpInput), (ReassemblyPoint.Down, layer.FeedForward.DownInput) })
+            foreach (var (point, input) in LayerQuantizer.Inputs(layer))
             {
-                if (input is LinearInput { Map: { } map })
+                if (input.Map is { } map)
                 {
                     var prefix = ArtifactTensorNames.Reassembly(layer.Index, point);
                     writer.AddInt32($"{prefix}.offsets", [map.Offsets.Count], [.. map.Offsets]);
@@ -70,8 +65,6 @@ public static class QuantizedArtifact
 
         writer.Write(path);
     }
-
-    private static JsonObject Input(string path) => new() { ["path"] = Path.GetFullPath(path), ["sha256"] = InputDigests.Of(path) };
 
     private static void AddMatrix(ArtifactWriter writer, string prefix, QuantizedTensor matrix)
     {

@@ -81,6 +81,11 @@ internal static class LayerQuantizer
         ("mlp.down_proj", layer.FeedForward.DownProjection),
     ];
 
+    /// <summary>The installed inputs of the three reassembly points (see <see cref="InstallInputs"/>).</summary>
+    public static IEnumerable<(ReassemblyPoint Point, LinearInput Input)> Inputs(DecoderLayer layer) =>
+        new[] { (ReassemblyPoint.Qkv, layer.Attention.QkvInput), (ReassemblyPoint.GateUp, layer.FeedForward.GateUpInput), (ReassemblyPoint.Down, layer.FeedForward.DownInput) }
+            .Select(pair => (pair.Item1, pair.Item2 as LinearInput ?? throw new InvalidOperationException($"layer {layer.Index} is not quantized")));
+
     /// <summary>The layer's quantized linears, in execution order.</summary>
     public static IEnumerable<QuantizedLinear> Linears(DecoderLayer layer) => NamedLinears(layer).Select(named => named.Linear).OfType<QuantizedLinear>();
 

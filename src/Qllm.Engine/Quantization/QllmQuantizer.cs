@@ -22,22 +22,27 @@ public static class QllmQuantizer
     /// Runs the whole quantization. <paramref name="calibration"/> is [samples, seqLen] token ids;
     /// <paramref name="progress"/> hears of each finished block, <paramref name="log"/> of each error-correction epoch.
     /// </summary>
-    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, CancellationToken cancellation = default)
+    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, QuantizationCheckpoint? checkpoint = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
         ArgumentNullException.ThrowIfNull(options);
-        using var generator = new Generator((ulong)options.Seed, model.Device);
         Tensor quantizedInputs, fullPrecisionInputs;
-        using (no_grad())
+        var reports = new List<BlockReport>();
+        if (checkpoint?.TryResume(model, options) is { } resumed)
         {
+            (reports, quantizedInputs, fullPrecisionInputs) = resumed;
+            log?.Invoke($"resuming after block {reports.Count - 1} from {checkpoint.Folder}");
+        }
+        else
+        {
+            using var noGrad = no_grad();
             fullPrecisionInputs = model.Embed(calibration.to(model.Device)).detach();
             quantizedInputs = fullPrecisionInputs.clone();
         }
 
-        var reports = new List<BlockReport>();
         var layers = model.Layers;
-        for (int first = 0, block = 0; first < layers.Count; first += options.BlockLayers, block++)
+        for (int block = reports.Count, first = block * options.BlockLayers; first < layers.Count; first += options.BlockLayers, block++)
         {
             var clock = Stopwatch.StartNew();
             var blockLayers = layers.Skip(first).Take(options.BlockLayers).ToList();
@@ -71,6 +76,9 @@ public static class QllmQuantizer
             double lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets);
             if (options.CorrectsErrors)
             {
+                // One generator per block, seeded from the run's seed and the block, so that a
+                // resumed run draws exactly what an uninterrupted one would.
+                using var generator = new Generator(unchecked(((ulong)options.Seed * 1_000_003UL) + (ulong)block), model.Device);
                 var current = block;
                 ErrorCorrectionTrainer.Train(blockLayers, model.Rope, quantizedInputs, targets, options, generator, (epoch, loss) => log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"block {current}: epoch {epoch + 1}/{options.Epochs}, training loss {loss:E3}")), cancellation);
             }
@@ -93,6 +101,7 @@ public static class QllmQuantizer
             fullPrecisionInputs = targets;
             var report = new BlockReport(block, first, blockLayers.Count, points, lossBefore, lossAfter, clock.Elapsed.TotalSeconds);
             reports.Add(report);
+            checkpoint?.Save(block, blockLayers, quantizedInputs, fullPrecisionInputs, report);
             progress?.Invoke(report);
         }
 

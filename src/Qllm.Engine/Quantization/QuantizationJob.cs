@@ -35,10 +35,13 @@ public static class QuantizationJob
         var calibrationTokens = loaded.Tokenizer.Encode(File.ReadAllText(request.CalibrationPath));
         var ids = CalibrationSampler.Sample(calibrationTokens, config.SeqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
         log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)} on {device.type.ToString().ToLowerInvariant()}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
+        var inputs = new QuantizationInputs(InputFile.Of(request.ModelPath), InputFile.Of(loaded.TokenizerSource), InputFile.Of(request.CalibrationPath));
+        var checkpoint = new QuantizationCheckpoint(output, inputs.Fingerprint(options));
         using var calibration = tensor(ids, [options.Samples, config.SeqLen]);
-        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, cancellation);
+        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, cancellation);
         cancellation.ThrowIfCancellationRequested();
-        QuantizedArtifact.Write(output, loaded, result, request, options);
+        QuantizedArtifact.Write(output, loaded, result, inputs, options);
+        checkpoint.Delete();
         var bytes = new FileInfo(output).Length;
         log($"wrote {output} ({bytes:N0} bytes) in {clock.Elapsed.TotalSeconds:F1} s");
         return new QuantizeSummary(output, bytes, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks);

@@ -20,7 +20,8 @@ public sealed class QuantizedArtifactTests : IDisposable
         var path = Path.Combine(folder, $"{preset}.qllm");
         using var loaded = ModelLoader.Load(TestData.ModelPath, null, CPU);
         using var result = QllmQuantizer.Quantize(loaded.Model, QllmQuantizerTests.Calibration(loaded, options.Samples), options);
-        QuantizedArtifact.Write(path, loaded, result, new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, path, options), options);
+        var inputs = new QuantizationInputs(InputFile.Of(TestData.ModelPath), InputFile.Of(TestData.TokenizerPath), InputFile.Of(TestData.CalibrationTextPath));
+        QuantizedArtifact.Write(path, loaded, result, inputs, options);
 
         // Packed 4-bit weights: far smaller than the 60.8 MB float checkpoint.
         Assert.InRange(new FileInfo(path).Length, 10_000_000, 0.35 * new FileInfo(TestData.ModelPath).Length);
@@ -33,33 +34,34 @@ public sealed class QuantizedArtifactTests : IDisposable
     }
 
     [Fact]
-    public void The_same_inputs_and_seed_give_the_same_bytes_and_a_cancelled_run_leaves_no_file()
+    public void A_cancelled_run_leaves_no_artifact_and_resumes_to_the_bytes_of_an_uninterrupted_run()
     {
         var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Qllm, Samples: 2, Epochs: 1, BlockLayers: 3);
-        string Run(string name)
+        QuantizeRequest Request(string name) => new(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(folder, name), options);
+        static string Trailer(string path) => Convert.ToHexString(File.ReadAllBytes(path)[^32..]); // the SHA-256 of everything else
+
+        QuantizationJob.Run(Request("uninterrupted.qllm"), CPU, _ => { });
+
+        var resumed = Request("resumed.qllm");
+        using (var cancellation = new CancellationTokenSource())
         {
-            var path = Path.Combine(folder, name);
-            QuantizationJob.Run(new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, path, options), CPU, _ => { });
-            return Convert.ToHexString(File.ReadAllBytes(path)[^32..]); // the SHA-256 trailer
-        }
-
-        Assert.Equal(Run("first.qllm"), Run("second.qllm"));
-
-        using var cancellation = new CancellationTokenSource();
-        var cancelled = Path.Combine(folder, "cancelled.qllm");
-        Assert.ThrowsAny<OperationCanceledException>(() => QuantizationJob.Run(
-            new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, cancelled, options),
-            CPU,
-            line =>
+            Assert.ThrowsAny<OperationCanceledException>(() => QuantizationJob.Run(resumed, CPU, line =>
             {
-                if (line.StartsWith("block 0", StringComparison.Ordinal))
+                if (line.StartsWith("block 0 (", StringComparison.Ordinal))
                 {
                     cancellation.Cancel();
                 }
-            },
-            cancellation.Token));
-        Assert.False(File.Exists(cancelled));
-        Assert.Empty(Directory.GetFiles(folder, "cancelled*"));
+            }, cancellation.Token));
+        }
+
+        Assert.False(File.Exists(resumed.OutputPath));
+        Assert.True(Directory.Exists(resumed.OutputPath + ".checkpoint"));
+        var lines = new List<string>();
+        QuantizationJob.Run(resumed, CPU, lines.Add);
+        Assert.Contains(lines, line => line.StartsWith("resuming after block 0", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.StartsWith("block 0 (", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(resumed.OutputPath + ".checkpoint"));
+        Assert.Equal(Trailer(Path.Combine(folder, "uninterrupted.qllm")), Trailer(resumed.OutputPath));
     }
 
     [Fact]

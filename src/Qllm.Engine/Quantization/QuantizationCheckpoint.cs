@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json;
+using Qllm.Engine.Modeling;
+using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Engine.SafeTensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Quantization;
+
+/// <summary>
+/// Per-block checkpoints of a quantization run, in <c>OUTPUT.checkpoint/</c>: after each block, that
+/// block's trained state (fused float weights, norms, reassembly maps) and the activations that
+/// feed the next block. A run with the same fingerprint (inputs and options) resumes after the last
+/// finished block and ends with the same artifact as an uninterrupted run; a run with another
+/// fingerprint starts over. The folder is deleted once the artifact is written.
+/// </summary>
+public sealed class QuantizationCheckpoint
+{
+    private const string InputsFile = "inputs.safetensors";
+    private readonly string fingerprint;
+
+    /// <summary>Checkpoints for the artifact <paramref name="outputPath"/> of a run identified by <paramref name="fingerprint"/>.</summary>
+    public QuantizationCheckpoint(string outputPath, string fingerprint)
+    {
+        Folder = Path.GetFullPath(outputPath) + ".checkpoint";
+        this.fingerprint = fingerprint;
+    }
+
+    /// <summary>The checkpoint folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>Saves block <paramref name="block"/>'s state and the inputs of the next block.</summary>
+    internal void Save(int block, IReadOnlyList<DecoderLayer> layers, Tensor quantizedInputs, Tensor fullPrecisionInputs, BlockReport report)
+    {
+        Directory.CreateDirectory(Folder);
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var layer in layers)
+        {
+            tensors[$"{layer.Index}.input_layernorm"] = layer.AttentionNorm.Weight;
+            tensors[$"{layer.Index}.post_attention_layernorm"] = layer.FeedForwardNorm.Weight;
+            foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
+            {
+                tensors[$"{layer.Index}.{name}"] = ((QuantizedLinear)linear).Weight;
+            }
+
+            foreach (var (point, input) in LayerQuantizer.Inputs(layer))
+            {
+                if (input.Map is { } map)
+                {
+                    tensors[$"{layer.Index}.{point}.offsets"] = tensor(map.Offsets.ToArray());
+                    tensors[$"{layer.Index}.{point}.sources"] = tensor(map.Sources.ToArray());
+                    tensors[$"{layer.Index}.{point}.coefficients"] = tensor(map.Coefficients.ToArray());
+                }
+            }
+        }
+
+        var metadata = new Dictionary<string, string> { ["fingerprint"] = fingerprint, ["report"] = JsonSerializer.Serialize(report) };
+        SafeTensorsWriter.Write(Path.Combine(Folder, BlockFile(block)), tensors, metadata: metadata);
+        SafeTensorsWriter.Write(
+            Path.Combine(Folder, InputsFile),
+            new Dictionary<string, Tensor> { ["quantized"] = quantizedInputs, ["full_precision"] = fullPrecisionInputs },
+            metadata: new Dictionary<string, string> { ["fingerprint"] = fingerprint, ["block"] = block.ToString(CultureInfo.InvariantCulture) });
+    }
+
+    /// <summary>
+    /// Restores the finished blocks into <paramref name="model"/> when a checkpoint of this run exists.
+    /// Returns the reports of the finished blocks and the inputs of the next one, or null to start over.
+    /// </summary>
+    internal (List<BlockReport> Reports, Tensor Quantized, Tensor FullPrecision)? TryResume(LlamaModel model, QuantizeOptions options)
+    {
+        var inputsPath = Path.Combine(Folder, InputsFile);
+        if (!File.Exists(inputsPath))
+        {
+            return null;
+        }
+
+        using var inputs = SafeTensorsReader.Open(inputsPath);
+        if (!inputs.Metadata.TryGetValue("fingerprint", out var stored) || stored != fingerprint)
+        {
+            Directory.Delete(Folder, recursive: true);
+            return null;
+        }
+
+        int lastBlock = int.Parse(inputs.Metadata["block"], CultureInfo.InvariantCulture);
+        var reports = new List<BlockReport>();
+        for (int block = 0; block <= lastBlock; block++)
+        {
+            using var state = SafeTensorsReader.Open(Path.Combine(Folder, BlockFile(block)));
+            foreach (var layer in model.Layers.Skip(block * options.BlockLayers).Take(options.BlockLayers))
+            {
+                Restore(layer, state, options.Settings, model.Device);
+            }
+
+            reports.Add(JsonSerializer.Deserialize<BlockReport>(state.Metadata["report"])!);
+        }
+
+        return (reports, inputs.Read("quantized").to(model.Device), inputs.Read("full_precision").to(model.Device));
+    }
+
+    /// <summary>Deletes the checkpoints (after the artifact is written).</summary>
+    public void Delete()
+    {
+        if (Directory.Exists(Folder))
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+    }
+
+    private static string BlockFile(int block) => string.Create(CultureInfo.InvariantCulture, $"block-{block}.safetensors");
+
+    private static void Restore(DecoderLayer layer, SafeTensorsReader state, QuantizationSettings settings, Device device)
+    {
+        var maps = new Dictionary<ReassemblyPoint, ReassemblyMap>();
+        foreach (var point in Enum.GetValues<ReassemblyPoint>())
+        {
+            var prefix = $"{layer.Index}.{point}";
+            if (state.Tensors.ContainsKey($"{prefix}.offsets"))
+            {
+                var offsets = state.Read($"{prefix}.offsets").data<int>().ToArray();
+                maps[point] = new ReassemblyMap(offsets.Length - 1, offsets, state.Read($"{prefix}.sources").data<int>().ToArray(), state.Read($"{prefix}.coefficients").data<float>().ToArray());
+            }
+        }
+
+        LayerQuantizer.Quantize(layer, settings, maps);
+        using var noGrad = no_grad();
+        layer.AttentionNorm.Weight.copy_(state.Read($"{layer.Index}.input_layernorm").to(device));
+        layer.FeedForwardNorm.Weight.copy_(state.Read($"{layer.Index}.post_attention_layernorm").to(device));
+        foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
+        {
+            var quantized = (QuantizedLinear)linear;
+            quantized.Weight.copy_(state.Read($"{layer.Index}.{name}").to(device));
+            quantized.InvalidateCache();
+        }
+    }
+}
