@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Engine.SafeTensors;
@@ -18,6 +19,9 @@ namespace Qllm.Engine.Quantization;
 public sealed class QuantizationCheckpoint
 {
     private const string InputsFile = "inputs.safetensors";
+
+    // A point left as it was has θ = +∞, which plain JSON cannot hold.
+    private static readonly JsonSerializerOptions ReportJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly string fingerprint;
 
     /// <summary>Checkpoints for the artifact <paramref name="outputPath"/> of a run identified by <paramref name="fingerprint"/>.</summary>
@@ -55,7 +59,7 @@ public sealed class QuantizationCheckpoint
             }
         }
 
-        var metadata = new Dictionary<string, string> { ["fingerprint"] = fingerprint, ["report"] = JsonSerializer.Serialize(report) };
+        var metadata = new Dictionary<string, string> { ["fingerprint"] = fingerprint, ["report"] = SerializeReport(report) };
         SafeTensorsWriter.Write(Path.Combine(Folder, BlockFile(block)), tensors, metadata: metadata);
         SafeTensorsWriter.Write(
             Path.Combine(Folder, InputsFile),
@@ -92,7 +96,7 @@ public sealed class QuantizationCheckpoint
                 Restore(layer, state, options.Settings, model.Device);
             }
 
-            reports.Add(JsonSerializer.Deserialize<BlockReport>(state.Metadata["report"])!);
+            reports.Add(DeserializeReport(state.Metadata["report"]));
         }
 
         return (reports, inputs.Read("quantized").to(model.Device), inputs.Read("full_precision").to(model.Device));
@@ -106,6 +110,10 @@ public sealed class QuantizationCheckpoint
             Directory.Delete(Folder, recursive: true);
         }
     }
+
+    internal static string SerializeReport(BlockReport report) => JsonSerializer.Serialize(report, ReportJson);
+
+    internal static BlockReport DeserializeReport(string json) => JsonSerializer.Deserialize<BlockReport>(json, ReportJson)!;
 
     private static string BlockFile(int block) => string.Create(CultureInfo.InvariantCulture, $"block-{block}.safetensors");
 
