@@ -1,6 +1,5 @@
 using Qllm.Artifacts;
 using Qllm.Engine.Errors;
-using Qllm.Engine.Tests.SafeTensors;
 
 namespace Qllm.Engine.Tests.Artifacts;
 

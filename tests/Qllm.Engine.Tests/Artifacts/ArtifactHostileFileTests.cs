@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Qllm.Artifacts;
 using Qllm.Engine.Errors;
-using Qllm.Engine.Tests.SafeTensors;
 
 namespace Qllm.Engine.Tests.Artifacts;
 
@@ -17,44 +16,44 @@ public sealed class ArtifactHostileFileTests : IDisposable
     public void Well_formed_raw_file_is_accepted()
     {
         // The control for the raw cases below: the same construction, left intact, reads.
-        var path = Save(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2)));
+        var path = Save(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2)));
         using var reader = ArtifactReader.Open(path);
         Assert.Equal([1f, 2f], reader.ReadFloat32("x"));
     }
 
     [Fact]
     public void Wrong_magic_is_rejected() =>
-        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), magic: "GGUF\0\0\0\0"), "not a qllm artifact");
+        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), magic: "GGUF\0\0\0\0"), "not a qllm artifact");
 
     [Fact]
     public void Newer_version_asks_for_an_upgrade()
     {
-        var error = AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), version: 2), "format version 2");
+        var error = AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), version: 2), "format version 2");
         Assert.Contains("newer qllm", error.Fix, StringComparison.Ordinal);
         Assert.Contains("upgrade", error.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Version_zero_is_rejected() =>
-        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), version: 0), "version 0");
+        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), version: 0), "version 0");
 
     [Fact]
     public void Unknown_flags_ask_for_an_upgrade()
     {
-        var error = AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), flags: 1), "flags 0x00000001");
+        var error = AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), flags: 1), "flags 0x00000001");
         Assert.Contains("upgrade", error.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Absurd_manifest_length_is_rejected_before_allocating()
     {
-        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), manifestLength: 1UL << 60), "claims");
-        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), manifestLength: ulong.MaxValue), "claims");
+        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), manifestLength: 1UL << 60), "claims");
+        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), manifestLength: ulong.MaxValue), "claims");
     }
 
     [Fact]
     public void Manifest_length_past_the_end_of_the_file_is_rejected() =>
-        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), manifestLength: 10_000), "truncated");
+        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), manifestLength: 10_000), "truncated");
 
     [Fact]
     public void A_file_shorter_than_any_artifact_is_rejected()
@@ -116,17 +115,17 @@ public sealed class ArtifactHostileFileTests : IDisposable
     public void Tensor_past_the_data_section_is_rejected()
     {
         AssertRejected(
-            Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":4000000000,"length":8}""", RawArtifact.Floats(1, 2)),
+            Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":4000000000,"length":8}""", LittleEndian.Floats(1, 2)),
             "runs past the end");
         AssertRejected(
-            Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":64,"length":8}""", RawArtifact.Floats(1, 2)),
+            Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":64,"length":8}""", LittleEndian.Floats(1, 2)),
             "runs past the end");
     }
 
     [Fact]
     public void Offset_plus_length_that_overflows_is_rejected() =>
         AssertRejected(
-            Raw("""{"name":"x","dtype":"U8","shape":[1000000000000000000],"offset":9223372036854775744,"length":1000000000000000000}""", RawArtifact.Floats(1, 2)),
+            Raw("""{"name":"x","dtype":"U8","shape":[1000000000000000000],"offset":9223372036854775744,"length":1000000000000000000}""", LittleEndian.Floats(1, 2)),
             "runs past the end");
 
     [Fact]
@@ -143,13 +142,13 @@ public sealed class ArtifactHostileFileTests : IDisposable
     [Fact]
     public void Length_that_does_not_match_the_dtype_and_shape_is_rejected()
     {
-        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[3],"offset":0,"length":8}""", RawArtifact.Floats(1, 2)), "takes 12");
+        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[3],"offset":0,"length":8}""", LittleEndian.Floats(1, 2)), "takes 12");
         AssertRejected(Raw("""{"name":"x","dtype":"U4","shape":[2,3],"offset":0,"length":3}""", new byte[3]), "takes 4");
     }
 
     [Fact]
     public void Unknown_dtype_is_rejected() =>
-        AssertRejected(Raw("""{"name":"x","dtype":"Q4_0","shape":[2],"offset":0,"length":8}""", RawArtifact.Floats(1, 2)), "does not know");
+        AssertRejected(Raw("""{"name":"x","dtype":"Q4_0","shape":[2],"offset":0,"length":8}""", LittleEndian.Floats(1, 2)), "does not know");
 
     [Fact]
     public void Misaligned_tensor_is_rejected() =>
@@ -164,25 +163,25 @@ public sealed class ArtifactHostileFileTests : IDisposable
 
     [Fact]
     public void Shape_too_large_to_exist_is_rejected() =>
-        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[1099511627776,1099511627776],"offset":0,"length":8}""", RawArtifact.Floats(1, 2)), "too large");
+        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[1099511627776,1099511627776],"offset":0,"length":8}""", LittleEndian.Floats(1, 2)), "too large");
 
     [Fact]
     public void Negative_dimension_is_rejected() =>
-        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[-2],"offset":0,"length":8}""", RawArtifact.Floats(1, 2)), "not a non-negative integer");
+        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[-2],"offset":0,"length":8}""", LittleEndian.Floats(1, 2)), "not a non-negative integer");
 
     [Fact]
     public void Duplicate_tensor_names_are_rejected() =>
         AssertRejected(
-            Raw([TwoFloats, """{"name":"x","dtype":"F32","shape":[0],"offset":0,"length":0}"""], RawArtifact.Floats(1, 2)),
+            Raw([TwoFloats, """{"name":"x","dtype":"F32","shape":[0],"offset":0,"length":0}"""], LittleEndian.Floats(1, 2)),
             "twice");
 
     [Fact]
     public void Duplicate_json_properties_are_rejected() =>
-        AssertRejected(Raw("""{"name":"x","name":"y","dtype":"F32","shape":[2],"offset":0,"length":8}""", RawArtifact.Floats(1, 2)), "not valid JSON");
+        AssertRejected(Raw("""{"name":"x","name":"y","dtype":"F32","shape":[2],"offset":0,"length":8}""", LittleEndian.Floats(1, 2)), "not valid JSON");
 
     [Fact]
     public void Manifest_that_is_not_json_is_rejected() =>
-        AssertRejected(RawArtifact.Build("{\"format\": [", RawArtifact.Floats(1, 2)), "not valid JSON");
+        AssertRejected(RawArtifact.Build("{\"format\": [", LittleEndian.Floats(1, 2)), "not valid JSON");
 
     [Fact]
     public void Manifest_that_is_not_an_object_is_rejected() =>
@@ -204,16 +203,16 @@ public sealed class ArtifactHostileFileTests : IDisposable
     public void Unknown_manifest_properties_are_rejected()
     {
         AssertRejected(RawArtifact.Build("""{"format":"qllm-artifact","version":1,"metadata":{},"tensors":[],"compression":"zstd"}""", []), "compression");
-        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":0,"length":8,"codec":"zstd"}""", RawArtifact.Floats(1, 2)), "codec");
+        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":0,"length":8,"codec":"zstd"}""", LittleEndian.Floats(1, 2)), "codec");
     }
 
     [Fact]
     public void Attribute_that_is_not_a_string_or_number_is_rejected() =>
-        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":0,"length":8,"attributes":{"bits":[4]}}""", RawArtifact.Floats(1, 2)), "attribute 'bits'");
+        AssertRejected(Raw("""{"name":"x","dtype":"F32","shape":[2],"offset":0,"length":8,"attributes":{"bits":[4]}}""", LittleEndian.Floats(1, 2)), "attribute 'bits'");
 
     [Fact]
     public void Nonzero_padding_after_the_manifest_is_rejected() =>
-        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), RawArtifact.Floats(1, 2), paddingByte: 0x20), "padding");
+        AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), paddingByte: 0x20), "padding");
 
     [Fact]
     public void Nonzero_padding_between_tensors_is_rejected()
@@ -232,7 +231,7 @@ public sealed class ArtifactHostileFileTests : IDisposable
 
     [Fact]
     public void Bytes_after_the_last_tensor_are_rejected() =>
-        AssertRejected(Raw(TwoFloats, RawArtifact.Floats(1, 2, 3)), "tensors end at byte 8");
+        AssertRejected(Raw(TwoFloats, LittleEndian.Floats(1, 2, 3)), "tensors end at byte 8");
 
     [Fact]
     public void Hostile_streams_are_rejected_like_hostile_files()

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Qllm.Artifacts;
 using Qllm.Engine.Errors;
-using Qllm.Engine.Tests.SafeTensors;
 
 namespace Qllm.Engine.Tests.Artifacts;
 

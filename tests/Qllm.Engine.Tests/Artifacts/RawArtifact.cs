@@ -42,15 +42,4 @@ internal static class RawArtifact
         SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32), bytes.AsSpan(bytes.Length - 32));
         return bytes;
     }
-
-    public static byte[] Floats(params float[] values)
-    {
-        var bytes = new byte[values.Length * sizeof(float)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        }
-
-        return bytes;
-    }
 }

@@ -15,15 +15,4 @@ internal static class RawSafeTensors
         data.CopyTo(bytes, 8 + header.Length);
         return bytes;
     }
-
-    public static byte[] Floats(params float[] values)
-    {
-        var bytes = new byte[values.Length * sizeof(float)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        }
-
-        return bytes;
-    }
 }

@@ -104,7 +104,7 @@ public sealed class SafeTensorsRoundTripTests : IDisposable
         // Data laid out in the opposite order to the header's entries, with no padding: both are legal.
         var header = """{"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""";
         var path = _folder.File("t.safetensors");
-        File.WriteAllBytes(path, RawSafeTensors.Build(header, RawSafeTensors.Floats(1, 2, 3)));
+        File.WriteAllBytes(path, RawSafeTensors.Build(header, LittleEndian.Floats(1, 2, 3)));
 
         using var reader = SafeTensorsReader.Open(path);
         var all = reader.ReadAll();

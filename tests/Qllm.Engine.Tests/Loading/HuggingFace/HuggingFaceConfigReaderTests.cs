@@ -1,7 +1,6 @@
 using Qllm.Engine.Errors;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Models;
-using Qllm.Engine.Tests.SafeTensors;
 
 namespace Qllm.Engine.Tests.Loading.HuggingFace;
 

@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Tests.SafeTensors;
+namespace Qllm.Engine.Tests;
 
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 internal sealed class TemporaryFolder : IDisposable
