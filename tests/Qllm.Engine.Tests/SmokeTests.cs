@@ -1,4 +1,4 @@
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 
 namespace Qllm.Engine.Tests;
 

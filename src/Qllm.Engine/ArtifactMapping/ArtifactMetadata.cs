@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Qllm.Artifacts;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Reassembly;

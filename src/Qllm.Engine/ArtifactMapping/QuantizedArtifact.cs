@@ -3,7 +3,7 @@ using Qllm.Artifacts;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,11 +1,11 @@
 using Qllm.Artifacts;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Reassembly;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 

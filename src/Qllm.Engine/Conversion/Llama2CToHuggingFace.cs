@@ -1,7 +1,7 @@
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Loading.Llama2C;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Conversion;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 

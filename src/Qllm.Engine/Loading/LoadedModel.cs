@@ -1,5 +1,5 @@
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 
 namespace Qllm.Engine.Loading;
 

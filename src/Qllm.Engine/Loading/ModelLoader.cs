@@ -1,10 +1,10 @@
 using Qllm.Engine.ArtifactMapping;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Loading.Llama2C;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Loading;

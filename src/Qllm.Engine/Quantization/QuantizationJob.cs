@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Qllm.Engine.ArtifactMapping;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Loading;
 using static TorchSharp.torch;
 

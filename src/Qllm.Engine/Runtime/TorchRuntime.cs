@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 

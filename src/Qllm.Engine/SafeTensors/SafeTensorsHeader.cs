@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 
 namespace Qllm.Engine.SafeTensors;
 

@@ -1,5 +1,5 @@
 using Microsoft.Win32.SafeHandles;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
-using Qllm.Engine.IO;
+using Qllm.IO;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.SafeTensors;

@@ -1,8 +1,8 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
-using Qllm.Engine.Errors;
-using Qllm.Engine.IO;
+using Qllm.Errors;
+using Qllm.IO;
 
 namespace Qllm.Engine.Setup;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Qllm.Engine.Errors;
-using Qllm.Engine.IO;
+using Qllm.Errors;
+using Qllm.IO;
 
 namespace Qllm.Engine.Setup;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 
 namespace Qllm.Engine.Setup;
 

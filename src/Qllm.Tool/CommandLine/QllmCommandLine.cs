@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Tool.Commands;
 
 namespace Qllm.Tool.CommandLine;

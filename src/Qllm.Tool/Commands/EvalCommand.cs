@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Evaluation;
 using Qllm.Engine.Loading;
 using Qllm.Tool.CommandLine;

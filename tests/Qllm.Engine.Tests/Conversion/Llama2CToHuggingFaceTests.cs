@@ -1,7 +1,7 @@
 using Qllm.Engine.Conversion;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Models;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests.Conversion;

@@ -1,4 +1,4 @@
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Evaluation;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;

@@ -1,4 +1,4 @@
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Models;
 using Qllm.Engine.SafeTensors;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
-using Qllm.Engine.Errors;
-using Qllm.Engine.IO;
+using Qllm.Errors;
+using Qllm.IO;
 using Qllm.Engine.Models;
 using Qllm.Engine.SafeTensors;
 using static TorchSharp.torch;

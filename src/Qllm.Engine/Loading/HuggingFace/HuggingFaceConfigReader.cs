@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Models;
 
 namespace Qllm.Engine.Loading.HuggingFace;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 
 namespace Qllm.Engine.Loading.HuggingFace;
 

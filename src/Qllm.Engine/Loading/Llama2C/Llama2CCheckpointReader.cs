@@ -1,4 +1,4 @@
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Models;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Qllm.Engine.Errors;
+using Qllm.Errors;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Models;
 using Qllm.Engine.SafeTensors;

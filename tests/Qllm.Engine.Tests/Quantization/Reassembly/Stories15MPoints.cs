@@ -1,5 +1,5 @@
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Tokenization;
+using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 
