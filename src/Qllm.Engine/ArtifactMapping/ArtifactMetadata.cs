@@ -4,6 +4,7 @@ using Qllm.Errors;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Runtime.Model;
 
 namespace Qllm.Engine.ArtifactMapping;
 
@@ -75,39 +76,15 @@ internal static class ArtifactMetadata
 
     public static LlamaConfig ReadConfig(JsonObject metadata, string source)
     {
-        var c = Section(metadata, "config", source);
+        var c = ArtifactModelMetadata.ReadConfig(metadata, source);
         return new LlamaConfig(
-            Int(c, "dim", source), Int(c, "hiddenDim", source), Int(c, "layers", source), Int(c, "heads", source), Int(c, "kvHeads", source),
-            Int(c, "vocabSize", source), Int(c, "seqLen", source), Double(c, "rmsNormEps", source), Double(c, "ropeTheta", source),
-            Value<bool>(c, "tiedEmbeddings", source),
-            Value<string>(c, "ropeLayout", source) == "interleaved" ? RopeLayout.Interleaved : RopeLayout.HalfSplit);
+            c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KvHeads, c.VocabSize, c.SeqLen, c.RmsNormEps, c.RopeTheta, c.TiedEmbeddings,
+            c.InterleavedRope ? RopeLayout.Interleaved : RopeLayout.HalfSplit);
     }
 
     public static (QuantizationSettings Settings, int EmbeddingBits) ReadSettings(JsonObject metadata, string source)
     {
-        var s = Section(metadata, "quantization", source);
-        var settings = new QuantizationSettings(Int(s, "weightBits", source), Int(s, "activationBits", source), s["weightGroupSize"]?.GetValue<int>(), Value<bool>(s, "quantizeAttentionStates", source));
-        return (settings, Int(s, "embeddingBits", source));
+        var q = ArtifactModelMetadata.ReadQuantization(metadata, source);
+        return (new QuantizationSettings(q.WeightBits, q.ActivationBits, q.WeightGroupSize, q.QuantizeAttentionStates), q.EmbeddingBits);
     }
-
-    private static JsonObject Section(JsonObject metadata, string name, string source) =>
-        metadata[name] as JsonObject ?? throw Malformed(source, $"metadata has no '{name}' object");
-
-    private static int Int(JsonObject o, string name, string source) => Value<int>(o, name, source);
-
-    private static double Double(JsonObject o, string name, string source) => Value<double>(o, name, source);
-
-    private static T Value<T>(JsonObject o, string name, string source)
-    {
-        try
-        {
-            return o[name] is JsonValue value ? value.GetValue<T>() : throw Malformed(source, $"metadata field '{name}' is missing");
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
-        {
-            throw Malformed(source, $"metadata field '{name}' is not a {typeof(T).Name}");
-        }
-    }
-
-    private static Errors.QllmException Malformed(string source, string problem) => ArtifactErrors.Bad(source, problem);
 }

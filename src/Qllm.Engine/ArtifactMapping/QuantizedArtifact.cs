@@ -1,3 +1,4 @@
+using Qllm.Runtime.Model;
 using System.Text.Json.Nodes;
 using Qllm.Artifacts;
 using Qllm.Engine.Loading;
@@ -55,7 +56,7 @@ public static class QuantizedArtifact
             {
                 if (input.Map is { } map)
                 {
-                    var prefix = ArtifactTensorNames.Reassembly(layer.Index, point);
+                    var prefix = ArtifactTensorNames.Reassembly(layer.Index, ReassemblyPointNames.Of(point));
                     writer.AddInt32($"{prefix}.offsets", [map.Offsets.Count], [.. map.Offsets]);
                     writer.AddInt32($"{prefix}.sources", [map.Sources.Count], [.. map.Sources]);
                     writer.AddFloat32($"{prefix}.coefficients", [map.Coefficients.Count], [.. map.Coefficients]);

@@ -1,3 +1,4 @@
+using Qllm.Runtime.Model;
 using Qllm.Artifacts;
 using Qllm.Errors;
 using Qllm.Engine.Loading;
@@ -67,7 +68,7 @@ public static class QuantizedArtifactLoader
             foreach (var layer in model.Layers)
             {
                 LayerQuantizer.SetLinears(layer, (name, _) => new IntegerLinear(matrices[ArtifactTensorNames.Linear(layer.Index, name)], name));
-                LayerQuantizer.InstallInputs(layer, settings, Maps(reader, layer.Index));
+                LayerQuantizer.InstallInputs(layer, settings, Maps(reader, layer.Index), exact: true);
             }
 
             return new LoadedModel(model, tokenizer, path, path);
@@ -90,7 +91,7 @@ public static class QuantizedArtifactLoader
         var maps = new Dictionary<ReassemblyPoint, ReassemblyMap>();
         foreach (var point in Enum.GetValues<ReassemblyPoint>())
         {
-            var prefix = ArtifactTensorNames.Reassembly(layer, point);
+            var prefix = ArtifactTensorNames.Reassembly(layer, ReassemblyPointNames.Of(point));
             if (reader.Tensors.ContainsKey($"{prefix}.offsets"))
             {
                 var offsets = reader.ReadInt32($"{prefix}.offsets");

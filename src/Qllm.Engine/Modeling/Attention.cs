@@ -63,6 +63,13 @@ public sealed class Attention : nn.Module
     /// <summary>Applied to the value states [batch, kvHeads, tokens, headDim] (before caching); identity by default.</summary>
     public nn.Module<Tensor, Tensor> ValueStates { get => v_states; set => SubmoduleSlot.Replace(this, nameof(v_states), v_states = value); }
 
+    /// <summary>
+    /// Whether scores, softmax and the weighted sum run in double (rounded once to float at the end).
+    /// Set for finished quantized models: their activation codes then follow from values that do not
+    /// depend on how a kernel orders its sums, and the managed runtime reproduces them exactly.
+    /// </summary>
+    public bool DoublePrecision { get; set; }
+
     /// <summary>Attends over <paramref name="x"/> [batch, tokens, dim] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
     public Tensor Forward(Tensor x, RotaryEmbedding rope, int layer, KvCache? cache, int start)
     {
@@ -87,12 +94,17 @@ public sealed class Attention : nn.Module
             v = v.repeat_interleave(group, dim: 1);
         }
 
+        if (DoublePrecision)
+        {
+            (q, k, v) = (q.to(ScalarType.Float64), k.to(ScalarType.Float64), v.to(ScalarType.Float64));
+        }
+
         var attended = tokens == 1
             ? nn.functional.scaled_dot_product_attention(q, k, v)
             : start == 0
                 ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
                 : nn.functional.scaled_dot_product_attention(q, k, v, CausalMask(tokens, start, x.device));
-        var merged = attended.transpose(1, 2).reshape(batch, tokens, config.Dim);
+        var merged = attended.to(x.dtype).transpose(1, 2).reshape(batch, tokens, config.Dim);
         return o_proj.call(o_input.call(merged)).MoveToOuterDisposeScope();
     }
 

@@ -44,7 +44,10 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = gate_up_input.call(input);
-        var hidden = nn.functional.silu(gate_proj.call(x)) * up_proj.call(x);
+        // SiLU in double, rounded once: its exp then does not depend on the vector math library, so
+        // the runtime's SiLU gives the same floats (and the same down_proj activation codes).
+        var gate = gate_proj.call(x);
+        var hidden = nn.functional.silu(gate.to(ScalarType.Float64)).to(gate.dtype) * up_proj.call(x);
         return down_proj.call(down_input.call(hidden)).MoveToOuterDisposeScope();
     }
 }

@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Modeling;
 
-/// <summary>Root-mean-square layer norm: x / sqrt(mean(x²) + eps) · weight.</summary>
+/// <summary>
+/// Root-mean-square layer norm: x / sqrt(mean(x²) + eps) · weight. The factor 1/sqrt(mean(x²) + eps)
+/// is computed in double and rounded once to float, so it does not depend on the order of the
+/// reduction: the managed runtime computes the same float factor, and with it the same activation codes.
+/// </summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
@@ -27,7 +31,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
-        var normed = x * (x.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
+        var factor = (x.to(ScalarType.Float64).pow(2).mean([-1], keepdim: true) + eps).rsqrt().to(ScalarType.Float32);
+        var normed = x * factor;
         return (normed.to(input.dtype) * weight).MoveToOuterDisposeScope();
     }
 }

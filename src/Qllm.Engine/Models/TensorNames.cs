@@ -16,8 +16,7 @@ public static class TensorNames
     public const string Classifier = "lm_head.weight";
 
     /// <summary>The seven linear layers of a decoder layer, in the order they run.</summary>
-    public static readonly IReadOnlyList<string> LayerLinears =
-        ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
+    public static readonly IReadOnlyList<string> LayerLinears = global::Qllm.Runtime.Model.ArtifactTensorNames.Linears;
 
     /// <summary>Prefix of every tensor of layer <paramref name="layer"/>.</summary>
     public static string Layer(int layer) => $"model.layers.{layer}.";

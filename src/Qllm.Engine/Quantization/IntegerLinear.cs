@@ -6,32 +6,32 @@ namespace Qllm.Engine.Quantization;
 
 /// <summary>
 /// A finished quantized linear: its weight is the integer codes with scales and zero points, and the
-/// forward pass multiplies by their dequantized form. What an artifact stores and loads back.
+/// forward pass multiplies by their dequantized form in double, where both factors are exact, and
+/// rounds the sum once to float: the result is the integer product the managed runtime computes
+/// (Σ (q − za)(c − zw)·sa·sw), independent of how a matrix kernel orders its sums.
+/// What an artifact stores and loads back.
 /// </summary>
 public sealed class IntegerLinear : nn.Module<Tensor, Tensor>
 {
-#pragma warning disable IDE0044 // RegisterComponents discovers submodules through fields.
-    private DenseLinear dequantized;
-#pragma warning restore IDE0044
-
     /// <summary>Wraps <paramref name="weight"/> (owned from now on).</summary>
     public IntegerLinear(QuantizedTensor weight, string name)
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(weight);
         Weight = weight;
-        dequantized = new DenseLinear(weight.Dequantize(), name);
-        RegisterComponents();
     }
 
     /// <summary>The integer weight.</summary>
     public QuantizedTensor Weight { get; }
 
-    /// <summary>The float weight the codes stand for, [out, in].</summary>
-    public Tensor DequantizedWeight => dequantized.Weight;
-
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => dequantized.call(input);
+    public override Tensor forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = NewDisposeScope();
+        var weight = UniformQuantizer.Dequantize(Weight.Codes.to(ScalarType.Float64), Weight.Scales.to(ScalarType.Float64), Weight.Zeros.to(ScalarType.Float64));
+        return input.to(ScalarType.Float64).matmul(weight.t()).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

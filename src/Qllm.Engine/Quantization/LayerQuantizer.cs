@@ -26,7 +26,11 @@ internal static class LayerQuantizer
     /// each linear input, per-head quantization of the q/k/v states. Shared by quantization and by
     /// loading an artifact, so both build the same model.
     /// </summary>
-    public static void InstallInputs(DecoderLayer layer, QuantizationSettings settings, IReadOnlyDictionary<ReassemblyPoint, ReassemblyMap> maps)
+    /// <param name="layer">The layer.</param>
+    /// <param name="settings">Activation bits and whether the q/k/v states are quantized.</param>
+    /// <param name="maps">The reassembly of each point that has one.</param>
+    /// <param name="exact">For finished models: integer-exact products and double attention, as the runtime computes them (see <see cref="LinearInput"/>).</param>
+    public static void InstallInputs(DecoderLayer layer, QuantizationSettings settings, IReadOnlyDictionary<ReassemblyPoint, ReassemblyMap> maps, bool exact = false)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(settings);
@@ -35,10 +39,11 @@ internal static class LayerQuantizer
         var feedForward = layer.FeedForward;
         var device = layer.AttentionNorm.Weight.device;
         int bits = settings.ActivationBits;
-        attention.QkvInput = new LinearInput(maps.GetValueOrDefault(ReassemblyPoint.Qkv), bits, device);
-        attention.OutputInput = new LinearInput(null, bits, device);
-        feedForward.GateUpInput = new LinearInput(maps.GetValueOrDefault(ReassemblyPoint.GateUp), bits, device);
-        feedForward.DownInput = new LinearInput(maps.GetValueOrDefault(ReassemblyPoint.Down), bits, device);
+        attention.QkvInput = new LinearInput(maps.GetValueOrDefault(ReassemblyPoint.Qkv), bits, device, exact);
+        attention.OutputInput = new LinearInput(null, bits, device, exact);
+        feedForward.GateUpInput = new LinearInput(maps.GetValueOrDefault(ReassemblyPoint.GateUp), bits, device, exact);
+        feedForward.DownInput = new LinearInput(maps.GetValueOrDefault(ReassemblyPoint.Down), bits, device, exact);
+        attention.DoublePrecision = exact;
         if (settings.QuantizeAttentionStates && settings.QuantizesActivations)
         {
             attention.QueryStates = new ActivationQuantizer(bits);
@@ -47,13 +52,19 @@ internal static class LayerQuantizer
         }
     }
 
-    /// <summary>Replaces each trained <see cref="QuantizedLinear"/> with its final integer form.</summary>
-    public static void Finalize(DecoderLayer layer)
+    /// <summary>
+    /// Replaces each trained <see cref="QuantizedLinear"/> with its final integer form and switches the
+    /// layer's inputs to exact mode: from here on it computes what its artifact computes in the runtime.
+    /// </summary>
+    public static void Finalize(DecoderLayer layer, QuantizationSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(layer);
         using var noGrad = no_grad();
         SetLinears(layer, (name, linear) => linear is QuantizedLinear quantized
             ? new IntegerLinear(QuantizedTensor.From(quantized.Weight, quantized.Bits, quantized.GroupSize), name)
             : throw new InvalidOperationException($"{name} of layer {layer.Index} is not quantized yet"));
+        var maps = Inputs(layer).Where(pair => pair.Input.Map is not null).ToDictionary(pair => pair.Point, pair => pair.Input.Map!);
+        InstallInputs(layer, settings, maps, exact: true);
     }
 
     /// <summary>Replaces each of the seven linears with what <paramref name="replace"/> makes of it (given its canonical name).</summary>

@@ -109,7 +109,7 @@ public static class QllmQuantizer
         fullPrecisionInputs.Dispose();
         foreach (var layer in layers)
         {
-            LayerQuantizer.Finalize(layer);
+            LayerQuantizer.Finalize(layer, options.Settings);
         }
 
         var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits);
@@ -151,7 +151,7 @@ public static class QllmQuantizer
             var (channelMax, sample) = activations[point];
             var choice = ChannelReassembly.Search(sample, channelMax, LayerQuantizer.Consumers(layer, point), options.Settings, options.ChannelRatio, score: options.MergeScore);
             maps[point] = choice.Map;
-            points.Add(new PointReport(layer.Index, ArtifactTensorNames.PointName(point), choice.Threshold, choice.ExtraChannels, choice.Error, choice.IdentityError));
+            points.Add(new PointReport(layer.Index, ReassemblyPointNames.Of(point), choice.Threshold, choice.ExtraChannels, choice.Error, choice.IdentityError));
         }
 
         return maps;

@@ -36,6 +36,21 @@ public static class UniformQuantizer
         return ((q - zero) * scale).view(x.shape).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Quantizes <paramref name="x"/> per slice of its last dimension exactly as <see cref="FakeQuantize"/>
+    /// does (ranges and codes in float32), and returns the dequantized values (q − zero)·scale in
+    /// double, where they are exact: what an integer product sees.
+    /// </summary>
+    public static Tensor QuantizeToExactDouble(Tensor x, int bits)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var scope = NewDisposeScope();
+        var grouped = x.to(ScalarType.Float32).unsqueeze(-2);
+        var (scale, zero) = Range(grouped, bits);
+        var q = ((grouped / scale).round() + zero).clamp(0, (1 << bits) - 1);
+        return ((q - zero).to(ScalarType.Float64) * scale.to(ScalarType.Float64)).view(x.shape).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Integer codes, scales and zero points of a weight [out, in] quantized per row (or group).</summary>
     /// <returns>Codes [out, in] as uint8, scales and zeros [out, in / groupSize] as float32 (zeros hold integers).</returns>
     public static (Tensor Codes, Tensor Scales, Tensor Zeros) Quantize(Tensor weight, int bits, int? groupSize = null)

@@ -49,6 +49,12 @@ public static class ErrorCodes
     /// <summary>CUDA was asked for and is not available.</summary>
     public const string CudaUnavailable = "QLLM3002";
 
-    /// <summary>A generation or evaluation request is impossible for this model (for example a prompt longer than the context).</summary>
+    /// <summary>A generation or evaluation request is impossible for this model (for example a reference model of another shape).</summary>
     public const string BadRequest = "QLLM3003";
+
+    /// <summary>A prompt does not fit the model's context (it needs room for BOS and one generated token).</summary>
+    public const string PromptTooLong = "QLLM5001";
+
+    /// <summary>A valid artifact asks for something this runtime cannot execute (for example group-wise weight ranges).</summary>
+    public const string UnsupportedArtifact = "QLLM5002";
 }

@@ -1,3 +1,4 @@
+using Qllm.Runtime;
 using System.CommandLine;
 using Qllm.Engine.Generation;
 using Qllm.Engine.Loading;
@@ -21,7 +22,7 @@ internal static class GenerateCommand
         {
             var device = global.StartTorch(result);
             using var loaded = ModelLoader.Load(result.GetValue(model)!, result.GetValue(global.Tokenizer), device);
-            var settings = new GenerationSettings(result.GetValue(maxTokens), result.GetValue(temperature), result.GetValue(topP), result.GetValue(seed));
+            var settings = new GenerationOptions(result.GetValue(maxTokens), result.GetValue(temperature), result.GetValue(topP), result.GetValue(seed));
             var stdout = result.InvocationConfiguration.Output;
             var generation = TextGenerator.Generate(loaded.Model, loaded.Tokenizer, result.GetValue(prompt)!, settings, text =>
             {

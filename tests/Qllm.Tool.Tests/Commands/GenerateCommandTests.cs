@@ -34,7 +34,7 @@ public sealed class GenerateCommandTests
         var prompt = string.Join(' ', Enumerable.Repeat("story", 300));
         var run = await QllmRun.InvokeAsync("generate", TestData.ModelPath, "--prompt", prompt);
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("error QLLM3003", run.Error, StringComparison.Ordinal);
+        Assert.Contains("error QLLM5001", run.Error, StringComparison.Ordinal);
         Assert.Empty(run.Output);
     }
 

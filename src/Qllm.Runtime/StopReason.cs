@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Generation;
+namespace Qllm.Runtime;
 
 /// <summary>Why generation stopped.</summary>
 public enum StopReason

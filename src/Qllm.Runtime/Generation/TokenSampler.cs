@@ -1,23 +1,22 @@
-namespace Qllm.Engine.Generation;
+namespace Qllm.Runtime.Generation;
 
 /// <summary>
 /// Picks the next token from logits: argmax at temperature 0, else temperature softmax with
 /// nucleus (top-p) truncation. Runs on the CPU in double precision with a seeded generator, so a
 /// given seed picks the same tokens on any device.
 /// </summary>
-public sealed class TokenSampler
+internal sealed class TokenSampler
 {
     private readonly double temperature;
     private readonly double topP;
     private readonly Random random;
 
-    /// <summary>Creates a sampler for <paramref name="settings"/>.</summary>
-    public TokenSampler(GenerationSettings settings)
+    /// <summary>Creates a sampler: greedy at <paramref name="temperature"/> 0, else nucleus sampling seeded by <paramref name="seed"/>.</summary>
+    public TokenSampler(double temperature, double topP, int seed)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        temperature = settings.Temperature;
-        topP = settings.TopP;
-        random = new Random(settings.Seed);
+        this.temperature = temperature;
+        this.topP = topP;
+        random = new Random(seed);
     }
 
     /// <summary>Chooses a token id from one position's logits.</summary>

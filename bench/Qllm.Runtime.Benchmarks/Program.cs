@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Qllm.Artifacts;
+using Qllm.Runtime;
+using Qllm.Runtime.Compute;
+
+// usage: Qllm.Runtime.Benchmarks MODEL (.qllm artifact, or llama2.c .bin with --tokenizer) [--tokenizer FILE]
+//        [--threads N] [--steps 256] [--prompt "Once upon a time"]
+// Greedy generation with run.c's meaning of --steps (positions: BOS + prompt + sampled tokens), then
+// one JSON line: load time, time to first token (prompt + first sample), decode tokens/s, resident
+// memory, model bytes, where the decode time went, and the text.
+var options = new Dictionary<string, string>(StringComparer.Ordinal);
+string? model = null;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+    {
+        options[args[i]] = args[++i];
+    }
+    else
+    {
+        model = args[i];
+    }
+}
+
+if (model is null)
+{
+    Console.Error.WriteLine("usage: Qllm.Runtime.Benchmarks MODEL [--tokenizer FILE] [--threads N] [--steps 256] [--prompt TEXT]");
+    return 2;
+}
+
+string Option(string name, string fallback) => options.TryGetValue(name, out var value) ? value : fallback;
+int threads = int.Parse(Option("--threads", "1"), CultureInfo.InvariantCulture);
+int steps = int.Parse(Option("--steps", "256"), CultureInfo.InvariantCulture);
+string prompt = Option("--prompt", "Once upon a time");
+var runtimeOptions = new RuntimeOptions { Threads = threads };
+
+var clock = Stopwatch.StartNew();
+using var loaded = IsArtifact(model)
+    ? QuantizedLanguageModel.Load(model, runtimeOptions)
+    : QuantizedLanguageModel.LoadFullPrecision(model, Option("--tokenizer", Path.Combine(Path.GetDirectoryName(model)!, "tokenizer.bin")), runtimeOptions);
+double loadSeconds = clock.Elapsed.TotalSeconds;
+
+int promptTokens = loaded.Tokenizer.Encode(prompt).Count + 1;
+var generation = new GenerationOptions(MaxTokens: steps - promptTokens + 1);
+loaded.Generate(prompt, generation with { MaxTokens = 8 }); // JIT warm-up, as a long-running app would be
+ForwardProfile.Reset();
+ForwardProfile.Enabled = true;
+var result = loaded.Generate(prompt, generation);
+ForwardProfile.Enabled = false;
+
+var profile = ForwardProfile.Seconds();
+double forward = result.PromptSeconds + result.DecodeSeconds;
+var shares = profile.ToDictionary(pair => pair.Key.ToString(), pair => Math.Round(pair.Value / forward, 3));
+shares["Other"] = Math.Round(1 - shares.Values.Sum(), 3);
+using var process = Process.GetCurrentProcess();
+var report = new
+{
+    model = Path.GetFileName(model),
+    threads,
+    weightBits = loaded.WeightBits,
+    activationBits = loaded.ActivationBits,
+    loadSeconds = Math.Round(loadSeconds, 4),
+    promptTokens = result.PromptTokens,
+    generatedTokens = result.GeneratedTokens,
+    stop = result.StopReason.ToString(),
+    ttftSeconds = Math.Round(result.PromptSeconds, 5),
+    decodeTokensPerSecond = Math.Round(result.DecodeTokensPerSecond, 2),
+    peakResidentBytes = process.PeakWorkingSet64,
+    modelBytes = loaded.ModelBytes,
+    timeShares = shares,
+    text = result.Text,
+};
+Console.WriteLine(JsonSerializer.Serialize(report));
+return 0;
+
+static bool IsArtifact(string path)
+{
+    Span<byte> head = stackalloc byte[8];
+    using var stream = File.OpenRead(path);
+    return stream.Read(head) == 8 && head.SequenceEqual(ArtifactFormat.Magic);
+}

@@ -1,0 +1,56 @@
+using Qllm.Runtime.Model;
+
+namespace Qllm.Runtime.Compute;
+
+/// <summary>One decoder layer: RMSNorm, attention with a KV cache, RMSNorm, SwiGLU, each with its residual.</summary>
+internal sealed class DecoderBlock(
+    int index,
+    ModelConfig config,
+    float[] attentionNorm,
+    float[] feedForwardNorm,
+    LinearGroup queryKeyValue,
+    LinearGroup output,
+    LinearGroup gateUp,
+    LinearGroup down,
+    int stateBits)
+{
+    public long Bytes => ((attentionNorm.Length + feedForwardNorm.Length) * 4L) + queryKeyValue.Bytes + output.Bytes + gateUp.Bytes + down.Bytes;
+
+    /// <summary>Advances <paramref name="hidden"/> ([tokens × dim], in place) through the layer at positions start...</summary>
+    public void Forward(float[] hidden, int tokens, InferenceState state, int start, RotaryTables rope, Workers workers)
+    {
+        int dim = config.Dim, kvDim = config.KvDim;
+        double eps = config.RmsNormEps;
+        var normed = new float[tokens * dim];
+        RmsNorm.Apply(hidden, attentionNorm, eps, normed, tokens);
+        float[] q = new float[tokens * dim], k = new float[tokens * kvDim], v = new float[tokens * kvDim];
+        queryKeyValue.Run(normed, tokens, [q, k, v], workers);
+        long started = ForwardProfile.Start();
+        Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, stateBits, normed, workers);
+        ForwardProfile.Stop(ForwardStage.Attention, started);
+        var attended = new float[tokens * dim];
+        output.Run(normed, tokens, [attended], workers);
+        Add(hidden, attended);
+
+        RmsNorm.Apply(hidden, feedForwardNorm, eps, normed, tokens);
+        float[] gate = new float[tokens * config.HiddenDim], up = new float[tokens * config.HiddenDim];
+        gateUp.Run(normed, tokens, [gate, up], workers);
+        // SiLU in double, rounded once, as the engine computes it (see FeedForward there).
+        for (int i = 0; i < gate.Length; i++)
+        {
+            double g = gate[i];
+            gate[i] = (float)(g / (1.0 + Math.Exp(-g))) * up[i];
+        }
+
+        down.Run(gate, tokens, [attended], workers);
+        Add(hidden, attended);
+    }
+
+    private static void Add(Span<float> target, ReadOnlySpan<float> addend)
+    {
+        for (int i = 0; i < target.Length; i++)
+        {
+            target[i] += addend[i];
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using Qllm.Runtime.Kernels;
+
+namespace Qllm.Runtime.Compute;
+
+/// <summary>
+/// What happens to the input of a group of linears before their products: the optional channel
+/// reassembly, then, when activations are quantized, per-token quantization: to integer codes when
+/// the consumers' bit widths allow exact integer products, else fake-quantized floats. Finally the
+/// values are put in the order the consumers' kernels read.
+/// </summary>
+internal sealed class InputPoint
+{
+    private readonly ReassemblyMap? map;
+    private readonly int bits;
+    private readonly bool integer;
+    private readonly bool packedLayout;
+
+    /// <param name="inputColumns">Channels of the raw input.</param>
+    /// <param name="map">The reassembly, or null.</param>
+    /// <param name="activationBits">Activation bits; 16 or more leaves values in float.</param>
+    /// <param name="weightBits">Bits of the consuming weights (decides whether integer products are exact).</param>
+    /// <param name="packedLayout">Whether the consumers read packed 4-bit rows (<see cref="PackedLayout"/>).</param>
+    public InputPoint(int inputColumns, ReassemblyMap? map, int activationBits, int weightBits, bool packedLayout)
+    {
+        this.map = map;
+        bits = activationBits;
+        integer = activationBits < 16 && IntegerDot.Fits(weightBits, activationBits);
+        this.packedLayout = packedLayout;
+        InputColumns = inputColumns;
+        Columns = map?.Columns ?? inputColumns;
+    }
+
+    /// <summary>Channels of the raw input.</summary>
+    public int InputColumns { get; }
+
+    /// <summary>Channels the consumers read (after reassembly).</summary>
+    public int Columns { get; }
+
+    /// <summary>Bytes of the reassembly map.</summary>
+    public long Bytes => map?.Bytes ?? 0;
+
+    /// <summary>Prepares <paramref name="tokens"/> rows of <paramref name="x"/> ([tokens × InputColumns]).</summary>
+    public PreparedInput Prepare(ReadOnlySpan<float> x, int tokens)
+    {
+        var prepared = new PreparedInput(tokens, Columns, integer);
+        Span<float> natural = Columns <= 4096 ? stackalloc float[Columns] : new float[Columns];
+        Span<byte> codes = Columns <= 4096 ? stackalloc byte[Columns] : new byte[Columns];
+        for (int t = 0; t < tokens; t++)
+        {
+            var row = x.Slice(t * InputColumns, InputColumns);
+            if (map is null)
+            {
+                row.CopyTo(natural);
+            }
+            else
+            {
+                map.Apply(row, natural);
+            }
+
+            if (integer)
+            {
+                var (scale, zero, sum) = TokenQuantizer.Quantize(natural, bits, codes);
+                prepared.Scales[t] = scale;
+                prepared.Zeros[t] = zero;
+                prepared.CodeSums[t] = sum;
+                Arrange(codes, prepared.Codes.AsSpan(t * Columns, Columns));
+            }
+            else
+            {
+                if (bits < 16)
+                {
+                    TokenQuantizer.FakeQuantize(natural, bits);
+                }
+
+                Arrange<float>(natural, prepared.Values.AsSpan(t * Columns, Columns));
+            }
+        }
+
+        return prepared;
+    }
+
+    private void Arrange<T>(ReadOnlySpan<T> natural, Span<T> destination)
+    {
+        if (packedLayout)
+        {
+            PackedLayout.Permute(natural, destination);
+        }
+        else
+        {
+            natural.CopyTo(destination);
+        }
+    }
+}

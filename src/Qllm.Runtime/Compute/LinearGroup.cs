@@ -1,0 +1,54 @@
+namespace Qllm.Runtime.Compute;
+
+/// <summary>
+/// Linears that read the same input (q/k/v, gate/up, or one alone): their input is prepared once
+/// and all their rows are shared out among the workers in one parallel pass.
+/// </summary>
+internal sealed class LinearGroup
+{
+    private readonly WeightMatrix[] matrices;
+    private readonly int[] rowOffsets;
+
+    public LinearGroup(InputPoint input, params WeightMatrix[] matrices)
+    {
+        Input = input;
+        this.matrices = matrices;
+        rowOffsets = new int[matrices.Length + 1];
+        for (int i = 0; i < matrices.Length; i++)
+        {
+            if (matrices[i].Columns != input.Columns || matrices[i].PackedLayout != matrices[0].PackedLayout)
+            {
+                throw new ArgumentException("the linears of a group must read the same prepared input", nameof(matrices));
+            }
+
+            rowOffsets[i + 1] = rowOffsets[i] + matrices[i].Rows;
+        }
+    }
+
+    public InputPoint Input { get; }
+
+    public IReadOnlyList<WeightMatrix> Matrices => matrices;
+
+    public long Bytes => Input.Bytes + matrices.Sum(m => m.Bytes);
+
+    /// <summary>Runs every linear on <paramref name="x"/> ([tokens × Input.InputColumns]); output i is [tokens × Rows of linear i].</summary>
+    public void Run(ReadOnlySpan<float> x, int tokens, float[][] outputs, Workers workers, ForwardStage stage = ForwardStage.LayerProducts)
+    {
+        long started = ForwardProfile.Start();
+        var prepared = Input.Prepare(x, tokens);
+        ForwardProfile.Stop(ForwardStage.PrepareInputs, started);
+        started = ForwardProfile.Start();
+        workers.For(rowOffsets[^1], 16, (start, end) =>
+        {
+            for (int i = 0; i < matrices.Length; i++)
+            {
+                int from = Math.Max(start, rowOffsets[i]), to = Math.Min(end, rowOffsets[i + 1]);
+                if (from < to)
+                {
+                    matrices[i].Multiply(prepared, outputs[i], from - rowOffsets[i], to - rowOffsets[i]);
+                }
+            }
+        });
+        ForwardProfile.Stop(stage, started);
+    }
+}

@@ -1,0 +1,52 @@
+namespace Qllm.Runtime.Compute;
+
+/// <summary>
+/// QLLM's channel reassembly of one linear input, in CSR form: output channel j is
+/// Σ coefficients[k]·x[sources[k]] for k in offsets[j] .. offsets[j+1] − 1 (a split channel is one
+/// member with coefficient 1/T, a merged one k members with 1/k each).
+/// </summary>
+internal sealed class ReassemblyMap
+{
+    private readonly int[] offsets;
+    private readonly int[] sources;
+    private readonly float[] coefficients;
+
+    public ReassemblyMap(int[] offsets, int[] sources, float[] coefficients, int inputColumns, string source)
+    {
+        bool valid = offsets.Length >= 2 && offsets[0] == 0 && offsets[^1] == sources.Length && sources.Length == coefficients.Length;
+        for (int j = 1; valid && j < offsets.Length; j++)
+        {
+            valid = offsets[j] >= offsets[j - 1];
+        }
+
+        if (!valid || Array.Exists(sources, s => (uint)s >= (uint)inputColumns) || Array.Exists(coefficients, c => !float.IsFinite(c)))
+        {
+            throw Artifacts.ArtifactErrors.Bad(source, $"a reassembly map is not a valid CSR map over {inputColumns} channels");
+        }
+
+        this.offsets = offsets;
+        this.sources = sources;
+        this.coefficients = coefficients;
+    }
+
+    /// <summary>Channels after reassembly.</summary>
+    public int Columns => offsets.Length - 1;
+
+    /// <summary>Bytes the map takes in memory.</summary>
+    public long Bytes => (offsets.Length + sources.Length + coefficients.Length) * 4L;
+
+    /// <summary>Writes the reassembled channels of one token.</summary>
+    public void Apply(ReadOnlySpan<float> x, Span<float> reassembled)
+    {
+        for (int j = 0; j < reassembled.Length; j++)
+        {
+            float sum = 0;
+            for (int k = offsets[j]; k < offsets[j + 1]; k++)
+            {
+                sum += coefficients[k] * x[sources[k]];
+            }
+
+            reassembled[j] = sum;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Qllm.Runtime.Model;
+
+namespace Qllm.Runtime.Compute;
+
+/// <summary>
+/// The LLaMA forward pass over read-only weights: embedding lookup, the decoder blocks, the final
+/// norm and the classifier. Immutable once built, so any number of sequences (each with its own
+/// <see cref="InferenceState"/>) can run through it at once.
+/// </summary>
+internal sealed class Transformer(ModelConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier)
+{
+    private readonly RotaryTables rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.InterleavedRope);
+
+    public ModelConfig Config { get; } = config;
+
+    /// <summary>Bytes of model data held in memory (mapped or owned); a tied classifier is counted once.</summary>
+    public long Bytes => embedding.Bytes + blocks.Sum(b => b.Bytes) + (finalNorm.Length * 4L)
+        + (classifier.Matrices[0] == embedding ? classifier.Input.Bytes : classifier.Bytes);
+
+    public InferenceState NewState() => new(Config.Layers, Config.SeqLen, Config.KvDim);
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at the next positions of <paramref name="state"/> and returns the
+    /// logits of every position ([tokens × vocab]) or, with <paramref name="lastOnly"/>, of the last one.
+    /// </summary>
+    public float[] Forward(ReadOnlySpan<int> tokens, InferenceState state, bool lastOnly, Workers workers)
+    {
+        int count = tokens.Length, dim = Config.Dim, start = state.Length;
+        if (count == 0 || start + count > Config.SeqLen)
+        {
+            throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}", nameof(tokens));
+        }
+
+        var hidden = new float[count * dim];
+        for (int t = 0; t < count; t++)
+        {
+            if ((uint)tokens[t] >= (uint)Config.VocabSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {tokens[t]} is outside the vocabulary of {Config.VocabSize}");
+            }
+
+            embedding.ReadRow(tokens[t], hidden.AsSpan(t * dim, dim));
+        }
+
+        foreach (var block in blocks)
+        {
+            block.Forward(hidden, count, state, start, rope, workers);
+        }
+
+        state.Length = start + count;
+        int rows = lastOnly ? 1 : count;
+        var normed = new float[rows * dim];
+        RmsNorm.Apply(hidden.AsSpan((count - rows) * dim), finalNorm, Config.RmsNormEps, normed, rows);
+        var logits = new float[rows * Config.VocabSize];
+        classifier.Run(normed, rows, [logits], workers, ForwardStage.Classifier);
+        return logits;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Qllm.Errors;
+using Qllm.Tokenization;
+
+namespace Qllm.Runtime.Generation;
+
+/// <summary>
+/// Continues a prompt one token at a time, whatever computes the logits (the runtime's managed
+/// forward pass or the engine's TorchSharp model): BOS and the prompt first, then sampled tokens
+/// until EOS (or BOS, which llama2.c models emit at the end of a story), the token budget, or the
+/// end of the context, whichever comes first.
+/// </summary>
+internal static class GenerationLoop
+{
+    /// <summary>Runs a generation.</summary>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="contextLength">The model's context, in tokens.</param>
+    /// <param name="prompt">The text to continue.</param>
+    /// <param name="options">Budget and sampling.</param>
+    /// <param name="step">Feeds the given tokens at the next positions and returns the last position's logits.</param>
+    /// <param name="onText">Receives the text as it grows: first the decoded prompt, then each new piece.</param>
+    /// <param name="cancellation">Checked before every step.</param>
+    public static GenerationResult Run(ITextTokenizer tokenizer, int contextLength, string prompt, GenerationOptions options, Func<int[], float[]> step, Action<string>? onText, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(options);
+        var tokens = new List<int> { tokenizer.BosId };
+        tokens.AddRange(tokenizer.Encode(prompt));
+        if (tokens.Count >= contextLength)
+        {
+            throw new QllmException(ErrorCodes.PromptTooLong, null, $"the prompt is {tokens.Count} tokens (BOS included) and the model's context is {contextLength}, which leaves no room to generate", "shorten the prompt");
+        }
+
+        int promptTokens = tokens.Count;
+        var promptText = tokenizer.Decode(tokens);
+        var text = string.Empty;
+        EmitStable(promptText, ref text, onText);
+        var sampler = new TokenSampler(options.Temperature, options.TopP, options.Seed);
+        var stop = StopReason.MaxTokens;
+        var clock = Stopwatch.StartNew();
+        double promptSeconds = 0;
+        int position = 0;
+        var pending = tokens.ToArray();
+        for (int generated = 0; generated < options.MaxTokens; generated++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (position + pending.Length > contextLength)
+            {
+                stop = StopReason.ContextFull;
+                break;
+            }
+
+            int next = sampler.Next(step(pending));
+            position += pending.Length;
+            if (generated == 0)
+            {
+                promptSeconds = clock.Elapsed.TotalSeconds;
+            }
+
+            if (next == tokenizer.EosId || next == tokenizer.BosId)
+            {
+                stop = StopReason.EndOfText;
+                break;
+            }
+
+            tokens.Add(next);
+            pending = [next];
+            EmitStable(tokenizer.Decode(tokens), ref text, onText);
+        }
+
+        var final = tokenizer.Decode(tokens);
+        if (final.Length > text.Length && final.StartsWith(text, StringComparison.Ordinal))
+        {
+            onText?.Invoke(final[text.Length..]);
+        }
+
+        var continuation = final.StartsWith(promptText, StringComparison.Ordinal) ? final[promptText.Length..] : tokenizer.Decode(tokens[promptTokens..]);
+        return new GenerationResult(final, continuation, promptTokens, tokens.Count - promptTokens, stop, promptSeconds, clock.Elapsed.TotalSeconds - promptSeconds);
+    }
+
+    // A character split over byte-fallback tokens decodes as U+FFFD until its last byte arrives, so
+    // only the text before a trailing replacement character is final and safe to emit.
+    private static void EmitStable(string decoded, ref string emitted, Action<string>? onText)
+    {
+        var stable = decoded.TrimEnd('\uFFFD');
+        if (stable.Length > emitted.Length && stable.StartsWith(emitted, StringComparison.Ordinal))
+        {
+            onText?.Invoke(stable[emitted.Length..]);
+            emitted = stable;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Qllm.Runtime.Kernels;
+
+/// <summary>
+/// Float dot products: float·float (the fp32 path, attention), float activations against packed
+/// 4-bit codes (weight-only artifacts) and against one-byte codes (the 8-bit embedding used as the
+/// classifier). Codes are widened to float in registers; the weights stay packed in memory.
+/// </summary>
+internal static class FloatDot
+{
+    /// <summary>Σ a[j]·b[j].</summary>
+    public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int n = a.Length;
+        ref float x = ref MemoryMarshal.GetReference(a);
+        ref float y = ref MemoryMarshal.GetReference(b);
+        int i = 0;
+        float sum = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                acc0 = MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref y, (nuint)i), acc0);
+                acc1 = MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)(i + 8)), Vector256.LoadUnsafe(ref y, (nuint)(i + 8)), acc1);
+            }
+
+            sum = Vector256.Sum(acc0 + acc1);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var acc = Vector128<float>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                acc += Vector128.LoadUnsafe(ref x, (nuint)i) * Vector128.LoadUnsafe(ref y, (nuint)i);
+            }
+
+            sum = Vector128.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ x[j]·(c[j] − zero) over a row of packed 4-bit codes; <paramref name="activation"/> is in <see cref="PackedLayout"/> order.</summary>
+    /// <remarks>The zero point is subtracted per element, not from the sum: Σx·c and zero·Σx are both large and nearly cancel.</remarks>
+    public static float DotPacked4(ReadOnlySpan<float> activation, ReadOnlySpan<byte> packed, float zero)
+    {
+        int n = activation.Length;
+        ref float x = ref MemoryMarshal.GetReference(activation);
+        ref byte w = ref MemoryMarshal.GetReference(packed);
+        int i = 0;
+        float sum = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var mask = Vector128.Create((byte)0x0F);
+            var z = Vector256.Create(zero);
+            var acc = Vector256<float>.Zero;
+            for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
+            {
+                var first = Vector128.LoadUnsafe(ref w, (nuint)(i / 2));
+                var second = Vector128.LoadUnsafe(ref w, (nuint)((i / 2) + 16));
+                acc = AccumulateCodes(z, first & mask, ref x, i, acc);
+                acc = AccumulateCodes(z, second & mask, ref x, i + 16, acc);
+                acc = AccumulateCodes(z, Vector128.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & mask, ref x, i + 32, acc);
+                acc = AccumulateCodes(z, Vector128.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & mask, ref x, i + 48, acc);
+            }
+
+            if (i + PackedLayout.HalfGroup <= n)
+            {
+                var bytes = Vector128.LoadUnsafe(ref w, (nuint)(i / 2));
+                acc = AccumulateCodes(z, bytes & mask, ref x, i, acc);
+                acc = AccumulateCodes(z, Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask, ref x, i + 16, acc);
+                i += PackedLayout.HalfGroup;
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+        else
+        {
+            // The definition, for hardware without vectors: the same order, one code at a time.
+            for (; i + PackedLayout.HalfGroup <= n; i += PackedLayout.HalfGroup)
+            {
+                int size = i % PackedLayout.Group == 0 && i + PackedLayout.Group <= n ? PackedLayout.Group : PackedLayout.HalfGroup;
+                for (int k = 0; k < size / 2; k++)
+                {
+                    byte b = packed[(i / 2) + k];
+                    sum += (activation[i + k] * ((b & 0x0F) - zero)) + (activation[i + (size / 2) + k] * ((b >> 4) - zero));
+                }
+
+                i += size - PackedLayout.HalfGroup;
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            sum += activation[i] * (((packed[i >> 1] >> ((i & 1) * 4)) & 0x0F) - zero);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ x[j]·(c[j] − zero) over a row of one-byte codes, both in natural order.</summary>
+    public static float DotBytes(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
+    {
+        int n = activation.Length;
+        ref float x = ref MemoryMarshal.GetReference(activation);
+        ref byte w = ref MemoryMarshal.GetReference(codes);
+        int i = 0;
+        float sum = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var z = Vector256.Create(zero);
+            var acc = Vector256<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                acc = AccumulateCodes(z, Vector128.LoadUnsafe(ref w, (nuint)i), ref x, i, acc);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += activation[i] * (codes[i] - zero);
+        }
+
+        return sum;
+    }
+
+    // acc += (codes[0..16) − zero) · x[at..at+16)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AccumulateCodes(Vector256<float> zero, Vector128<byte> codes, ref float x, int at, Vector256<float> acc)
+    {
+        var (low, high) = Vector128.Widen(codes);
+        var (c0, c1) = Vector128.Widen(low);
+        var (c2, c3) = Vector128.Widen(high);
+        var first = Vector256.Create(Vector128.ConvertToSingle(c0.AsInt32()), Vector128.ConvertToSingle(c1.AsInt32())) - zero;
+        var second = Vector256.Create(Vector128.ConvertToSingle(c2.AsInt32()), Vector128.ConvertToSingle(c3.AsInt32())) - zero;
+        acc = MultiplyAdd(first, Vector256.LoadUnsafe(ref x, (nuint)at), acc);
+        return MultiplyAdd(second, Vector256.LoadUnsafe(ref x, (nuint)(at + 8)), acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+}

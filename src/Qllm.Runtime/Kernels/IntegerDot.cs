@@ -1,0 +1,202 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Qllm.Runtime.Kernels;
+
+/// <summary>
+/// Exact integer dot products of unsigned activation codes with unsigned weight codes: the inner
+/// loop of every quantized linear. AVX2 multiplies 32 byte pairs per instruction (vpmaddubsw, which
+/// treats the weight operand as signed, so weight codes must stay below 128 and a pair sum below
+/// 2¹⁵: <see cref="Fits"/>; the 4-bit path adds two pair sums, 4·15·255 at most); the portable path widens through Vector128 (NEON, SSE2); the scalar path
+/// is the definition.
+/// </summary>
+internal static class IntegerDot
+{
+    /// <summary>Whether the AVX2 path's 16-bit pair sums cannot saturate for these bit widths.</summary>
+    public static bool Fits(int weightBits, int activationBits) =>
+        weightBits <= 7 && activationBits <= 8 && 2 * ((1 << weightBits) - 1) * ((1 << activationBits) - 1) <= short.MaxValue;
+
+    /// <summary>Σ a[j]·c[j] over a row of packed 4-bit codes; <paramref name="activation"/> is in <see cref="PackedLayout"/> order.</summary>
+    public static int DotPacked4(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
+    {
+        if (Avx2.IsSupported)
+        {
+            return DotPacked4Avx2(activation, packed);
+        }
+
+        return Vector128.IsHardwareAccelerated ? DotPacked4Vector128(activation, packed) : DotPacked4Scalar(activation, packed);
+    }
+
+    /// <summary>Σ a[j]·c[j] over a row of one-byte codes, both in natural order.</summary>
+    public static int DotBytes(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
+    {
+        if (Avx2.IsSupported)
+        {
+            return DotBytesAvx2(activation, codes);
+        }
+
+        return Vector128.IsHardwareAccelerated ? DotBytesVector128(activation, codes) : DotBytesScalar(activation, codes, 0);
+    }
+
+    internal static int DotPacked4Avx2(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
+    {
+        int n = activation.Length;
+        ref byte a = ref MemoryMarshal.GetReference(activation);
+        ref byte w = ref MemoryMarshal.GetReference(packed);
+        var mask = Vector256.Create((byte)0x0F);
+        var ones = Vector256.Create((short)1);
+        var sum = Vector256<int>.Zero;
+        int i = 0;
+        for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
+        {
+            var bytes = Vector256.LoadUnsafe(ref w, (nuint)(i / 2));
+            var even = (bytes & mask).AsSByte();
+            var odd = (Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte();
+            var pairs = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)i), even)
+                + Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)(i + 32)), odd);
+            sum += Avx2.MultiplyAddAdjacent(pairs, ones);
+        }
+
+        if (i + PackedLayout.HalfGroup <= n)
+        {
+            var bytes = Vector128.LoadUnsafe(ref w, (nuint)(i / 2));
+            var mask128 = Vector128.Create((byte)0x0F);
+            var codes = Vector256.Create(bytes & mask128, Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask128).AsSByte();
+            sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)i), codes), ones);
+            i += PackedLayout.HalfGroup;
+        }
+
+        return Vector256.Sum(sum) + Packed4Tail(activation, packed, i);
+    }
+
+    internal static int DotPacked4Vector128(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
+    {
+        int n = activation.Length;
+        ref byte a = ref MemoryMarshal.GetReference(activation);
+        ref byte w = ref MemoryMarshal.GetReference(packed);
+        var mask = Vector128.Create((byte)0x0F);
+        var sum = Vector128<uint>.Zero;
+        int i = 0;
+        for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
+        {
+            var first = Vector128.LoadUnsafe(ref w, (nuint)(i / 2));
+            var second = Vector128.LoadUnsafe(ref w, (nuint)((i / 2) + 16));
+            sum += MultiplyWidening(Vector128.LoadUnsafe(ref a, (nuint)i), first & mask)
+                + MultiplyWidening(Vector128.LoadUnsafe(ref a, (nuint)(i + 16)), second & mask)
+                + MultiplyWidening(Vector128.LoadUnsafe(ref a, (nuint)(i + 32)), HighNibbles(first, mask))
+                + MultiplyWidening(Vector128.LoadUnsafe(ref a, (nuint)(i + 48)), HighNibbles(second, mask));
+        }
+
+        if (i + PackedLayout.HalfGroup <= n)
+        {
+            var bytes = Vector128.LoadUnsafe(ref w, (nuint)(i / 2));
+            sum += MultiplyWidening(Vector128.LoadUnsafe(ref a, (nuint)i), bytes & mask)
+                + MultiplyWidening(Vector128.LoadUnsafe(ref a, (nuint)(i + 16)), HighNibbles(bytes, mask));
+            i += PackedLayout.HalfGroup;
+        }
+
+        return (int)Vector128.Sum(sum) + Packed4Tail(activation, packed, i);
+    }
+
+    internal static int DotPacked4Scalar(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
+    {
+        int n = activation.Length;
+        int sum = 0;
+        int i = 0;
+        for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
+        {
+            sum += SplitGroup(activation.Slice(i, PackedLayout.Group), packed.Slice(i / 2, PackedLayout.Group / 2));
+        }
+
+        if (i + PackedLayout.HalfGroup <= n)
+        {
+            sum += SplitGroup(activation.Slice(i, PackedLayout.HalfGroup), packed.Slice(i / 2, PackedLayout.HalfGroup / 2));
+            i += PackedLayout.HalfGroup;
+        }
+
+        return sum + Packed4Tail(activation, packed, i);
+    }
+
+    internal static int DotBytesAvx2(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
+    {
+        int n = activation.Length;
+        ref byte a = ref MemoryMarshal.GetReference(activation);
+        ref byte w = ref MemoryMarshal.GetReference(codes);
+        var ones = Vector256.Create((short)1);
+        var sum = Vector256<int>.Zero;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref w, (nuint)i).AsSByte()), ones);
+        }
+
+        return Vector256.Sum(sum) + DotBytesScalar(activation, codes, i);
+    }
+
+    internal static int DotBytesVector128(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
+    {
+        int n = activation.Length;
+        ref byte a = ref MemoryMarshal.GetReference(activation);
+        ref byte w = ref MemoryMarshal.GetReference(codes);
+        var sum = Vector128<uint>.Zero;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            sum += MultiplyWidening(Vector128.LoadUnsafe(ref a, (nuint)i), Vector128.LoadUnsafe(ref w, (nuint)i));
+        }
+
+        return (int)Vector128.Sum(sum) + DotBytesScalar(activation, codes, i);
+    }
+
+    internal static int DotBytesScalar(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes, int start)
+    {
+        int sum = 0;
+        for (int i = start; i < activation.Length; i++)
+        {
+            sum += activation[i] * codes[i];
+        }
+
+        return sum;
+    }
+
+    // Products of at most 255·127 fit 16 bits; pairs are summed only after widening to 32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> MultiplyWidening(Vector128<byte> a, Vector128<byte> b)
+    {
+        var (aLow, aHigh) = Vector128.Widen(a);
+        var (bLow, bHigh) = Vector128.Widen(b);
+        var (p0, p1) = Vector128.Widen(aLow * bLow);
+        var (p2, p3) = Vector128.Widen(aHigh * bHigh);
+        return p0 + p1 + p2 + p3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> HighNibbles(Vector128<byte> bytes, Vector128<byte> mask) =>
+        Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask;
+
+    private static int SplitGroup(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
+    {
+        int half = packed.Length;
+        int sum = 0;
+        for (int k = 0; k < half; k++)
+        {
+            sum += (activation[k] * (packed[k] & 0x0F)) + (activation[half + k] * (packed[k] >> 4));
+        }
+
+        return sum;
+    }
+
+    // The last (fewer than 32) columns are in natural order; the tail starts on an even column.
+    private static int Packed4Tail(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed, int start)
+    {
+        int sum = 0;
+        for (int j = start; j < activation.Length; j++)
+        {
+            sum += activation[j] * ((packed[j >> 1] >> ((j & 1) * 4)) & 0x0F);
+        }
+
+        return sum;
+    }
+}

@@ -1,0 +1,122 @@
+using Qllm.Artifacts;
+using Qllm.Errors;
+using Qllm.Runtime.Compute;
+using Qllm.Tokenization;
+
+namespace Qllm.Runtime.Model;
+
+/// <summary>
+/// Builds the runtime's forward pass from an engine-written artifact (docs/artifact-format.md,
+/// "What the QLLM engine stores"). 4-bit and 8-bit codes are used in place; the shapes of every
+/// tensor are checked against the config, so a well-formed file that does not describe a runnable
+/// model is refused here, not half-way through a forward pass.
+/// </summary>
+internal static class ArtifactModelLoader
+{
+    public static (Transformer Model, ITextTokenizer Tokenizer, QuantizationSpec Quantization) Load(ArtifactReader reader)
+    {
+        string source = reader.Source;
+        var config = ArtifactModelMetadata.ReadConfig(reader.Metadata, source);
+        var spec = ArtifactModelMetadata.ReadQuantization(reader.Metadata, source);
+        CheckSupported(spec, config, source);
+
+        var tokenizerInfo = reader.GetTensor(ArtifactTensorNames.Tokenizer);
+        bool sentencePiece = tokenizerInfo.Attributes.TryGetValue("format", out var format) && format.IsString && format.AsString() == "sentencepiece";
+        var tokenizer = TokenizerFiles.Load(reader.GetBytes(tokenizerInfo).ToArray(), sentencePiece, source, config.VocabSize);
+
+        var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
+        var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);
+        var classifier = new LinearGroup(new InputPoint(config.Dim, null, 16, classifierWeights.Bits, classifierWeights.PackedLayout), classifierWeights);
+        var blocks = new List<DecoderBlock>();
+        for (int layer = 0; layer < config.Layers; layer++)
+        {
+            blocks.Add(Block(reader, config, spec, layer));
+        }
+
+        var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier);
+        return (model, tokenizer, spec);
+    }
+
+    private static DecoderBlock Block(ArtifactReader reader, ModelConfig config, QuantizationSpec spec, int layer)
+    {
+        QuantizedMatrix Linear(string name, int rows, int columns) => Matrix(reader, ArtifactTensorNames.Linear(layer, name), rows, columns);
+        InputPoint Input(string? point, int inputColumns)
+        {
+            var map = point is null ? null : Map(reader, layer, point, inputColumns);
+            return new InputPoint(inputColumns, map, spec.ActivationBits, spec.WeightBits, packedLayout: spec.WeightBits == 4);
+        }
+
+        var qkvInput = Input("qkv", config.Dim);
+        var gateUpInput = Input("gate_up", config.Dim);
+        var downInput = Input("down", config.HiddenDim);
+        var outputInput = Input(null, config.Dim);
+        return new DecoderBlock(
+            layer,
+            config,
+            Vector(reader, ArtifactTensorNames.AttentionNorm(layer), config.Dim),
+            Vector(reader, ArtifactTensorNames.FeedForwardNorm(layer), config.Dim),
+            new LinearGroup(qkvInput, Linear("self_attn.q_proj", config.Dim, qkvInput.Columns), Linear("self_attn.k_proj", config.KvDim, qkvInput.Columns), Linear("self_attn.v_proj", config.KvDim, qkvInput.Columns)),
+            new LinearGroup(outputInput, Linear("self_attn.o_proj", config.Dim, config.Dim)),
+            new LinearGroup(gateUpInput, Linear("mlp.gate_proj", config.HiddenDim, gateUpInput.Columns), Linear("mlp.up_proj", config.HiddenDim, gateUpInput.Columns)),
+            new LinearGroup(downInput, Linear("mlp.down_proj", config.Dim, downInput.Columns)),
+            spec.QuantizesStates ? spec.ActivationBits : 0);
+    }
+
+    private static void CheckSupported(QuantizationSpec spec, ModelConfig config, string source)
+    {
+        if (spec.WeightBits is < 2 or > 8 || spec.EmbeddingBits is < 2 or > 8 || (spec.ActivationBits is < 2 or > 8 && spec.ActivationBits < 16))
+        {
+            throw new QllmException(ErrorCodes.UnsupportedArtifact, source, $"it asks for {spec.WeightBits}-bit weights, {spec.ActivationBits}-bit activations and a {spec.EmbeddingBits}-bit embedding; this runtime runs 2 to 8 bits (16 = float activations)", "quantize the model with a supported preset (W4A4, W4A8, W6A6, W4A16)");
+        }
+
+        if (spec.WeightGroupSize is { } group && group < config.Dim)
+        {
+            throw new QllmException(ErrorCodes.UnsupportedArtifact, source, $"its weights have ranges per group of {group} columns; this runtime runs one range per output row", "quantize without a weight group size");
+        }
+    }
+
+    private static QuantizedMatrix Matrix(ArtifactReader reader, string prefix, int rows, int columns)
+    {
+        var info = reader.GetTensor($"{prefix}.codes");
+        if (!ArtifactDTypes.IsUnsignedCodes(info.DType) || info.Shape.Count != 2 || info.Shape[0] != rows || info.Shape[1] != columns)
+        {
+            throw ArtifactErrors.Bad(reader.Source, $"'{info.Name}' is {info.DType} [{string.Join(", ", info.Shape)}]; the config needs unsigned codes [{rows}, {columns}]");
+        }
+
+        int bits = ArtifactDTypes.BitsPerElement(info.DType);
+        var codes = bits is 4 or 8 ? WeightCodes.InPlace(reader, info) : WeightCodes.Owned(reader.UnpackCodes(info.Name));
+        var scales = Floats(reader, $"{prefix}.scales", rows, positive: true);
+        var zeros = Floats(reader, $"{prefix}.zeros", rows, positive: false);
+        return new QuantizedMatrix(codes, bits, rows, columns, scales, zeros);
+    }
+
+    private static float[] Vector(ArtifactReader reader, string name, int length) => Floats(reader, name, length, positive: false);
+
+    private static float[] Floats(ArtifactReader reader, string name, int count, bool positive)
+    {
+        var info = reader.GetTensor(name);
+        if (info.DType != ArtifactDType.F32 || info.Rows * info.Columns != count)
+        {
+            throw ArtifactErrors.Bad(reader.Source, $"'{name}' is {info.DType} [{string.Join(", ", info.Shape)}]; the config needs {count} F32 values");
+        }
+
+        var values = reader.ReadFloat32(name);
+        if (Array.Exists(values, v => !float.IsFinite(v) || (positive && v <= 0)))
+        {
+            throw ArtifactErrors.Bad(reader.Source, $"'{name}' holds {(positive ? "a non-positive or non-finite" : "a non-finite")} value");
+        }
+
+        return values;
+    }
+
+    private static ReassemblyMap? Map(ArtifactReader reader, int layer, string point, int inputColumns)
+    {
+        var prefix = ArtifactTensorNames.Reassembly(layer, point);
+        if (!reader.Tensors.ContainsKey($"{prefix}.offsets"))
+        {
+            return null;
+        }
+
+        return new ReassemblyMap(reader.ReadInt32($"{prefix}.offsets"), reader.ReadInt32($"{prefix}.sources"), reader.ReadFloat32($"{prefix}.coefficients"), inputColumns, reader.Source);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Qllm.Runtime.Model;
+
+/// <summary>
+/// How the engine names what it stores in an artifact (docs/artifact-format.md, "What the QLLM
+/// engine stores"). One place, used by the engine's writer and loader and by the runtime.
+/// </summary>
+internal static class ArtifactTensorNames
+{
+    public const string Tokenizer = "tokenizer";
+    public const string Embedding = "embedding";
+    public const string Classifier = "classifier";
+    public const string FinalNorm = "norm.weight";
+
+    /// <summary>The reassembly points, in the order a layer meets them.</summary>
+    public static readonly IReadOnlyList<string> Points = ["qkv", "gate_up", "down"];
+
+    /// <summary>The seven linears of a layer, in execution order.</summary>
+    public static readonly IReadOnlyList<string> Linears =
+        ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
+
+    public static string AttentionNorm(int layer) => $"layers.{layer}.input_layernorm.weight";
+
+    public static string FeedForwardNorm(int layer) => $"layers.{layer}.post_attention_layernorm.weight";
+
+    /// <summary>Prefix of a quantized matrix: .codes, .scales, .zeros follow.</summary>
+    public static string Linear(int layer, string linear) => $"layers.{layer}.{linear}";
+
+    /// <summary>Prefix of a reassembly map (<paramref name="point"/> is one of <see cref="Points"/>): .offsets, .sources, .coefficients follow.</summary>
+    public static string Reassembly(int layer, string point) => $"layers.{layer}.reassembly.{point}";
+}

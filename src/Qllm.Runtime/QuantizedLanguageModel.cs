@@ -1,0 +1,266 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Qllm.Artifacts;
+using Qllm.Errors;
+using Qllm.Runtime.Compute;
+using Qllm.Runtime.Generation;
+using Qllm.Runtime.Model;
+using Qllm.Tokenization;
+
+namespace Qllm.Runtime;
+
+/// <summary>
+/// A quantized LLaMA-family model loaded from a QLLM artifact (<c>.qllm</c>), run in managed code:
+/// packed low-bit weights stay packed, activations are quantized per token at run time, and the
+/// products are integer SIMD dot products. One instance can serve any number of concurrent callers;
+/// each call has its own sequence state.
+/// </summary>
+/// <example>
+/// <code>
+/// using var model = QuantizedLanguageModel.Load("stories15M.qllm");
+/// Console.WriteLine(model.Generate("Once upon a time").Text);
+/// </code>
+/// </example>
+public sealed class QuantizedLanguageModel : IDisposable
+{
+    private readonly Transformer transformer;
+    private readonly ArtifactReader? reader;
+    private readonly Workers workers;
+    private readonly Lock gate = new();
+    private int activeCalls;
+    private bool disposed;
+
+    private QuantizedLanguageModel(Transformer transformer, ITextTokenizer tokenizer, ArtifactReader? reader, string source, string digest, int weightBits, int activationBits, RuntimeOptions? options)
+    {
+        this.transformer = transformer;
+        this.reader = reader;
+        Tokenizer = tokenizer;
+        Source = source;
+        Digest = digest;
+        WeightBits = weightBits;
+        ActivationBits = activationBits;
+        workers = new Workers((options ?? new RuntimeOptions()).Threads);
+    }
+
+    /// <summary>Where the model came from (a path or a resource name).</summary>
+    public string Source { get; }
+
+    /// <summary>SHA-256 of the artifact, lower-case hex (what <c>sha256sum</c> prints).</summary>
+    public string Digest { get; }
+
+    /// <summary>The tokenizer carried in the artifact.</summary>
+    public ITextTokenizer Tokenizer { get; }
+
+    /// <summary>The context length: the most tokens one sequence can hold, BOS included.</summary>
+    public int ContextLength => transformer.Config.SeqLen;
+
+    /// <summary>Number of tokens in the vocabulary: the width of a row of logits.</summary>
+    public int VocabularySize => transformer.Config.VocabSize;
+
+    /// <summary>Bits per weight code of the decoder layers.</summary>
+    public int WeightBits { get; }
+
+    /// <summary>Bits per activation code (16: activations stay in float, a weight-only artifact).</summary>
+    public int ActivationBits { get; }
+
+    /// <summary>Bytes of model data in memory (packed codes, scales, norms, maps), whether mapped from the file or owned.</summary>
+    public long ModelBytes => transformer.Bytes;
+
+    /// <summary>Loads the artifact at <paramref name="path"/>, memory-mapping it (the weights are used in place).</summary>
+    /// <exception cref="QllmException">The file is missing, malformed, corrupt or of another format version (<see cref="ErrorCodes.BadArtifact"/>), or asks for something this runtime cannot run (<see cref="ErrorCodes.UnsupportedArtifact"/>).</exception>
+    public static QuantizedLanguageModel Load(string path, RuntimeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new QllmException(ErrorCodes.InputNotFound, path, "the artifact does not exist", "check the path, or create the artifact with 'qllm quantize'");
+        }
+
+        return FromReader(ArtifactReader.Open(path), options);
+    }
+
+    /// <summary>Loads an artifact from <paramref name="stream"/> (read to its end, not disposed).</summary>
+    /// <param name="stream">The artifact's bytes.</param>
+    /// <param name="sourceName">A name for errors and <see cref="Source"/>.</param>
+    /// <param name="options">How to run it.</param>
+    /// <exception cref="QllmException">The bytes are not a valid artifact, or one this runtime cannot run.</exception>
+    public static QuantizedLanguageModel Load(Stream stream, string sourceName, RuntimeOptions? options = null) =>
+        FromReader(ArtifactReader.Open(stream, sourceName), options);
+
+    /// <summary>Loads an artifact embedded in <paramref name="assembly"/> as the manifest resource <paramref name="resourceName"/>.</summary>
+    /// <exception cref="QllmException">There is no such resource, or it is not a valid artifact.</exception>
+    public static QuantizedLanguageModel LoadEmbedded(Assembly assembly, string resourceName, RuntimeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        ArgumentNullException.ThrowIfNull(resourceName);
+        var source = $"{assembly.GetName().Name}/{resourceName}";
+        using var stream = assembly.GetManifestResourceStream(resourceName)
+            ?? throw new QllmException(ErrorCodes.InputNotFound, source, "the assembly has no such embedded resource", "rebuild the app so that the artifact is embedded");
+        return Load(stream, source, options);
+    }
+
+    /// <summary>
+    /// Continues <paramref name="prompt"/> (after BOS) and returns the whole text. Stops at EOS, after
+    /// <see cref="GenerationOptions.MaxTokens"/>, or at the end of the context.
+    /// </summary>
+    /// <exception cref="QllmException">The prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public GenerationResult Generate(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        Run(prompt, options, onText: null, cancellationToken);
+
+    /// <summary>
+    /// Continues <paramref name="prompt"/> and yields the continuation as it is generated, piece by
+    /// piece (the prompt itself is not repeated). Generation runs on the thread pool; cancelling
+    /// <paramref name="cancellationToken"/> or leaving the loop early stops it.
+    /// </summary>
+    /// <exception cref="QllmException">The prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async IAsyncEnumerable<string> GenerateStreamingAsync(string prompt, GenerationOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(
+            () =>
+            {
+                bool first = true;
+                try
+                {
+                    Run(prompt, options, piece =>
+                    {
+                        if (!first)
+                        {
+                            pieces.Writer.TryWrite(piece);
+                        }
+
+                        first = false;
+                    }, stop.Token);
+                    pieces.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    pieces.Writer.Complete(e);
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            await foreach (var piece in pieces.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                yield return piece;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The logits the model gives at every position of <paramref name="tokens"/> (run from an empty
+    /// context, so the sequence usually starts with BOS): [tokens.Count × <see cref="VocabularySize"/>], row-major.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sequence is empty, longer than the context, or holds an id outside the vocabulary.</exception>
+    public float[] GetLogits(IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count == 0 || tokens.Count > ContextLength)
+        {
+            throw new ArgumentException($"{tokens.Count} tokens: a sequence holds 1 to {ContextLength}", nameof(tokens));
+        }
+
+        Enter();
+        try
+        {
+            return transformer.Forward(tokens.ToArray(), transformer.NewState(), lastOnly: false, workers);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Releases the artifact (unmaps the file). Calls already running finish first; the model cannot
+    /// be used afterwards.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            if (activeCalls > 0)
+            {
+                return;
+            }
+        }
+
+        reader?.Dispose();
+    }
+
+    /// <summary>A float32 model from a llama2.c checkpoint, run by the same code: the baseline the quantized models are measured against.</summary>
+    internal static QuantizedLanguageModel LoadFullPrecision(string checkpointPath, string tokenizerPath, RuntimeOptions? options = null)
+    {
+        var transformer = Llama2CFloatLoader.Load(checkpointPath);
+        var tokenizer = TokenizerFiles.Load(tokenizerPath, transformer.Config.VocabSize);
+        return new QuantizedLanguageModel(transformer, tokenizer, null, checkpointPath, string.Empty, 32, 16, options);
+    }
+
+    private static QuantizedLanguageModel FromReader(ArtifactReader reader, RuntimeOptions? options)
+    {
+        try
+        {
+            var (transformer, tokenizer, spec) = ArtifactModelLoader.Load(reader);
+            return new QuantizedLanguageModel(transformer, tokenizer, reader, reader.Source, reader.Digest, spec.WeightBits, spec.ActivationBits, options);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    private GenerationResult Run(string prompt, GenerationOptions? options, Action<string>? onText, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            var state = transformer.NewState();
+            return GenerationLoop.Run(Tokenizer, ContextLength, prompt, options ?? new GenerationOptions(), pending => transformer.Forward(pending, state, lastOnly: true, workers), onText, cancellationToken);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    // The weights may be mapped from the file: a call in progress keeps them mapped until it ends.
+    private void Enter()
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            activeCalls++;
+        }
+    }
+
+    private void Exit()
+    {
+        lock (gate)
+        {
+            if (--activeCalls > 0 || !disposed)
+            {
+                return;
+            }
+        }
+
+        reader?.Dispose();
+    }
+}

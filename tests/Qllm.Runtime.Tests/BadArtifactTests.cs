@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using System.Text.Json.Nodes;
+using Qllm.Artifacts;
+using Qllm.Errors;
+
+namespace Qllm.Runtime.Tests;
+
+/// <summary>Every broken artifact is one clear error naming the file: never a crash, a hang or garbage text.</summary>
+public sealed class BadArtifactTests(QuantizedArtifactsFixture artifacts) : IClassFixture<QuantizedArtifactsFixture>, IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("qllm-bad-").FullName;
+
+    [Fact]
+    public void A_missing_file()
+    {
+        var path = Path.Combine(folder, "missing.qllm");
+        Refused(path, ErrorCodes.InputNotFound);
+    }
+
+    [Fact]
+    public void A_truncated_artifact()
+    {
+        var bytes = File.ReadAllBytes(artifacts.Artifact("W4A4"));
+        var path = Write("truncated.qllm", bytes[..(bytes.Length / 2)]);
+        Refused(path, ErrorCodes.BadArtifact);
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_the_weights()
+    {
+        var bytes = File.ReadAllBytes(artifacts.Artifact("W4A4"));
+        bytes[bytes.Length / 2] ^= 0x10;
+        Assert.Contains("SHA-256", Refused(Write("flipped.qllm", bytes), ErrorCodes.BadArtifact).Problem, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void An_artifact_of_a_newer_format_version()
+    {
+        var bytes = File.ReadAllBytes(artifacts.Artifact("W4A4"));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 2);
+        Assert.Contains("upgrade", Refused(Write("v2.qllm", bytes), ErrorCodes.BadArtifact).Fix, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_an_artifact() => Refused(Write("model.bin", File.ReadAllBytes(TestData.TokenizerPath)), ErrorCodes.BadArtifact);
+
+    [Fact]
+    public void A_config_that_disagrees_with_the_tensors() =>
+        Assert.Contains("[32000, 288]", Refused(Rewrite("wide.qllm", m => m["config"]!["dim"] = 300), ErrorCodes.BadArtifact).Problem, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_config_that_is_no_model() => Refused(Rewrite("heads.qllm", m => m["config"]!["heads"] = 7), ErrorCodes.BadArtifact);
+
+    [Fact]
+    public void Missing_quantization_metadata() => Refused(Rewrite("bare.qllm", m => m.Remove("quantization")), ErrorCodes.BadArtifact);
+
+    [Fact]
+    public void Group_wise_weight_ranges_are_not_run_by_this_runtime() =>
+        Refused(Rewrite("groups.qllm", m => m["quantization"]!["weightGroupSize"] = 32), ErrorCodes.UnsupportedArtifact);
+
+    [Fact]
+    public void A_NaN_scale()
+    {
+        var path = Rewrite("nan.qllm", _ => { }, (name, bytes) =>
+        {
+            if (name == "layers.2.mlp.down_proj.scales")
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(8), float.NaN);
+            }
+        });
+        Assert.Contains("layers.2.mlp.down_proj.scales", Refused(path, ErrorCodes.BadArtifact).Problem, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static QllmException Refused(string path, string code)
+    {
+        var error = Assert.Throws<QllmException>(() => QuantizedLanguageModel.Load(path));
+        Assert.Equal(code, error.Code);
+        Assert.Equal(path, error.File);
+        Assert.False(string.IsNullOrWhiteSpace(error.Fix));
+        return error;
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    // A valid container (the digest is recomputed) whose content says something else.
+    private string Rewrite(string name, Action<JsonObject> editMetadata, Action<string, byte[]>? editTensor = null)
+    {
+        using var reader = ArtifactReader.Open(artifacts.Artifact("W4A4"));
+        var writer = new ArtifactWriter { Metadata = (JsonObject)reader.Metadata.DeepClone() };
+        editMetadata(writer.Metadata);
+        foreach (var tensor in reader.TensorsInOrder)
+        {
+            var bytes = reader.GetBytes(tensor).ToArray();
+            editTensor?.Invoke(tensor.Name, bytes);
+            writer.Add(tensor.Name, tensor.DType, tensor.Shape.ToArray(), bytes, tensor.Attributes);
+        }
+
+        var path = Path.Combine(folder, name);
+        writer.Write(path);
+        return path;
+    }
+}

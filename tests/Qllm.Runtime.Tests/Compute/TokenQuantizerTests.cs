@@ -1,0 +1,34 @@
+using Qllm.Engine.Quantization;
+using Qllm.Engine.Runtime;
+using Qllm.Runtime.Compute;
+using static TorchSharp.torch;
+
+namespace Qllm.Runtime.Tests.Compute;
+
+public sealed class TokenQuantizerTests
+{
+    public TokenQuantizerTests() => TorchRuntime.Initialize(DeviceRequest.Cpu);
+
+    [Theory]
+    [InlineData(4, 288)]
+    [InlineData(6, 768)]
+    [InlineData(8, 37)]
+    public void Codes_dequantize_to_the_engines_fake_quantized_values(int bits, int columns)
+    {
+        var random = new Random(bits * columns);
+        for (int trial = 0; trial < 50; trial++)
+        {
+            var x = Enumerable.Range(0, columns).Select(_ => (float)((random.NextDouble() - 0.3) * (trial + 1))).ToArray();
+            using var expectedTensor = UniformQuantizer.FakeQuantize(tensor(x), bits);
+            var expected = expectedTensor.data<float>().ToArray();
+            var codes = new byte[columns];
+            var (scale, zero, sum) = TokenQuantizer.Quantize(x, bits, codes);
+            Assert.Equal(codes.Sum(c => c), sum);
+            Assert.Equal(expected, codes.Select(c => (c - zero) * scale).ToArray());
+
+            var fake = (float[])x.Clone();
+            TokenQuantizer.FakeQuantize(fake, bits);
+            Assert.Equal(expected, fake);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using Qllm.Runtime.Kernels;
+
+namespace Qllm.Runtime.Tests.Kernels;
+
+public sealed class FloatDotTests
+{
+    public static TheoryData<int> Widths => KernelData.Widths;
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Float_activations_against_packed_4_bit_codes(int columns)
+    {
+        var random = new Random(columns);
+        var activation = KernelData.Floats(random, columns);
+        var codes = KernelData.Codes(random, columns, 4);
+        Close(KernelData.Dot(activation, codes, 7), FloatDot.DotPacked4(KernelData.Permuted(activation), KernelData.Pack4(codes), 7), columns * 3 * 8);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Float_activations_against_byte_codes(int columns)
+    {
+        var random = new Random(columns + 7);
+        var activation = KernelData.Floats(random, columns);
+        var codes = KernelData.Codes(random, columns, 8);
+        Close(KernelData.Dot(activation, codes, 128), FloatDot.DotBytes(activation, codes, 128), columns * 3 * 128);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Float_by_float(int columns)
+    {
+        var random = new Random(columns + 9);
+        var a = KernelData.Floats(random, columns);
+        var b = KernelData.Floats(random, columns);
+        Close(a.Zip(b, (x, y) => (double)x * y).Sum(), FloatDot.Dot(a, b), columns * 9);
+    }
+
+    // Float sums in another order: the error is bounded by a few ulps of the sum of |terms|.
+    private static void Close(double expected, float actual, double magnitude) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-6 * magnitude, $"{actual} instead of {expected}");
+}

@@ -1,0 +1,164 @@
+using Qllm.Engine.Generation;
+using Qllm.Engine.Loading;
+using Qllm.Errors;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Qllm.Runtime.Tests;
+
+public sealed class QuantizedLanguageModelTests(QuantizedArtifactsFixture artifacts, ITestOutputHelper output) : IClassFixture<QuantizedArtifactsFixture>
+{
+    private static readonly GenerationOptions Short = new(MaxTokens: 24);
+
+    [Fact]
+    public void Greedy_text_of_the_W4A4_artifact_is_the_engines()
+    {
+        var path = artifacts.Artifact("W4A4");
+        using var model = QuantizedLanguageModel.Load(path);
+        using var engine = ModelLoader.Load(path, null, CPU);
+        var options = new GenerationOptions(MaxTokens: 64);
+
+        var runtime = model.Generate("Once upon a time", options);
+        var expected = TextGenerator.Generate(engine.Model, engine.Tokenizer, "Once upon a time", options);
+
+        Assert.Equal(expected.Text, runtime.Text);
+        Assert.StartsWith("Once upon a time", runtime.Text, StringComparison.Ordinal);
+        Assert.Equal(runtime.Text, "Once upon a time" + runtime.Continuation);
+    }
+
+    [Fact]
+    public void Greedy_text_of_the_W4A16_artifact_is_coherent()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A16"));
+        var result = model.Generate("Once upon a time", new GenerationOptions(MaxTokens: 80));
+        output.WriteLine(result.Text);
+        Assert.Equal(80, result.GeneratedTokens);
+        var words = result.Continuation.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(words.Length > 40, result.Text);
+        Assert.Contains(words, w => w is "the" or "a" or "was" or "she" or "he");
+    }
+
+    [Fact]
+    public async Task Streamed_pieces_make_the_continuation()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        var pieces = new List<string>();
+        await foreach (var piece in model.GenerateStreamingAsync("Lily and Ben", Short))
+        {
+            pieces.Add(piece);
+        }
+
+        Assert.True(pieces.Count > 5);
+        Assert.Equal(model.Generate("Lily and Ben", Short).Continuation, string.Concat(pieces));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_stream_stops_generation_with_OperationCanceledException()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        using var cancellation = new CancellationTokenSource();
+        int received = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var piece in model.GenerateStreamingAsync("Once upon a time", new GenerationOptions(MaxTokens: 200), cancellation.Token))
+            {
+                if (++received == 3)
+                {
+                    await cancellation.CancelAsync();
+                }
+            }
+        });
+        Assert.InRange(received, 3, 5);
+    }
+
+    [Fact]
+    public void Cancelling_Generate_throws_OperationCanceledException()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => model.Generate("Once", Short, cancellation.Token));
+    }
+
+    [Fact]
+    public async Task One_model_serves_concurrent_callers_each_with_its_own_sequence()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        string[] prompts = ["Once upon a time", "Tom had a dog", "The sun was hot", "Mia liked cake"];
+        var sequential = prompts.Select(p => model.Generate(p, Short).Text).ToArray();
+        var concurrent = await Task.WhenAll(prompts.Select(p => Task.Run(() => model.Generate(p, Short).Text)));
+        Assert.Equal(sequential, concurrent);
+    }
+
+    [Fact]
+    public void Sampling_is_reproducible_with_a_seed()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        GenerationOptions Sampled(int seed) => new(MaxTokens: 24, Temperature: 0.8, TopP: 0.9, Seed: seed);
+        Assert.Equal(model.Generate("Once", Sampled(1)).Text, model.Generate("Once", Sampled(1)).Text);
+        Assert.NotEqual(model.Generate("Once", Sampled(1)).Text, model.Generate("Once", Sampled(2)).Text);
+    }
+
+    [Fact]
+    public void A_prompt_longer_than_the_context_is_a_clear_error()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        var prompt = string.Join(' ', Enumerable.Repeat("story", 300));
+        var error = Assert.Throws<QllmException>(() => model.Generate(prompt));
+        Assert.Equal(ErrorCodes.PromptTooLong, error.Code);
+        Assert.Contains("context is 256", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generation_stops_cleanly_at_the_end_of_the_context()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        var prompt = string.Join(' ', Enumerable.Repeat("story", 240));
+        var result = model.Generate(prompt, new GenerationOptions(MaxTokens: 1000));
+        Assert.True(result.StopReason is StopReason.ContextFull or StopReason.EndOfText, $"{result.StopReason} after {result.PromptTokens} + {result.GeneratedTokens} tokens");
+        // Every position of the context is used; the last token is predicted from a full context and not fed back.
+        Assert.True(result.PromptTokens + result.GeneratedTokens <= model.ContextLength + 1);
+    }
+
+    [Fact]
+    public void A_model_read_from_a_stream_gives_the_logits_of_the_mapped_file()
+    {
+        var path = artifacts.Artifact("W4A4");
+        using var mapped = QuantizedLanguageModel.Load(path);
+        using var stream = File.OpenRead(path);
+        using var copied = QuantizedLanguageModel.Load(stream, "stories15M.qllm");
+        int[] tokens = [1, 403, 2501, 263, 931];
+        Assert.Equal(mapped.GetLogits(tokens), copied.GetLogits(tokens));
+        Assert.Equal(mapped.Digest, copied.Digest);
+        Assert.Equal("stories15M.qllm", copied.Source);
+    }
+
+    [Fact]
+    public void The_model_describes_itself()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"), new RuntimeOptions { Threads = 1 });
+        Assert.Equal((4, 4, 256, 32000), (model.WeightBits, model.ActivationBits, model.ContextLength, model.VocabularySize));
+        Assert.Equal(64, model.Digest.Length);
+
+        // 4-bit layers and the 8-bit tied embedding: about a fifth of the float checkpoint.
+        Assert.InRange(model.ModelBytes, 10_000_000, 0.25 * new FileInfo(TestData.ModelPath).Length);
+    }
+
+    [Fact]
+    public void GetLogits_refuses_ids_outside_the_vocabulary_and_sequences_longer_than_the_context()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.GetLogits([1, 32000]));
+        Assert.Throws<ArgumentException>(() => model.GetLogits(new int[257]));
+        Assert.Throws<ArgumentException>(() => model.GetLogits([]));
+    }
+
+    [Fact]
+    public void A_disposed_model_refuses_work()
+    {
+        var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        model.Dispose();
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => model.Generate("Once"));
+    }
+}
