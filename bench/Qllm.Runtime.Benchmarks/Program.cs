@@ -37,7 +37,7 @@ string prompt = Option("--prompt", "Once upon a time");
 var runtimeOptions = new RuntimeOptions { Threads = threads };
 
 var clock = Stopwatch.StartNew();
-using var loaded = IsArtifact(model)
+using var loaded = ArtifactFormat.IsArtifactFile(model)
     ? QuantizedLanguageModel.Load(model, runtimeOptions)
     : QuantizedLanguageModel.LoadFullPrecision(model, Option("--tokenizer", Path.Combine(Path.GetDirectoryName(model)!, "tokenizer.bin")), runtimeOptions);
 double loadSeconds = clock.Elapsed.TotalSeconds;
@@ -74,10 +74,3 @@ var report = new
 };
 Console.WriteLine(JsonSerializer.Serialize(report));
 return 0;
-
-static bool IsArtifact(string path)
-{
-    Span<byte> head = stackalloc byte[8];
-    using var stream = File.OpenRead(path);
-    return stream.Read(head) == 8 && head.SequenceEqual(ArtifactFormat.Magic);
-}

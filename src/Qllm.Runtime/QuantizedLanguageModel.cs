@@ -227,6 +227,10 @@ public sealed class QuantizedLanguageModel : IDisposable
         }
     }
 
+    /// <summary>Like <see cref="Generate(string, GenerationOptions?, CancellationToken)"/>, with the text as it grows: first the decoded prompt, then each new piece (the <c>qllm generate</c> command prints it).</summary>
+    internal GenerationResult Generate(string prompt, GenerationOptions options, Action<string> onText, CancellationToken cancellationToken) =>
+        Run(prompt, options, onText, cancellationToken);
+
     private GenerationResult Run(string prompt, GenerationOptions? options, Action<string>? onText, CancellationToken cancellationToken)
     {
         Enter();

@@ -18,19 +18,6 @@ namespace Qllm.Engine.ArtifactMapping;
 /// </summary>
 public static class QuantizedArtifactLoader
 {
-    /// <summary>Whether <paramref name="path"/> is a file that starts with the artifact magic.</summary>
-    public static bool IsArtifact(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return false;
-        }
-
-        Span<byte> head = stackalloc byte[ArtifactFormat.Magic.Length];
-        using var stream = File.OpenRead(path);
-        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual(ArtifactFormat.Magic);
-    }
-
     /// <summary>Loads the artifact at <paramref name="path"/> onto <paramref name="device"/>.</summary>
     public static LoadedModel Load(string path, Device device)
     {

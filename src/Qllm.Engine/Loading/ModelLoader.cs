@@ -1,3 +1,4 @@
+using Qllm.Artifacts;
 using Qllm.Engine.ArtifactMapping;
 using Qllm.Errors;
 using Qllm.Engine.Loading.HuggingFace;
@@ -36,7 +37,7 @@ public static class ModelLoader
     /// <summary>Loads the model and its tokenizer onto <paramref name="device"/>; a 4-bit artifact carries its own tokenizer.</summary>
     public static LoadedModel Load(string path, string? tokenizerPath, Device device)
     {
-        if (QuantizedArtifactLoader.IsArtifact(path))
+        if (ArtifactFormat.IsArtifactFile(path))
         {
             return QuantizedArtifactLoader.Load(path, device);
         }

@@ -39,4 +39,17 @@ public static class ArtifactFormat
     /// <summary>Rounds <paramref name="offset"/> up to the next multiple of <see cref="Alignment"/>.</summary>
     /// <exception cref="OverflowException">The result does not fit a <see cref="long"/>.</exception>
     public static long AlignUp(long offset) => checked(offset + (Alignment - 1)) & ~(long)(Alignment - 1);
+
+    /// <summary>Whether <paramref name="path"/> is a file that starts with the artifact magic (nothing else is checked).</summary>
+    public static bool IsArtifactFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        Span<byte> head = stackalloc byte[8];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual(Magic);
+    }
 }

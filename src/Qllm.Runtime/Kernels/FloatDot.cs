@@ -112,6 +112,11 @@ internal static class FloatDot
     /// <summary>Σ x[j]·(c[j] − zero) over a row of one-byte codes, both in natural order.</summary>
     public static float DotBytes(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
+        return Avx2.IsSupported && Fma.IsSupported ? DotBytesAvx2(activation, codes, zero) : DotBytesPortable(activation, codes, zero);
+    }
+
+    internal static float DotBytesPortable(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
+    {
         int n = activation.Length;
         ref float x = ref MemoryMarshal.GetReference(activation);
         ref byte w = ref MemoryMarshal.GetReference(codes);
@@ -127,6 +132,38 @@ internal static class FloatDot
             }
 
             sum = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += activation[i] * (codes[i] - zero);
+        }
+
+        return sum;
+    }
+
+    // The classifier's loop (32000 rows of 8-bit codes per token): vpmovzxbd widens 8 codes straight
+    // from memory, so each 8 products cost a widening load, a conversion, a subtraction and an FMA.
+    internal static unsafe float DotBytesAvx2(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
+    {
+        int n = activation.Length;
+        int i = 0;
+        float sum;
+        fixed (float* x = activation)
+        fixed (byte* w = codes)
+        {
+            var z = Vector256.Create(zero);
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                var c0 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w + i)) - z;
+                var c1 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w + i + 8)) - z;
+                acc0 = Fma.MultiplyAdd(c0, Avx.LoadVector256(x + i), acc0);
+                acc1 = Fma.MultiplyAdd(c1, Avx.LoadVector256(x + i + 8), acc1);
+            }
+
+            sum = Vector256.Sum(acc0 + acc1);
         }
 
         for (; i < n; i++)

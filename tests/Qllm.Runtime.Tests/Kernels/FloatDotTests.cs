@@ -23,7 +23,13 @@ public sealed class FloatDotTests
         var random = new Random(columns + 7);
         var activation = KernelData.Floats(random, columns);
         var codes = KernelData.Codes(random, columns, 8);
-        Close(KernelData.Dot(activation, codes, 128), FloatDot.DotBytes(activation, codes, 128), columns * 3 * 128);
+        double expected = KernelData.Dot(activation, codes, 128);
+        Close(expected, FloatDot.DotBytes(activation, codes, 128), columns * 3 * 128);
+        Close(expected, FloatDot.DotBytesPortable(activation, codes, 128), columns * 3 * 128);
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            Close(expected, FloatDot.DotBytesAvx2(activation, codes, 128), columns * 3 * 128);
+        }
     }
 
     [Theory]
