@@ -44,7 +44,13 @@ double loadSeconds = clock.Elapsed.TotalSeconds;
 
 int promptTokens = loaded.Tokenizer.Encode(prompt).Count + 1;
 var generation = new GenerationOptions(MaxTokens: steps - promptTokens + 1);
-loaded.Generate(prompt, generation with { MaxTokens = 8 }); // JIT warm-up, as a long-running app would be
+// Warm-up, so that the measured run is the steady state of a long-running app (tiered JIT done).
+for (int warmUp = 0; warmUp < 3; warmUp++)
+{
+    loaded.Generate(prompt, generation with { MaxTokens = 64 });
+}
+
+Thread.Sleep(500);
 ForwardProfile.Reset();
 ForwardProfile.Enabled = true;
 var result = loaded.Generate(prompt, generation);

@@ -1,3 +1,4 @@
+using Qllm.Runtime.Kernels;
 using Qllm.Runtime.Model;
 
 namespace Qllm.Runtime.Compute;
@@ -38,7 +39,7 @@ internal static class Attention
 
         int group = config.Heads / config.KvHeads;
         double scale = 1.0 / Math.Sqrt(headDim);
-        workers.For(tokens * config.Heads, 4, (from, to) =>
+        workers.For(tokens * config.Heads, (long)(start + tokens) * headDim * 2, (from, to) =>
         {
             var scores = new double[start + tokens];
             var sums = new double[headDim];
@@ -50,14 +51,7 @@ internal static class Attention
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < visible; j++)
                 {
-                    var key = keyCache.AsSpan((j * kvDim) + (kvHead * headDim), headDim);
-                    double dot = 0;
-                    for (int d = 0; d < headDim; d++)
-                    {
-                        dot += (double)query[d] * key[d];
-                    }
-
-                    scores[j] = dot * scale;
+                    scores[j] = DoubleAccumulation.Dot(query, keyCache.AsSpan((j * kvDim) + (kvHead * headDim), headDim)) * scale;
                     max = Math.Max(max, scores[j]);
                 }
 
@@ -71,12 +65,7 @@ internal static class Attention
                 Array.Clear(sums);
                 for (int j = 0; j < visible; j++)
                 {
-                    var value = valueCache.AsSpan((j * kvDim) + (kvHead * headDim), headDim);
-                    double weight = scores[j];
-                    for (int d = 0; d < headDim; d++)
-                    {
-                        sums[d] += weight * value[d];
-                    }
+                    DoubleAccumulation.AddScaled(sums, scores[j], valueCache.AsSpan((j * kvDim) + (kvHead * headDim), headDim));
                 }
 
                 var output = attended.AsSpan((t * dim) + (h * headDim), headDim);

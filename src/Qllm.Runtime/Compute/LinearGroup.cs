@@ -38,7 +38,7 @@ internal sealed class LinearGroup
         var prepared = Input.Prepare(x, tokens);
         ForwardProfile.Stop(ForwardStage.PrepareInputs, started);
         started = ForwardProfile.Start();
-        workers.For(rowOffsets[^1], 16, (start, end) =>
+        workers.For(rowOffsets[^1], (long)tokens * Input.Columns, (start, end) =>
         {
             for (int i = 0; i < matrices.Length; i++)
             {

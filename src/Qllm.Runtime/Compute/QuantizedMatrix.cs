@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using Qllm.Runtime.Kernels;
 
 namespace Qllm.Runtime.Compute;
@@ -47,29 +48,54 @@ internal sealed class QuantizedMatrix : WeightMatrix
     {
         var all = codes.Span;
         int n = Columns;
-        for (int r = rowStart; r < rowEnd; r++)
+        int r = rowStart;
+
+        // The two hot loops (4-bit rows against integer activations, and the classifier's byte rows
+        // against floats) take four rows per call.
+        if (Avx2.IsSupported && Fma.IsSupported && (x.Codes is null ? !packed : packed))
+        {
+            Span<int> dots = stackalloc int[4];
+            Span<float> sums = stackalloc float[4];
+            for (; r + 4 <= rowEnd; r += 4)
+            {
+                var block = all.Slice(r * rowBytes, 4 * rowBytes);
+                for (int t = 0; t < x.Tokens; t++)
+                {
+                    if (x.Codes is { } activationCodes)
+                    {
+                        IntegerDot.DotPacked4Rows4Avx2(activationCodes.AsSpan(t * n, n), block, rowBytes, dots);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            output[(t * Rows) + r + k] = IntegerProduct(x, t, r + k, dots[k]);
+                        }
+                    }
+                    else
+                    {
+                        FloatDot.DotBytesRows4Avx2(x.Values.AsSpan(t * n, n), block, zeros.AsSpan(r, 4), sums);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            output[(t * Rows) + r + k] = scales[r + k] * sums[k];
+                        }
+                    }
+                }
+            }
+        }
+
+        for (; r < rowEnd; r++)
         {
             var row = all.Slice(r * rowBytes, rowBytes);
-            float scale = scales[r];
-            float zero = zeros[r];
             for (int t = 0; t < x.Tokens; t++)
             {
-                float value;
                 if (x.Codes is { } activationCodes)
                 {
                     var q = activationCodes.AsSpan(t * n, n);
-                    long dot = packed ? IntegerDot.DotPacked4(q, row) : IntegerDot.DotBytes(q, row);
-                    long za = (long)x.Zeros[t], zw = (long)zero;
-                    long exact = dot - (zw * x.CodeSums[t]) - (za * codeSums[r]) + (n * za * zw);
-                    value = (float)((double)x.Scales[t] * scale * exact);
+                    output[(t * Rows) + r] = IntegerProduct(x, t, r, packed ? IntegerDot.DotPacked4(q, row) : IntegerDot.DotBytes(q, row));
                 }
                 else
                 {
                     var values = x.Values.AsSpan(t * n, n);
-                    value = scale * (packed ? FloatDot.DotPacked4(values, row, zero) : FloatDot.DotBytes(values, row, zero));
+                    output[(t * Rows) + r] = scales[r] * (packed ? FloatDot.DotPacked4(values, row, zeros[r]) : FloatDot.DotBytes(values, row, zeros[r]));
                 }
-
-                output[(t * Rows) + r] = value;
             }
         }
     }
@@ -83,6 +109,14 @@ internal sealed class QuantizedMatrix : WeightMatrix
             int code = packed ? (bytes[j >> 1] >> ((j & 1) * 4)) & 0x0F : bytes[j];
             destination[j] = (code - zero) * scale;
         }
+    }
+
+    // Σ (q − za)(c − zw) exactly, from Σ q·c and the code sums; then the two scales, rounded once.
+    private float IntegerProduct(PreparedInput x, int token, int row, long dot)
+    {
+        long za = (long)x.Zeros[token], zw = (long)zeros[row];
+        long exact = dot - (zw * x.CodeSums[token]) - (za * codeSums[row]) + (Columns * za * zw);
+        return (float)((double)x.Scales[token] * scales[row] * exact);
     }
 
     private int SumCodes(ReadOnlySpan<byte> row)

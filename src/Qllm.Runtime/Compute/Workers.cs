@@ -2,7 +2,9 @@ namespace Qllm.Runtime.Compute;
 
 /// <summary>
 /// Runs the large products on a fixed number of threads: with one thread everything runs inline on
-/// the caller; with more, the work is cut into a few chunks per thread so that uneven chunks even out.
+/// the caller; with more, work large enough to pay for the hand-off (about a quarter of a million
+/// multiply-adds per chunk) is cut into a few chunks per thread so that uneven chunks even out.
+/// Smaller work (a decode step's q/k/v for a small model) runs inline: waking a thread costs more.
 /// </summary>
 internal sealed class Workers
 {
@@ -17,10 +19,12 @@ internal sealed class Workers
 
     public int Threads { get; }
 
-    /// <summary>Calls <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) in chunks of at least <paramref name="minimumChunk"/>.</summary>
-    public void For(int count, int minimumChunk, Action<int, int> body)
+    private const long MinimumChunkCost = 1 << 18;
+
+    /// <summary>Calls <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) items of about <paramref name="itemCost"/> multiply-adds each.</summary>
+    public void For(int count, long itemCost, Action<int, int> body)
     {
-        int chunks = Threads == 1 ? 1 : Math.Clamp(count / Math.Max(minimumChunk, 1), 1, Threads * 4);
+        int chunks = Threads == 1 ? 1 : (int)Math.Clamp(count * itemCost / MinimumChunkCost, 1, Threads * 4L);
         if (chunks == 1)
         {
             body(0, count);

@@ -115,6 +115,44 @@ internal static class FloatDot
         return Avx2.IsSupported && Fma.IsSupported ? DotBytesAvx2(activation, codes, zero) : DotBytesPortable(activation, codes, zero);
     }
 
+    /// <summary>
+    /// <see cref="DotBytes"/> for four consecutive rows of <paramref name="rows"/> (each as long as
+    /// the activation) with their zero points: each activation load serves four rows. AVX2 + FMA only.
+    /// </summary>
+    internal static unsafe void DotBytesRows4Avx2(ReadOnlySpan<float> activation, ReadOnlySpan<byte> rows, ReadOnlySpan<float> zeros, Span<float> results)
+    {
+        int n = activation.Length;
+        int i = 0;
+        fixed (float* x = activation)
+        fixed (byte* w = rows)
+        {
+            byte* w1 = w + n, w2 = w + (2 * n), w3 = w + (3 * n);
+            Vector256<float> z0 = Vector256.Create(zeros[0]), z1 = Vector256.Create(zeros[1]), z2 = Vector256.Create(zeros[2]), z3 = Vector256.Create(zeros[3]);
+            Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+            for (; i + 8 <= n; i += 8)
+            {
+                var xv = Avx.LoadVector256(x + i);
+                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w + i)) - z0, xv, acc0);
+                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w1 + i)) - z1, xv, acc1);
+                acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w2 + i)) - z2, xv, acc2);
+                acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w3 + i)) - z3, xv, acc3);
+            }
+
+            results[0] = Vector256.Sum(acc0);
+            results[1] = Vector256.Sum(acc1);
+            results[2] = Vector256.Sum(acc2);
+            results[3] = Vector256.Sum(acc3);
+        }
+
+        for (; i < n; i++)
+        {
+            for (int r = 0; r < 4; r++)
+            {
+                results[r] += activation[i] * (rows[(r * n) + i] - zeros[r]);
+            }
+        }
+    }
+
     internal static float DotBytesPortable(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
         int n = activation.Length;

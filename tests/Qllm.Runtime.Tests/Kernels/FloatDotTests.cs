@@ -34,6 +34,27 @@ public sealed class FloatDotTests
 
     [Theory]
     [MemberData(nameof(Widths))]
+    public void Four_byte_rows_at_once_equal_four_single_rows(int columns)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            return; // an AVX2-only kernel
+        }
+
+        var random = new Random(columns + 11);
+        var activation = KernelData.Floats(random, columns);
+        var rows = Enumerable.Range(0, 4).Select(_ => KernelData.Codes(random, columns, 8)).ToArray();
+        float[] zeros = [0, 17, 128, 255];
+        var results = new float[4];
+        FloatDot.DotBytesRows4Avx2(activation, rows.SelectMany(r => r).ToArray(), zeros, results);
+        for (int r = 0; r < 4; r++)
+        {
+            Close(KernelData.Dot(activation, rows[r], zeros[r]), results[r], columns * 3 * 255);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
     public void Float_by_float(int columns)
     {
         var random = new Random(columns + 9);

@@ -54,6 +54,23 @@ public sealed class IntegerDotTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Four_rows_at_once_equal_four_single_rows(int columns)
+    {
+        if (!Avx2.IsSupported)
+        {
+            return; // the portable paths are checked above
+        }
+
+        var random = new Random(columns + 2000);
+        var activation = KernelData.Permuted(KernelData.Codes(random, columns, 8));
+        var rows = Enumerable.Range(0, 4).Select(_ => KernelData.Pack4(KernelData.Codes(random, columns, 4))).ToArray();
+        var results = new int[4];
+        IntegerDot.DotPacked4Rows4Avx2(activation, rows.SelectMany(r => r).ToArray(), rows[0].Length, results);
+        Assert.Equal(rows.Select(r => IntegerDot.DotPacked4Scalar(activation, r)), results);
+    }
+
     [Fact]
     public void The_extreme_codes_do_not_saturate()
     {

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Qllm.Runtime.Kernels;
+
+/// <summary>
+/// Float vectors accumulated in double (attention's scores and weighted sums): each float widens
+/// exactly, so the result does not depend on the order of the sum beyond double rounding, and
+/// rounds to the same float as the engine's double attention.
+/// </summary>
+internal static class DoubleAccumulation
+{
+    /// <summary>Σ a[j]·b[j] in double.</summary>
+    public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int n = a.Length;
+        int i = 0;
+        double sum = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref float x = ref MemoryMarshal.GetReference(a);
+            ref float y = ref MemoryMarshal.GetReference(b);
+            var acc0 = Vector128<double>.Zero;
+            var acc1 = Vector128<double>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                var (xLow, xHigh) = Vector128.Widen(Vector128.LoadUnsafe(ref x, (nuint)i));
+                var (yLow, yHigh) = Vector128.Widen(Vector128.LoadUnsafe(ref y, (nuint)i));
+                acc0 += xLow * yLow;
+                acc1 += xHigh * yHigh;
+            }
+
+            sum = Vector128.Sum(acc0 + acc1);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>sums[j] += weight·values[j], in double.</summary>
+    public static void AddScaled(Span<double> sums, double weight, ReadOnlySpan<float> values)
+    {
+        int n = values.Length;
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref float v = ref MemoryMarshal.GetReference(values);
+            ref double s = ref MemoryMarshal.GetReference(sums);
+            var w = Vector128.Create(weight);
+            for (; i + 4 <= n; i += 4)
+            {
+                var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref v, (nuint)i));
+                (Vector128.LoadUnsafe(ref s, (nuint)i) + (w * low)).StoreUnsafe(ref s, (nuint)i);
+                (Vector128.LoadUnsafe(ref s, (nuint)(i + 2)) + (w * high)).StoreUnsafe(ref s, (nuint)(i + 2));
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            sums[i] += weight * values[i];
+        }
+    }
+}
