@@ -88,16 +88,28 @@ public sealed class QuantizedLanguageModel : IDisposable
     public static QuantizedLanguageModel Load(Stream stream, string sourceName, RuntimeOptions? options = null) =>
         FromReader(ArtifactReader.Open(stream, sourceName), options);
 
-    /// <summary>Loads an artifact embedded in <paramref name="assembly"/> as the manifest resource <paramref name="resourceName"/>.</summary>
+    /// <summary>
+    /// Loads an artifact embedded in <paramref name="assembly"/> as the manifest resource
+    /// <paramref name="resourceName"/>. The resource is used in place (it is part of the mapped
+    /// assembly image), not copied.
+    /// </summary>
     /// <exception cref="QllmException">There is no such resource, or it is not a valid artifact.</exception>
     public static QuantizedLanguageModel LoadEmbedded(Assembly assembly, string resourceName, RuntimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         ArgumentNullException.ThrowIfNull(resourceName);
         var source = $"{assembly.GetName().Name}/{resourceName}";
-        using var stream = assembly.GetManifestResourceStream(resourceName)
+        var stream = assembly.GetManifestResourceStream(resourceName)
             ?? throw new QllmException(ErrorCodes.InputNotFound, source, "the assembly has no such embedded resource", "rebuild the app so that the artifact is embedded");
-        return Load(stream, source, options);
+        if (stream is UnmanagedMemoryStream inPlace)
+        {
+            return FromReader(ArtifactReader.Open(inPlace, source), options);
+        }
+
+        using (stream)
+        {
+            return Load(stream, source, options);
+        }
     }
 
     /// <summary>

@@ -134,6 +134,29 @@ public sealed class QuantizedLanguageModelTests(QuantizedArtifactsFixture artifa
     }
 
     [Fact]
+    public unsafe void An_artifact_in_unmanaged_memory_is_used_in_place()
+    {
+        var bytes = File.ReadAllBytes(artifacts.Artifact("W4A4"));
+        fixed (byte* start = bytes)
+        {
+            using var reader = Qllm.Artifacts.ArtifactReader.Open(new UnmanagedMemoryStream(start, bytes.Length), "resource");
+            fixed (byte* tokenizer = reader.GetBytes("tokenizer"))
+            {
+                Assert.True(tokenizer > start && tokenizer < start + bytes.Length, "the tensor is not read in place");
+            }
+
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), reader.Digest);
+        }
+    }
+
+    [Fact]
+    public void A_missing_embedded_resource_is_a_clear_error()
+    {
+        var error = Assert.Throws<QllmException>(() => QuantizedLanguageModel.LoadEmbedded(typeof(QuantizedLanguageModelTests).Assembly, "no-such.qllm"));
+        Assert.Equal(ErrorCodes.InputNotFound, error.Code);
+    }
+
+    [Fact]
     public void The_model_describes_itself()
     {
         using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"), new RuntimeOptions { Threads = 1 });

@@ -97,6 +97,31 @@ public sealed class ArtifactReader : IDisposable
     }
 
     /// <summary>
+    /// Opens the artifact held by <paramref name="stream"/> (an embedded resource: memory outside
+    /// the GC heap, alive as long as its assembly) in place, from its current position to its end,
+    /// without copying it. The reader owns the stream from now on.
+    /// </summary>
+    /// <param name="stream">The artifact's bytes.</param>
+    /// <param name="sourceName">A name for errors, for example the resource name.</param>
+    /// <exception cref="QllmException">The bytes are not a valid artifact (<see cref="ErrorCodes.BadArtifact"/>).</exception>
+    public static ArtifactReader Open(UnmanagedMemoryStream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        var storage = new UnmanagedArtifactStorage(stream);
+        try
+        {
+            CheckMinimumLength(storage.Length, sourceName);
+            return Open(storage, sourceName);
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Reads the artifact from <paramref name="stream"/> (from its current position to its end)
     /// into memory and verifies it. For embedded resources and other streams; prefer the path
     /// overload for files, which maps them instead of copying.

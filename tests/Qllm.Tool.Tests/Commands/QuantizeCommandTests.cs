@@ -29,9 +29,13 @@ public sealed class QuantizeCommandTests : IDisposable
             Assert.InRange(report.RootElement.GetProperty("top1Agreement").GetDouble(), 0.5, 1.0); // weight-only 4-bit keeps most of the model
         }
 
+        // generate runs the artifact through Qllm.Runtime; --engine torch gives the engine's text.
         var generate = await QllmRun.InvokeAsync("generate", artifact, "--prompt", "Once upon a time", "--max-tokens", "20");
         Assert.Equal(0, generate.ExitCode);
         Assert.StartsWith("Once upon a time", generate.Output, StringComparison.Ordinal);
+        Assert.Contains("Qllm.Runtime", generate.Error, StringComparison.Ordinal);
+        var torch = await QllmRun.InvokeAsync("generate", artifact, "--prompt", "Once upon a time", "--max-tokens", "20", "--engine", "torch");
+        Assert.Equal(generate.Output, torch.Output);
 
         var bytes = File.ReadAllBytes(artifact);
         var flipped = Path.Combine(folder, "flipped.qllm");
@@ -48,6 +52,10 @@ public sealed class QuantizeCommandTests : IDisposable
             var run = await QllmRun.InvokeAsync("eval", damaged, "--text", TestData.EvaluationTextPath);
             Assert.Equal(1, run.ExitCode);
             Assert.StartsWith($"{damaged}: error QLLM2011", run.Error, StringComparison.Ordinal);
+            var runtime = await QllmRun.InvokeAsync("generate", damaged);
+            Assert.Equal(1, runtime.ExitCode);
+            Assert.StartsWith($"{damaged}: error QLLM2011", runtime.Error, StringComparison.Ordinal);
+            Assert.Empty(runtime.Output);
         }
     }
 
