@@ -68,17 +68,17 @@ def median(rs, key):
     values = [r[key] for r in rs if key in r]
     return statistics.median(values) if values else None
 base = {t: median(groups[("FP32 (runtime float path)", t)], "decodeTokensPerSecond") for t in (1, 2) if ("FP32 (runtime float path)", t) in groups}
-print("| model | threads | decode tokens/s | vs FP32 runtime, same threads | time to first token (ms) | peak resident memory (MB) | model bytes in memory (MB) | decode time: linears / inputs / attention / classifier / other |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| model | threads | decode tokens/s | vs FP32 runtime, same threads | time to first token (ms) | prefill tokens/s (256-token window, all logits) | peak resident memory (MB) | model bytes in memory (MB) | decode time: linears / inputs / attention / classifier / other |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for (model, threads), rs in groups.items():
     if rs[0]["engine"] == "Qllm.Runtime":
         speed = median(rs, "decodeTokensPerSecond")
         shares = rs[len(rs) // 2]["timeShares"]
         split = " / ".join(f"{shares[k]:.0%}" for k in ("LayerProducts", "PrepareInputs", "Attention", "Classifier", "Other"))
-        print(f"| {model} | {threads} | {speed:.1f} | {speed / base[threads]:.2f}x | {median(rs, 'ttftSeconds') * 1000:.1f} | {median(rs, 'peakResidentBytes') / 1e6:.0f} | {median(rs, 'modelBytes') / 1e6:.1f} | {split} |")
+        print(f"| {model} | {threads} | {speed:.1f} | {speed / base[threads]:.2f}x | {median(rs, 'ttftSeconds') * 1000:.1f} | {median(rs, 'prefillTokensPerSecond'):.0f} | {median(rs, 'peakResidentBytes') / 1e6:.0f} | {median(rs, 'modelBytes') / 1e6:.1f} | {split} |")
     else:
         speed = median(rs, "genTokPerS")
-        print(f"| {model} (node-llama-cpp) | {threads} | {speed:.1f} | {speed / base[1]:.2f}x | {median(rs, 'ttftS') * 1000:.1f} | {median(rs, 'peakRssMiB') * 1.048576:.0f} | | |")
+        print(f"| {model} (node-llama-cpp) | {threads} | {speed:.1f} | {speed / base[1]:.2f}x | {median(rs, 'ttftS') * 1000:.1f} | | {median(rs, 'peakRssMiB') * 1.048576:.0f} | | |")
 print()
 for (model, threads), rs in groups.items():
     if threads == 1 and rs[0]["engine"] == "Qllm.Runtime":

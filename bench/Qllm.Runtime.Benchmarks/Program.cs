@@ -58,6 +58,12 @@ ForwardProfile.Enabled = false;
 
 var profile = ForwardProfile.Seconds();
 double forward = result.PromptSeconds + result.DecodeSeconds;
+
+// Prefill: the logits of one full window (BOS + 255 tokens of the story just generated), as eval scores it.
+var window = loaded.Tokenizer.Encode(result.Text).Prepend(loaded.Tokenizer.BosId).Take(loaded.ContextLength).ToArray();
+clock.Restart();
+loaded.GetLogits(window);
+double prefillTokensPerSecond = window.Length / clock.Elapsed.TotalSeconds;
 var shares = profile.ToDictionary(pair => pair.Key.ToString(), pair => Math.Round(pair.Value / forward, 3));
 shares["Other"] = Math.Round(1 - shares.Values.Sum(), 3);
 using var process = Process.GetCurrentProcess();
@@ -73,6 +79,7 @@ var report = new
     stop = result.StopReason.ToString(),
     ttftSeconds = Math.Round(result.PromptSeconds, 5),
     decodeTokensPerSecond = Math.Round(result.DecodeTokensPerSecond, 2),
+    prefillTokensPerSecond = Math.Round(prefillTokensPerSecond, 1),
     peakResidentBytes = process.PeakWorkingSet64,
     modelBytes = loaded.ModelBytes,
     timeShares = shares,

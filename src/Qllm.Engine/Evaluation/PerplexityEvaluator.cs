@@ -22,14 +22,18 @@ public static class PerplexityEvaluator
     /// <param name="maxWindows">Evaluate at most this many windows (from the start), or all when null.</param>
     /// <param name="batchSize">Windows per forward pass.</param>
     /// <param name="textPath">The text file, for error messages.</param>
-    public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<int> textTokens, int bosId, LlamaModel? reference = null, int? maxWindows = null, int batchSize = 8, string? textPath = null)
+    public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<int> textTokens, int bosId, LlamaModel? reference = null, int? maxWindows = null, int batchSize = 8, string? textPath = null) =>
+        Evaluate(WindowLogits.Of(model), textTokens, bosId, reference is null ? null : WindowLogits.Of(reference), maxWindows, batchSize, textPath);
+
+    /// <summary>Evaluates whatever scores the windows (the engine's model or the runtime's), against an optional reference.</summary>
+    public static EvaluationResult Evaluate(WindowLogits model, IReadOnlyList<int> textTokens, int bosId, WindowLogits? reference, int? maxWindows = null, int batchSize = 8, string? textPath = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(textTokens);
-        int seqLen = model.Config.SeqLen, stride = seqLen - 1;
-        if (reference is not null && (reference.Config.VocabSize != model.Config.VocabSize || reference.Config.SeqLen != seqLen))
+        int seqLen = model.SeqLen, stride = seqLen - 1;
+        if (reference is not null && (reference.VocabSize != model.VocabSize || reference.SeqLen != seqLen))
         {
-            throw new QllmException(ErrorCodes.BadRequest, null, $"the reference model (vocabulary {reference.Config.VocabSize}, context {reference.Config.SeqLen}) does not match the model (vocabulary {model.Config.VocabSize}, context {seqLen})", "compare models of the same vocabulary and context");
+            throw new QllmException(ErrorCodes.BadRequest, null, $"the reference model (vocabulary {reference.VocabSize}, context {reference.SeqLen}) does not match the model (vocabulary {model.VocabSize}, context {seqLen})", "compare models of the same vocabulary and context");
         }
 
         int windows = textTokens.Count / stride;
@@ -65,12 +69,12 @@ public static class PerplexityEvaluator
             }
 
             // Position i of a window predicts its token i + 1; the last position has no target inside it.
-            var logProbs = LogProbabilities(model, ids, count, seqLen, stride);
-            var target = tensor(targets, [count * stride], device: model.Device);
+            var logProbs = model.LogProbabilities(ids, count);
+            var target = tensor(targets, [count * stride], device: logProbs.device);
             nll -= logProbs.gather(1, target.unsqueeze(1)).sum().to(ScalarType.Float64).item<double>();
             if (reference is not null)
             {
-                var referenceLogProbs = LogProbabilities(reference, ids, count, seqLen, stride).to(model.Device);
+                var referenceLogProbs = reference.LogProbabilities(ids, count).to(logProbs.device);
                 kl += nn.functional.kl_div(logProbs, referenceLogProbs, reduction: nn.Reduction.Sum, log_target: true).to(ScalarType.Float64).item<double>();
                 agree += referenceLogProbs.argmax(1).eq(logProbs.argmax(1)).sum().item<long>();
             }
@@ -84,12 +88,5 @@ public static class PerplexityEvaluator
             reference is null ? null : kl / positions,
             reference is null ? null : (double)agree / positions,
             clock.Elapsed.TotalSeconds);
-    }
-
-    private static Tensor LogProbabilities(LlamaModel model, long[] ids, int count, int seqLen, int stride)
-    {
-        var input = tensor(ids, [count, seqLen], device: model.Device);
-        var logits = model.Logits(input, cache: null, start: 0).narrow(1, 0, stride);
-        return logits.reshape(count * stride, -1).to(ScalarType.Float32).log_softmax(1);
     }
 }

@@ -22,11 +22,18 @@ public sealed class QuantizeCommandTests : IDisposable
         }
 
         Assert.Contains("block 1 (layers 4-5)", quantize.Error, StringComparison.Ordinal);
+        // eval scores the artifact with Qllm.Runtime; --engine torch with the engine: the same numbers.
         var eval = await QllmRun.InvokeAsync("eval", artifact, "--text", TestData.EvaluationTextPath, "--reference", TestData.ModelPath, "--max-windows", "2", "--json");
         Assert.Equal(0, eval.ExitCode);
+        Assert.Contains("Qllm.Runtime", eval.Error, StringComparison.Ordinal);
+        var engineEval = await QllmRun.InvokeAsync("eval", artifact, "--text", TestData.EvaluationTextPath, "--reference", TestData.ModelPath, "--max-windows", "2", "--json", "--engine", "torch");
         using (var report = JsonDocument.Parse(eval.Output))
+        using (var engineReport = JsonDocument.Parse(engineEval.Output))
         {
             Assert.InRange(report.RootElement.GetProperty("top1Agreement").GetDouble(), 0.5, 1.0); // weight-only 4-bit keeps most of the model
+            double perplexity = report.RootElement.GetProperty("perplexity").GetDouble();
+            Assert.Equal(engineReport.RootElement.GetProperty("perplexity").GetDouble(), perplexity, perplexity * 1e-5);
+            Assert.Equal(engineReport.RootElement.GetProperty("top1Agreement").GetDouble(), report.RootElement.GetProperty("top1Agreement").GetDouble());
         }
 
         // generate runs the artifact through Qllm.Runtime; --engine torch gives the engine's text.
