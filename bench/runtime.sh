@@ -20,8 +20,8 @@ DATA=${DATA:-.data}
 OUT=.bench/runtime
 mkdir -p "$OUT" .bench/artifacts
 
-dotnet build src/Qllm.Tool -c Release -v quiet -nologo >/dev/null
-dotnet build bench/Qllm.Runtime.Benchmarks -c Release -v quiet -nologo >/dev/null
+dotnet build src/Qllm.Tool -c Release -v quiet -nologo >"$OUT/build.log" || { cat "$OUT/build.log"; exit 1; }
+dotnet build bench/Qllm.Runtime.Benchmarks -c Release -v quiet -nologo >"$OUT/build.log" || { cat "$OUT/build.log"; exit 1; }
 QLLM="dotnet src/Qllm.Tool/bin/Release/net10.0/qllm.dll"
 BENCH="dotnet bench/Qllm.Runtime.Benchmarks/bin/Release/net10.0/Qllm.Runtime.Benchmarks.dll"
 $QLLM setup --data-dir "$DATA" >/dev/null

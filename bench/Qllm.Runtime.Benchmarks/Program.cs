@@ -59,6 +59,9 @@ ForwardProfile.Enabled = false;
 var profile = ForwardProfile.Seconds();
 double forward = result.PromptSeconds + result.DecodeSeconds;
 
+using var process = Process.GetCurrentProcess();
+long peakResidentBytes = process.PeakWorkingSet64; // generation's peak, before the prefill's 32 MB of logits
+
 // Prefill: the logits of one full window (BOS + 255 tokens of the story just generated), as eval scores it.
 var window = loaded.Tokenizer.Encode(result.Text).Prepend(loaded.Tokenizer.BosId).Take(loaded.ContextLength).ToArray();
 clock.Restart();
@@ -66,7 +69,6 @@ loaded.GetLogits(window);
 double prefillTokensPerSecond = window.Length / clock.Elapsed.TotalSeconds;
 var shares = profile.ToDictionary(pair => pair.Key.ToString(), pair => Math.Round(pair.Value / forward, 3));
 shares["Other"] = Math.Round(1 - shares.Values.Sum(), 3);
-using var process = Process.GetCurrentProcess();
 var report = new
 {
     model = Path.GetFileName(model),
@@ -80,7 +82,7 @@ var report = new
     ttftSeconds = Math.Round(result.PromptSeconds, 5),
     decodeTokensPerSecond = Math.Round(result.DecodeTokensPerSecond, 2),
     prefillTokensPerSecond = Math.Round(prefillTokensPerSecond, 1),
-    peakResidentBytes = process.PeakWorkingSet64,
+    peakResidentBytes,
     modelBytes = loaded.ModelBytes,
     timeShares = shares,
     text = result.Text,

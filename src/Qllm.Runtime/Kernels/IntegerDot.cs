@@ -7,7 +7,8 @@ namespace Qllm.Runtime.Kernels;
 
 /// <summary>
 /// Exact integer dot products of unsigned activation codes with unsigned weight codes: the inner
-/// loop of every quantized linear. AVX2 multiplies 32 byte pairs per instruction (vpmaddubsw, which
+/// loop of every quantized linear. Where AVX-VNNI is present, vpdpbusd multiplies and accumulates
+/// 32 byte pairs into 32-bit sums in one instruction. AVX2 multiplies 32 byte pairs per instruction (vpmaddubsw, which
 /// treats the weight operand as signed, so weight codes must stay below 128 and a pair sum below
 /// 2¹⁵: <see cref="Fits"/>; the 4-bit path adds two pair sums, 4·15·255 at most); the portable path widens through Vector128 (NEON, SSE2); the scalar path
 /// is the definition.
@@ -51,7 +52,7 @@ internal static class IntegerDot
         int i = 0;
         for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
         {
-            sum += Products(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref a, (nuint)(i + 32)), Vector256.LoadUnsafe(ref w, (nuint)(i / 2)), mask, ones);
+            sum = Accumulate(sum, Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref a, (nuint)(i + 32)), Vector256.LoadUnsafe(ref w, (nuint)(i / 2)), mask, ones);
         }
 
         return Vector256.Sum(sum) + DotPacked4Avx2Rest(activation, packed, i);
@@ -76,20 +77,20 @@ internal static class IntegerDot
             var even = Vector256.LoadUnsafe(ref a, (nuint)i);
             var odd = Vector256.LoadUnsafe(ref a, (nuint)(i + 32));
             nuint at = (nuint)(i / 2);
-            sum0 += Products(even, odd, Vector256.LoadUnsafe(ref w, at), mask, ones);
-            sum1 += Products(even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)rowBytes), mask, ones);
-            sum2 += Products(even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), mask, ones);
-            sum3 += Products(even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), mask, ones);
+            sum0 = Accumulate(sum0, even, odd, Vector256.LoadUnsafe(ref w, at), mask, ones);
+            sum1 = Accumulate(sum1, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)rowBytes), mask, ones);
+            sum2 = Accumulate(sum2, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), mask, ones);
+            sum3 = Accumulate(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), mask, ones);
         }
 
         if (i + PackedLayout.HalfGroup <= n)
         {
             var active = Vector256.LoadUnsafe(ref a, (nuint)i);
             nuint at = (nuint)(i / 2);
-            sum0 += HalfGroupProducts(active, Vector128.LoadUnsafe(ref w, at), ones);
-            sum1 += HalfGroupProducts(active, Vector128.LoadUnsafe(ref w, at + (nuint)rowBytes), ones);
-            sum2 += HalfGroupProducts(active, Vector128.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), ones);
-            sum3 += HalfGroupProducts(active, Vector128.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), ones);
+            sum0 = AccumulateHalfGroup(sum0, active, Vector128.LoadUnsafe(ref w, at), ones);
+            sum1 = AccumulateHalfGroup(sum1, active, Vector128.LoadUnsafe(ref w, at + (nuint)rowBytes), ones);
+            sum2 = AccumulateHalfGroup(sum2, active, Vector128.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), ones);
+            sum3 = AccumulateHalfGroup(sum3, active, Vector128.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), ones);
             i += PackedLayout.HalfGroup;
         }
 
@@ -103,19 +104,26 @@ internal static class IntegerDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> HalfGroupProducts(Vector256<byte> active, Vector128<byte> bytes, Vector256<short> ones)
+    private static Vector256<int> AccumulateHalfGroup(Vector256<int> sum, Vector256<byte> active, Vector128<byte> bytes, Vector256<short> ones)
     {
         var mask = Vector128.Create((byte)0x0F);
         var codes = Vector256.Create(bytes & mask, Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte();
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(active, codes), ones);
+        return AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(sum, active, codes)
+            : sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(active, codes), ones);
     }
 
+    // 64 products of activation codes with a group of packed 4-bit codes, added to sum. AVX-VNNI's
+    // vpdpbusd multiplies, sums groups of four into 32 bits and accumulates in one instruction;
+    // AVX2 needs vpmaddubsw (to 16 bits) and vpmaddwd (to 32).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Products(Vector256<byte> even, Vector256<byte> odd, Vector256<byte> bytes, Vector256<byte> mask, Vector256<short> ones)
+    private static Vector256<int> Accumulate(Vector256<int> sum, Vector256<byte> even, Vector256<byte> odd, Vector256<byte> bytes, Vector256<byte> mask, Vector256<short> ones)
     {
         var evenCodes = (bytes & mask).AsSByte();
         var oddCodes = (Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte();
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(even, evenCodes) + Avx2.MultiplyAddAdjacent(odd, oddCodes), ones);
+        return AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(sum, even, evenCodes), odd, oddCodes)
+            : sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(even, evenCodes) + Avx2.MultiplyAddAdjacent(odd, oddCodes), ones);
     }
 
     // The half group and the natural tail after the full groups, from column start.
@@ -126,7 +134,7 @@ internal static class IntegerDot
         if (i + PackedLayout.HalfGroup <= activation.Length)
         {
             var active = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(activation), (nuint)i);
-            sum = Vector256.Sum(HalfGroupProducts(active, Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(packed), (nuint)(i / 2)), Vector256.Create((short)1)));
+            sum = Vector256.Sum(AccumulateHalfGroup(Vector256<int>.Zero, active, Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(packed), (nuint)(i / 2)), Vector256.Create((short)1)));
             i += PackedLayout.HalfGroup;
         }
 
@@ -191,7 +199,11 @@ internal static class IntegerDot
         int i = 0;
         for (; i + 32 <= n; i += 32)
         {
-            sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref w, (nuint)i).AsSByte()), ones);
+            var active = Vector256.LoadUnsafe(ref a, (nuint)i);
+            var weights = Vector256.LoadUnsafe(ref w, (nuint)i).AsSByte();
+            sum = AvxVnni.IsSupported
+                ? AvxVnni.MultiplyWideningAndAdd(sum, active, weights)
+                : sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(active, weights), ones);
         }
 
         return Vector256.Sum(sum) + DotBytesScalar(activation, codes, i);
