@@ -53,6 +53,20 @@ public sealed class QuantizedLanguageModelTests(QuantizedArtifactsFixture artifa
     }
 
     [Fact]
+    public async Task A_stream_from_an_empty_prompt_starts_with_the_first_generated_piece()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));
+        var pieces = new List<string>();
+        await foreach (var piece in model.GenerateStreamingAsync(string.Empty, Short))
+        {
+            pieces.Add(piece);
+        }
+
+        Assert.Equal(model.Generate(string.Empty, Short).Continuation, string.Concat(pieces));
+        Assert.NotEmpty(pieces[0]);
+    }
+
+    [Fact]
     public async Task Cancelling_a_stream_stops_generation_with_OperationCanceledException()
     {
         using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"));

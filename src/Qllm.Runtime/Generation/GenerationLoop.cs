@@ -18,7 +18,7 @@ internal static class GenerationLoop
     /// <param name="prompt">The text to continue.</param>
     /// <param name="options">Budget and sampling.</param>
     /// <param name="step">Feeds the given tokens at the next positions and returns the last position's logits.</param>
-    /// <param name="onText">Receives the text as it grows: first the decoded prompt, then each new piece.</param>
+    /// <param name="onText">Receives the text as it grows: first the decoded prompt (always, even when empty), then each new piece.</param>
     /// <param name="cancellation">Checked before every step.</param>
     public static GenerationResult Run(ITextTokenizer tokenizer, int contextLength, string prompt, GenerationOptions options, Func<int[], float[]> step, Action<string>? onText, CancellationToken cancellation)
     {
@@ -33,8 +33,8 @@ internal static class GenerationLoop
 
         int promptTokens = tokens.Count;
         var promptText = tokenizer.Decode(tokens);
-        var text = string.Empty;
-        EmitStable(promptText, ref text, onText);
+        var text = promptText.TrimEnd('\uFFFD');
+        onText?.Invoke(text);
         var sampler = new TokenSampler(options.Temperature, options.TopP, options.Seed);
         var stop = StopReason.MaxTokens;
         var clock = Stopwatch.StartNew();
