@@ -72,11 +72,6 @@ public sealed class QuantizedLanguageModel : IDisposable
     public static QuantizedLanguageModel Load(string path, RuntimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-        {
-            throw new QllmException(ErrorCodes.InputNotFound, path, "the artifact does not exist", "check the path, or create the artifact with 'qllm quantize'");
-        }
-
         return FromReader(ArtifactReader.Open(path), options);
     }
 

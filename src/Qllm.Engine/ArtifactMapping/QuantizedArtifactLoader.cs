@@ -24,9 +24,7 @@ public static class QuantizedArtifactLoader
         using var reader = ArtifactReader.Open(path);
         var config = ArtifactMetadata.ReadConfig(reader.Metadata, path);
         var (settings, _) = ArtifactMetadata.ReadSettings(reader.Metadata, path);
-        var tokenizerInfo = reader.GetTensor(ArtifactTensorNames.Tokenizer);
-        var sentencePiece = tokenizerInfo.Attributes.TryGetValue("format", out var format) && format.IsString && format.AsString() == "sentencepiece";
-        var tokenizer = TokenizerFiles.Load(reader.GetBytes(tokenizerInfo).ToArray(), sentencePiece, path, config.VocabSize);
+        var tokenizer = ArtifactModelMetadata.ReadTokenizer(reader, config.VocabSize);
 
         var matrices = new Dictionary<string, QuantizedTensor>();
         var tensors = new Dictionary<string, Tensor>();

@@ -41,7 +41,12 @@ public sealed record WindowLogits(int SeqLen, int VocabSize, Func<long[], int, T
             var all = new float[count * stride * vocab];
             for (int w = 0; w < count; w++)
             {
-                var window = ids.AsSpan(w * seqLen, seqLen).ToArray().Select(id => (int)id).ToArray();
+                var window = new int[seqLen];
+                for (int i = 0; i < seqLen; i++)
+                {
+                    window[i] = (int)ids[(w * seqLen) + i];
+                }
+
                 model.GetLogits(window).AsSpan(0, stride * vocab).CopyTo(all.AsSpan(w * stride * vocab));
             }
 

@@ -1,4 +1,3 @@
-using Qllm.Engine.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -20,9 +20,7 @@ internal static class ArtifactModelLoader
         var spec = ArtifactModelMetadata.ReadQuantization(reader.Metadata, source);
         CheckSupported(spec, config, source);
 
-        var tokenizerInfo = reader.GetTensor(ArtifactTensorNames.Tokenizer);
-        bool sentencePiece = tokenizerInfo.Attributes.TryGetValue("format", out var format) && format.IsString && format.AsString() == "sentencepiece";
-        var tokenizer = TokenizerFiles.Load(reader.GetBytes(tokenizerInfo).ToArray(), sentencePiece, source, config.VocabSize);
+        var tokenizer = ArtifactModelMetadata.ReadTokenizer(reader, config.VocabSize);
 
         var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
         var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Qllm.Artifacts;
+using Qllm.Tokenization;
 
 namespace Qllm.Runtime.Model;
 
@@ -30,6 +31,14 @@ internal static class ArtifactModelMetadata
         }
 
         return config;
+    }
+
+    /// <summary>The tokenizer the artifact carries (tensor <c>tokenizer</c>, attribute <c>format</c>).</summary>
+    public static ITextTokenizer ReadTokenizer(ArtifactReader reader, int vocabSize)
+    {
+        var info = reader.GetTensor(ArtifactTensorNames.Tokenizer);
+        bool sentencePiece = info.Attributes.TryGetValue("format", out var format) && format.IsString && format.AsString() == "sentencepiece";
+        return TokenizerFiles.Load(reader.GetBytes(info).ToArray(), sentencePiece, reader.Source, vocabSize);
     }
 
     public static QuantizationSpec ReadQuantization(JsonObject metadata, string source)
