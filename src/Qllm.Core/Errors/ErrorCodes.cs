@@ -1,12 +1,39 @@
 namespace Qllm.Errors;
 
 /// <summary>
-/// Every error code the engine raises. QLLM2xxx: model and data inputs; QLLM3xxx: the engine and
-/// its native runtime. (QLLM1xxx project configuration, QLLM4xxx cache and QLLM5xxx runtime belong
-/// to the build tasks, the cache and Qllm.Runtime.)
+/// Every error code, in one list: QLLM1xxx project and item configuration (the build tasks),
+/// QLLM2xxx model and data inputs, QLLM3xxx the engine and its native runtime, QLLM4xxx the
+/// artifact cache, QLLM5xxx Qllm.Runtime.
 /// </summary>
 public static class ErrorCodes
 {
+    /// <summary>A <c>QuantizedModel</c> item names a model file or folder that does not exist.</summary>
+    public const string ModelNotFound = "QLLM1001";
+
+    /// <summary>A <c>QuantizedModel</c> item names a preset that does not exist.</summary>
+    public const string UnknownPreset = "QLLM1002";
+
+    /// <summary>A <c>QuantizedModel</c> item's bit widths are out of range or contradict its preset.</summary>
+    public const string BitsOutOfRange = "QLLM1003";
+
+    /// <summary>A <c>QuantizedModel</c> item's calibration text (or tokenizer) does not exist.</summary>
+    public const string CalibrationNotFound = "QLLM1004";
+
+    /// <summary>A <c>QuantizedModel</c> item's model is not a LLaMA-family checkpoint the engine reads.</summary>
+    public const string NotLlamaModel = "QLLM1005";
+
+    /// <summary>Two <c>QuantizedModel</c> items would generate the same class.</summary>
+    public const string DuplicateClassName = "QLLM1006";
+
+    /// <summary>A <c>QuantizedModel</c> item's metadata has a value of the wrong form (a number, a name, an enumeration).</summary>
+    public const string BadItemOption = "QLLM1007";
+
+    /// <summary>An artifact is too large to embed as an assembly resource.</summary>
+    public const string ArtifactTooLargeToEmbed = "QLLM1008";
+
+    /// <summary>The qllm tool the build runs cannot be found.</summary>
+    public const string ToolNotFound = "QLLM1009";
+
     /// <summary>A model, tokenizer or text file does not exist.</summary>
     public const string InputNotFound = "QLLM2001";
 
@@ -51,6 +78,18 @@ public static class ErrorCodes
 
     /// <summary>A generation or evaluation request is impossible for this model (for example a reference model of another shape).</summary>
     public const string BadRequest = "QLLM3003";
+
+    /// <summary>The qllm tool failed without saying why (it crashed or was killed).</summary>
+    public const string ToolFailed = "QLLM3004";
+
+    /// <summary>The artifact cache's folder cannot be created or written.</summary>
+    public const string CacheNotWritable = "QLLM4001";
+
+    /// <summary>A cache entry was corrupt or truncated; it was removed and rebuilt (a warning).</summary>
+    public const string CacheEntryCorrupt = "QLLM4002";
+
+    /// <summary>A <c>qllm cache</c> argument is invalid (for example a size that cannot be read).</summary>
+    public const string BadCacheRequest = "QLLM4003";
 
     /// <summary>A prompt does not fit the model's context (it needs room for BOS and one generated token).</summary>
     public const string PromptTooLong = "QLLM5001";
