@@ -1,0 +1,173 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using Qllm.Errors;
+
+namespace Qllm.Build.Tasks.Items;
+
+/// <summary>
+/// Reads and validates one <c>QuantizedModel</c> item. Everything that can be checked without
+/// quantizing is checked here, so a bad item fails the build in a second, before any tool starts.
+/// </summary>
+internal static class QuantizedModelItemReader
+{
+    /// <summary>The presets the engine knows (<c>qllm quantize --preset</c>).</summary>
+    public static readonly string[] Presets = ["W4A4", "W4A8", "W6A6", "W4A16"];
+
+    /// <summary>The methods the engine knows (<c>qllm quantize --method</c>).</summary>
+    public static readonly string[] Methods = ["qllm", "rtn", "reassembly-only", "lowrank-only"];
+
+    private static readonly string[] Devices = ["auto", "cpu", "cuda"];
+
+    /// <summary>Reads <paramref name="item"/>; returns the spec, or null and the problems found.</summary>
+    public static QuantizedModelSpec? Read(ITaskItem item, string defaultNamespace, List<ItemProblem> problems)
+    {
+        var before = problems.Count;
+        var model = item.GetMetadata("FullPath").TrimEnd('/', '\\');
+        if (!File.Exists(model) && !Directory.Exists(model))
+        {
+            problems.Add(new(ErrorCodes.ModelNotFound, $"the model \"{item.ItemSpec}\" does not exist; check the Include path of the QuantizedModel item, or run `qllm setup` to fetch stories15M into $(QllmDataDir)"));
+            return null;
+        }
+
+        if (ModelProbe.WhyNotLlama(model) is { } notLlama)
+        {
+            problems.Add(new(ErrorCodes.NotLlamaModel, $"the model \"{model}\" cannot be quantized: {notLlama}; point the QuantizedModel item at a llama2.c .bin checkpoint or a Hugging Face LLaMA folder"));
+        }
+
+        var options = new List<KeyValuePair<string, string>>();
+        ReadBits(item, options, problems);
+        Choice(item, "Method", "--method", Methods, options, problems);
+        Number(item, "Samples", "--samples", 1, options, problems);
+        Number(item, "Epochs", "--epochs", 0, options, problems);
+        Number(item, "Rank", "--rank", 1, options, problems);
+        Number(item, "Seed", "--seed", int.MinValue, options, problems);
+
+        var calibration = ExistingFile(item, "Calibration", required: true, problems);
+        var tokenizer = ExistingFile(item, "Tokenizer", required: false, problems);
+        var device = Metadata(item, "Device") is { Length: > 0 } givenDevice ? givenDevice.ToLowerInvariant() : "auto";
+        if (!Devices.Contains(device))
+        {
+            problems.Add(new(ErrorCodes.BadItemOption, $"Device=\"{device}\" on the QuantizedModel \"{item.ItemSpec}\" is not one of {string.Join(", ", Devices)}"));
+        }
+
+        var className = Metadata(item, "ClassName") is { Length: > 0 } givenClass ? givenClass : ClassNames.FromModelPath(model);
+        if (!ClassNames.IsIdentifier(className))
+        {
+            problems.Add(new(ErrorCodes.BadItemOption, $"ClassName=\"{className}\" on the QuantizedModel \"{item.ItemSpec}\" is not a C# class name; use letters, digits and underscores, starting with a letter"));
+        }
+
+        var ns = Metadata(item, "Namespace") ?? defaultNamespace;
+        if (!ClassNames.IsNamespace(ns))
+        {
+            problems.Add(new(ErrorCodes.BadItemOption, $"Namespace=\"{ns}\" on the QuantizedModel \"{item.ItemSpec}\" is not a C# namespace"));
+        }
+
+        var embedding = ModelEmbedding.Resource;
+        if (Metadata(item, "Embed") is { Length: > 0 } embed && !Enum.TryParse(embed, ignoreCase: true, out embedding))
+        {
+            problems.Add(new(ErrorCodes.BadItemOption, $"Embed=\"{embed}\" on the QuantizedModel \"{item.ItemSpec}\" is not Resource or Content"));
+        }
+
+        return problems.Count > before ? null : new QuantizedModelSpec(model, tokenizer, calibration!, options, device, className, ns, embedding);
+    }
+
+    /// <summary>Preset, or Bits and ActivationBits; W4A4 when none is given.</summary>
+    private static void ReadBits(ITaskItem item, List<KeyValuePair<string, string>> options, List<ItemProblem> problems)
+    {
+        var preset = Metadata(item, "Preset");
+        var bits = Metadata(item, "Bits");
+        var activationBits = Metadata(item, "ActivationBits");
+        if (bits is null && activationBits is null)
+        {
+            var name = (preset ?? "W4A4").ToUpperInvariant();
+            if (!Presets.Contains(name))
+            {
+                problems.Add(new(ErrorCodes.UnknownPreset, $"Preset=\"{preset}\" on the QuantizedModel \"{item.ItemSpec}\" is not a preset; use one of {string.Join(", ", Presets)}, or Bits and ActivationBits"));
+            }
+
+            options.Add(new("--preset", name));
+            return;
+        }
+
+        if (preset is not null)
+        {
+            problems.Add(new(ErrorCodes.BitsOutOfRange, $"the QuantizedModel \"{item.ItemSpec}\" gives both Preset and Bits/ActivationBits; give one or the other"));
+            return;
+        }
+
+        if (!int.TryParse(bits, NumberStyles.None, CultureInfo.InvariantCulture, out var weightBits) || weightBits is < 2 or > 8)
+        {
+            problems.Add(new(ErrorCodes.BitsOutOfRange, $"Bits=\"{bits}\" on the QuantizedModel \"{item.ItemSpec}\" is out of range; weight bits are 2 to 8"));
+        }
+
+        var activation = activationBits ?? "16";
+        if (!int.TryParse(activation, NumberStyles.None, CultureInfo.InvariantCulture, out var inputBits) || (inputBits is < 2 or > 8 && inputBits != 16))
+        {
+            problems.Add(new(ErrorCodes.BitsOutOfRange, $"ActivationBits=\"{activation}\" on the QuantizedModel \"{item.ItemSpec}\" is out of range; activation bits are 2 to 8, or 16 for weight-only"));
+        }
+
+        options.Add(new("--bits", weightBits.ToString(CultureInfo.InvariantCulture)));
+        options.Add(new("--activation-bits", inputBits.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static void Choice(ITaskItem item, string name, string option, string[] allowed, List<KeyValuePair<string, string>> options, List<ItemProblem> problems)
+    {
+        if (Metadata(item, name) is not { } value)
+        {
+            return;
+        }
+
+        if (!allowed.Contains(value.ToLowerInvariant()))
+        {
+            problems.Add(new(ErrorCodes.BadItemOption, $"{name}=\"{value}\" on the QuantizedModel \"{item.ItemSpec}\" is not one of {string.Join(", ", allowed)}"));
+        }
+
+        options.Add(new(option, value.ToLowerInvariant()));
+    }
+
+    private static void Number(ITaskItem item, string name, string option, int minimum, List<KeyValuePair<string, string>> options, List<ItemProblem> problems)
+    {
+        if (Metadata(item, name) is not { } value)
+        {
+            return;
+        }
+
+        if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) || number < minimum)
+        {
+            problems.Add(new(ErrorCodes.BadItemOption, $"{name}=\"{value}\" on the QuantizedModel \"{item.ItemSpec}\" is not a whole number of at least {minimum}"));
+            return;
+        }
+
+        options.Add(new(option, number.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static string? ExistingFile(ITaskItem item, string name, bool required, List<ItemProblem> problems)
+    {
+        if (Metadata(item, name) is not { } value)
+        {
+            if (required)
+            {
+                problems.Add(new(ErrorCodes.CalibrationNotFound, $"the QuantizedModel \"{item.ItemSpec}\" has no {name} text; set its {name} metadata, or run `qllm setup` so that $(QllmDataDir)/calibration.txt exists"));
+            }
+
+            return null;
+        }
+
+        // Relative to the file that defines the item, as MSBuild resolves the item's own Include.
+        var path = Path.GetFullPath(value, DefiningDirectory(item));
+        if (!File.Exists(path))
+        {
+            problems.Add(new(ErrorCodes.CalibrationNotFound, $"{name}=\"{value}\" on the QuantizedModel \"{item.ItemSpec}\" does not exist; check the path, or run `qllm setup` to fetch the calibration text into $(QllmDataDir)"));
+            return null;
+        }
+
+        return path;
+    }
+
+    /// <summary>The folder of the project file (or import) that defines the item.</summary>
+    public static string DefiningDirectory(ITaskItem item) =>
+        item.GetMetadata("DefiningProjectDirectory") is { Length: > 0 } folder ? folder : Directory.GetCurrentDirectory();
+
+    /// <summary>A metadata value, trimmed; null when empty.</summary>
+    private static string? Metadata(ITaskItem item, string name) => item.GetMetadata(name).Trim() is { Length: > 0 } value ? value : null;
+}

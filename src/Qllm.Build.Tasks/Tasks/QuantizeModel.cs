@@ -1,0 +1,195 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using Qllm.Build.Tasks.Items;
+using Qllm.Cache;
+using Qllm.Errors;
+
+namespace Qllm.Build.Tasks.Tasks;
+
+/// <summary>
+/// Makes the artifact of one resolved model available under obj/: from the local store when it
+/// holds the key (digest verified), otherwise by running <c>dotnet qllm.dll quantize</c> out of
+/// process under the key's lock (so concurrent builds quantize once) into a staging folder that
+/// becomes a store entry only when the tool succeeds. The tool's canonical error lines become
+/// MSBuild errors; cancelling the build kills the tool.
+/// </summary>
+public sealed class QuantizeModel : ToolTask
+{
+    /// <summary>The largest artifact embedded as a resource; assembly resources cannot exceed 2 GB.</summary>
+    internal const long MaxEmbeddedBytes = 1_500_000_000;
+
+    private CancellationTokenSource? _cancellation;
+    private string _stagedArtifact = string.Empty;
+    private QuantizedModelSpec? _spec;
+
+    /// <summary>One item resolved by <see cref="ResolveQuantizedModels"/>.</summary>
+    [Required]
+    public ITaskItem Model { get; set; } = null!;
+
+    /// <summary>The qllm tool (qllm.dll).</summary>
+    [Required]
+    public string ToolAssembly { get; set; } = string.Empty;
+
+    /// <summary>The local store's folder (<c>QllmCacheDir</c>); empty: <c>$QLLM_CACHE_DIR</c>, else ~/.cache/qllm.</summary>
+    public string CacheDirectory { get; set; } = string.Empty;
+
+    /// <summary>A libtorch folder for the tool (<c>--libtorch</c>), such as a PyTorch install's torch/lib; empty: the bundled one.</summary>
+    public string LibTorch { get; set; } = string.Empty;
+
+    /// <inheritdoc/>
+    protected override string ToolName => "dotnet";
+
+    /// <inheritdoc/>
+    public override bool Execute()
+    {
+        var problems = new List<ItemProblem>();
+        _spec = QuantizedModelItemReader.Read(Model, Model.GetMetadata(ModelMetadata.Namespace), problems);
+        if (_spec is null)
+        {
+            return false;
+        }
+
+        var key = Model.GetMetadata(ModelMetadata.CacheKey);
+        using var cancellation = new CancellationTokenSource();
+        _cancellation = cancellation;
+        try
+        {
+            var store = new LocalArtifactStore(CacheDirectory.Length > 0 ? CacheDirectory : Qllm.Cache.CacheDirectory.Resolve(null));
+            if (TryInstallFromStore(store, key))
+            {
+                return !Log.HasLoggedErrors;
+            }
+
+            using var held = store.Lock(key, () => Log.LogMessage(MessageImportance.High, "Qllm: waiting for another build that is quantizing {0} with the same options", _spec.ModelPath), cancellation.Token);
+            if (TryInstallFromStore(store, key))
+            {
+                return !Log.HasLoggedErrors;
+            }
+
+            var staging = store.CreateStaging(key);
+            _stagedArtifact = LocalArtifactStore.StagedArtifactPath(staging);
+            Log.LogMessage(MessageImportance.High, "Qllm: quantizing {0} ({1}) for {2}: not in the cache at {3}", _spec.ModelPath, _spec.DescribeOptions(), _spec.FullClassName, store.Root);
+            if (!base.Execute() || cancellation.IsCancellationRequested || !File.Exists(_stagedArtifact))
+            {
+                Directory.Delete(staging, recursive: true);
+                if (!Log.HasLoggedErrors)
+                {
+                    LogError(ErrorCodes.ToolFailed, $"the qllm tool wrote no artifact for {_spec.ModelPath}; run the build with -v:n to see its output");
+                }
+
+                return false;
+            }
+
+            var entry = store.Commit(key, staging, _spec.ModelPath, Model.GetMetadata(ModelMetadata.CacheDescription));
+            Install(entry);
+            return !Log.HasLoggedErrors;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (QllmException e)
+        {
+            LogError(e.Code, $"{e.File}: {e.Message}");
+            return false;
+        }
+        finally
+        {
+            _cancellation = null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Cancel()
+    {
+        try
+        {
+            _cancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Execute already ended.
+        }
+
+        base.Cancel();
+    }
+
+    /// <inheritdoc/>
+    protected override string GenerateFullPathToTool() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : ToolName;
+
+    /// <inheritdoc/>
+    protected override string GenerateCommandLineCommands()
+    {
+        var spec = _spec!;
+        var command = new CommandLineBuilder();
+        command.AppendFileNameIfNotNull(ToolAssembly);
+        command.AppendTextUnquoted(" quantize");
+        command.AppendFileNameIfNotNull(spec.ModelPath);
+        command.AppendSwitchIfNotNull("--calibration ", spec.CalibrationPath);
+        command.AppendSwitchIfNotNull("--output ", _stagedArtifact);
+        command.AppendSwitchIfNotNull("--tokenizer ", spec.TokenizerPath);
+        foreach (var (option, value) in spec.Options)
+        {
+            command.AppendSwitchIfNotNull(option + " ", value);
+        }
+
+        command.AppendSwitchIfNotNull("--device ", spec.Device);
+        command.AppendSwitchIfNotNull("--libtorch ", LibTorch.Length > 0 ? LibTorch : null);
+        return command.ToString();
+    }
+
+    /// <summary>The tool's progress lines are worth seeing at normal verbosity; its error lines are parsed as canonical errors either way.</summary>
+    protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
+
+    /// <inheritdoc/>
+    protected override bool HandleTaskExecutionErrors()
+    {
+        if (!Log.HasLoggedErrors && _cancellation?.IsCancellationRequested != true)
+        {
+            LogError(ErrorCodes.ToolFailed, $"the qllm tool stopped with exit code {ExitCode} without an error message (it crashed or was killed); no cache entry was written; build again, and run with -v:n to see its output");
+        }
+
+        return false;
+    }
+
+    private bool TryInstallFromStore(LocalArtifactStore store, string key)
+    {
+        var lookup = store.TryGet(key);
+        if (lookup.Evicted is { } why)
+        {
+            Log.LogWarning(null, ErrorCodes.CacheEntryCorrupt, null, Model.GetMetadata("DefiningProjectFullPath"), 0, 0, 0, 0,
+                "the cache entry {0} for {1} was removed because {2}; it will be quantized again", key, _spec!.ModelPath, why);
+        }
+
+        if (lookup.Entry is not { } entry)
+        {
+            return false;
+        }
+
+        Log.LogMessage(MessageImportance.High, "Qllm: {0} for {1} came from the cache ({2})", Path.GetFileName(_spec!.ModelPath), _spec.FullClassName, entry.Folder);
+        Install(entry);
+        return true;
+    }
+
+    /// <summary>Copies the entry's artifact to obj/ (atomically), then records its key there.</summary>
+    private void Install(CacheEntry entry)
+    {
+        if (_spec!.Embedding == ModelEmbedding.Resource && entry.Manifest.Bytes > MaxEmbeddedBytes)
+        {
+            LogError(ErrorCodes.ArtifactTooLargeToEmbed,
+                $"the artifact of {_spec.ModelPath} is {ByteSize.Format(entry.Manifest.Bytes)}, too large to embed as an assembly resource (the limit is {ByteSize.Format(MaxEmbeddedBytes)}); set Embed=\"Content\" on its QuantizedModel item to copy it beside the app");
+            return;
+        }
+
+        var artifact = Model.GetMetadata(ModelMetadata.ArtifactPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
+        var temporary = Qllm.IO.AtomicFile.TemporaryPathFor(artifact);
+        File.Copy(entry.ArtifactPath, temporary);
+        Qllm.IO.AtomicFile.Commit(temporary, artifact);
+        Qllm.IO.AtomicFile.WriteAllText(Model.GetMetadata(ModelMetadata.StampPath), entry.Manifest.Key);
+    }
+
+    private void LogError(string code, string message) =>
+        Log.LogError(null, code, null, Model.GetMetadata("DefiningProjectFullPath"), 0, 0, 0, 0, message);
+}

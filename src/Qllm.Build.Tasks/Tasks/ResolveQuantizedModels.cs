@@ -1,0 +1,119 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using Qllm.Build.Tasks.Items;
+using Qllm.Cache;
+using Qllm.Errors;
+
+namespace Qllm.Build.Tasks.Tasks;
+
+/// <summary>
+/// Validates every <c>QuantizedModel</c> item, computes each one's cache key (input digests come
+/// from a stat cache under obj/, so unchanged files are not read again) and says which artifacts
+/// under obj/ are already the ones for their keys. Runs in MSBuild's process; never quantizes.
+/// </summary>
+public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
+{
+    /// <summary>The project's <c>QuantizedModel</c> items.</summary>
+    [Required]
+    public ITaskItem[] Models { get; set; } = [];
+
+    /// <summary>The folder under obj/ for artifacts, stamps and the stat cache.</summary>
+    [Required]
+    public string IntermediateDirectory { get; set; } = string.Empty;
+
+    /// <summary>The namespace of generated classes whose item names none (the project's root namespace).</summary>
+    public string DefaultNamespace { get; set; } = string.Empty;
+
+    /// <summary>The qllm tool (qllm.dll) the build runs on a cache miss; its assemblies are part of the cache key.</summary>
+    public string ToolAssembly { get; set; } = string.Empty;
+
+    /// <summary>An IDE's design-time build: validate and name things, but hash nothing (keys are not needed).</summary>
+    public bool DesignTime { get; set; }
+
+    /// <summary>The items with <see cref="ModelMetadata"/> added.</summary>
+    [Output]
+    public ITaskItem[] ResolvedModels { get; set; } = [];
+
+    /// <inheritdoc/>
+    public override bool Execute()
+    {
+        var specs = ReadAll();
+        if (specs is null)
+        {
+            return false;
+        }
+
+        if (DesignTime || specs.Count == 0)
+        {
+            ResolvedModels = [.. specs.Select(s => Resolve(s.Item, s.Spec, key: null))];
+            return true;
+        }
+
+        if (!File.Exists(ToolAssembly))
+        {
+            Log.LogError(null, ErrorCodes.ToolNotFound, null, specs[0].Item.GetMetadata("DefiningProjectFullPath"), 0, 0, 0, 0,
+                "the qllm tool \"{0}\" does not exist; set QllmToolAssembly to the qllm.dll of the Qllm.Tool build, or restore the Qllm.Build package again", ToolAssembly);
+            return false;
+        }
+
+        var digests = FileDigestCache.Load(Path.Combine(IntermediateDirectory, "input-digests.json"));
+        var engine = ModelCacheKey.EngineIdentity(ToolAssembly, digests);
+        ResolvedModels = [.. specs.Select(s => Resolve(s.Item, s.Spec, ModelCacheKey.For(s.Spec, engine, digests)))];
+        digests.SaveIfChanged();
+        Log.LogMessage(MessageImportance.Low, "Qllm: hashed {0} input file(s); the others came from the stat cache", digests.FilesHashed);
+        return true;
+    }
+
+    /// <summary>Reads every item; logs every problem of every item, then returns null if there was one.</summary>
+    private List<(ITaskItem Item, QuantizedModelSpec Spec)>? ReadAll()
+    {
+        var specs = new List<(ITaskItem, QuantizedModelSpec)>();
+        var failed = false;
+        var classes = new Dictionary<string, ITaskItem>(StringComparer.Ordinal);
+        foreach (var item in Models)
+        {
+            var problems = new List<ItemProblem>();
+            var spec = QuantizedModelItemReader.Read(item, DefaultNamespace, problems);
+            if (spec is not null && classes.TryGetValue(spec.FullClassName, out var first))
+            {
+                problems.Add(new(ErrorCodes.DuplicateClassName,
+                    $"the QuantizedModel items \"{first.ItemSpec}\" and \"{item.ItemSpec}\" would both generate the class {spec.FullClassName}; give one of them another ClassName"));
+            }
+
+            foreach (var problem in problems)
+            {
+                Log.LogError(null, problem.Code, null, item.GetMetadata("DefiningProjectFullPath"), 0, 0, 0, 0, problem.Message);
+                failed = true;
+            }
+
+            if (spec is not null && problems.Count == 0)
+            {
+                classes[spec.FullClassName] = item;
+                specs.Add((item, spec));
+            }
+        }
+
+        return failed ? null : specs;
+    }
+
+    private TaskItem Resolve(ITaskItem item, QuantizedModelSpec spec, CacheKey? key)
+    {
+        var artifact = Path.Combine(Path.GetFullPath(IntermediateDirectory), spec.FullClassName + ".qllm");
+        var stamp = artifact + ".key";
+        var keyValue = key?.Value() ?? string.Empty;
+        var resolved = new TaskItem(item);
+        resolved.SetMetadata(ModelMetadata.ClassName, spec.ClassName);
+        resolved.SetMetadata(ModelMetadata.Namespace, spec.Namespace);
+        resolved.SetMetadata(ModelMetadata.Embed, spec.Embedding.ToString());
+        resolved.SetMetadata(ModelMetadata.ResourceName, spec.ResourceName);
+        resolved.SetMetadata(ModelMetadata.ContentPath, spec.ContentPath);
+        resolved.SetMetadata(ModelMetadata.QuantizationOptions, spec.DescribeOptions());
+        resolved.SetMetadata(ModelMetadata.ArtifactPath, artifact);
+        resolved.SetMetadata(ModelMetadata.StampPath, stamp);
+        resolved.SetMetadata(ModelMetadata.CacheKey, keyValue);
+        resolved.SetMetadata(ModelMetadata.CacheDescription, key?.CanonicalJson() ?? string.Empty);
+        var upToDate = key is not null && File.Exists(artifact) && File.Exists(stamp) && File.ReadAllText(stamp).Trim() == keyValue;
+        resolved.SetMetadata(ModelMetadata.UpToDate, upToDate ? "true" : "false");
+        return resolved;
+    }
+}
