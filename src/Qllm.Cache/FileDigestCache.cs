@@ -34,7 +34,8 @@ internal sealed class FileDigestCache
         {
             if (File.Exists(path))
             {
-                foreach (var digest in JsonSerializer.Deserialize(File.ReadAllBytes(path), CacheJson.Default.FileDigestArray) ?? [])
+                // Null elements are not covered by the options that refuse null properties.
+                foreach (var digest in (JsonSerializer.Deserialize(File.ReadAllBytes(path), CacheJson.Default.FileDigestArray) ?? []).OfType<FileDigest>())
                 {
                     digests[digest.Path] = digest;
                 }

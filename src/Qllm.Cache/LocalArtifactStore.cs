@@ -118,7 +118,7 @@ internal sealed class LocalArtifactStore
         var bad = new List<(string, string)>();
         foreach (var folder in EntryFolders())
         {
-            using var held = StoreLock.TryAcquire(LockPath(Path.GetFileName(folder)));
+            using var held = TryLock(Path.GetFileName(folder));
             if (held is null)
             {
                 continue;
@@ -149,7 +149,7 @@ internal sealed class LocalArtifactStore
                 break;
             }
 
-            using var held = StoreLock.TryAcquire(LockPath(entry.Manifest.Key));
+            using var held = TryLock(Path.GetFileName(entry.Folder));
             if (held is null)
             {
                 continue;
@@ -224,7 +224,7 @@ internal sealed class LocalArtifactStore
         foreach (var folder in Directory.GetDirectories(Staging))
         {
             var key = Path.GetFileName(folder).Split('.')[0];
-            using var held = StoreLock.TryAcquire(LockPath(key));
+            using var held = TryLock(key);
             if (held is not null)
             {
                 DeleteFolder(folder);
@@ -254,6 +254,17 @@ internal sealed class LocalArtifactStore
     private string EntryFolder(string key) => Path.Combine(Entries, key);
 
     private string LockPath(string key) => Path.Combine(Locks, key + ".lock");
+
+    /// <summary>
+    /// The lock of <paramref name="key"/> if nobody holds it. The locks folder is created first: a
+    /// store whose locks folder is gone (deleted, or entries restored without it) would otherwise
+    /// fail every attempt, which looks like every key being held, and nothing would ever be trimmed.
+    /// </summary>
+    private StoreLock? TryLock(string key)
+    {
+        CreateFolder(Locks);
+        return StoreLock.TryAcquire(LockPath(key));
+    }
 
     private void CreateFolder(string folder)
     {
