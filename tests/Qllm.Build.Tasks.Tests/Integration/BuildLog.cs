@@ -1,0 +1,16 @@
+namespace Qllm.Build.Tasks.Tests.Integration;
+
+/// <summary>What a build log says about Qllm.Build's work.</summary>
+internal static class BuildLog
+{
+    /// <summary>The message QuantizeModel logs right before it starts the tool.</summary>
+    public const string Quantizing = "Qllm: quantizing";
+
+    /// <summary>The message QuantizeModel logs when the local store had the artifact.</summary>
+    public const string FromCache = "came from the cache";
+
+    /// <summary>Whether the log shows the qllm tool being started (its command line, as ToolTask logs it).</summary>
+    public static bool StartedTool(string log) => log.Contains("qllm.dll\" quantize", StringComparison.Ordinal) || log.Contains("qllm.dll quantize", StringComparison.Ordinal);
+
+    public static void Succeeded(ProcessResult build) => Assert.True(build.ExitCode == 0, "the build failed:\n" + build.Output);
+}

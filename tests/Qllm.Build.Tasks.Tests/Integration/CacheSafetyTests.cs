@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Qllm.Cache;
+
+namespace Qllm.Build.Tasks.Tests.Integration;
+
+/// <summary>Concurrent builds, corrupt entries and killed tools against the real local store.</summary>
+[Collection(RealBuilds.Name)]
+public sealed class CacheSafetyTests : IDisposable
+{
+    private readonly TemporaryFolder _cache = new();
+
+    [Fact]
+    public void Two_projects_built_in_parallel_on_the_same_model_quantize_once()
+    {
+        using var first = new FixtureProject(_cache.Path);
+        using var second = new FixtureProject(_cache.Path);
+
+        var a = first.StartBuild();
+        var b = second.StartBuild();
+        var results = new[] { a.Wait(TimeSpan.FromMinutes(5)), b.Wait(TimeSpan.FromMinutes(5)) };
+
+        Assert.All(results, BuildLog.Succeeded);
+        Assert.Single(results, r => BuildLog.StartedTool(r.Output));
+        Assert.Single(results, r => r.Output.Contains(BuildLog.FromCache, StringComparison.Ordinal));
+        Assert.Single(new LocalArtifactStore(_cache.Path).List());
+        Assert.Equal(File.ReadAllBytes(first.ArtifactPath()), File.ReadAllBytes(second.ArtifactPath()));
+    }
+
+    [Fact]
+    public void A_corrupt_cache_entry_is_detected_with_a_warning_and_rebuilt()
+    {
+        using var first = new FixtureProject(_cache.Path);
+        BuildLog.Succeeded(first.Build());
+        var entry = Assert.Single(new LocalArtifactStore(_cache.Path).List());
+        using (var artifact = File.Open(entry.ArtifactPath, FileMode.Open))
+        {
+            artifact.Position = artifact.Length / 2;
+            var b = artifact.ReadByte();
+            artifact.Position--;
+            artifact.WriteByte((byte)(b ^ 0xFF));
+        }
+
+        using var second = new FixtureProject(_cache.Path);
+        var build = second.Build();
+
+        BuildLog.Succeeded(build);
+        Assert.Contains("warning QLLM4002", build.Output, StringComparison.Ordinal);
+        Assert.True(BuildLog.StartedTool(build.Output));
+        Assert.True(new LocalArtifactStore(_cache.Path).TryGet(entry.Manifest.Key).Hit);
+        Assert.Equal(0, second.Run().ExitCode);
+    }
+
+    [Fact]
+    public void A_killed_tool_fails_the_build_with_an_error_and_leaves_no_entry_and_the_next_build_succeeds()
+    {
+        // QLLM with a few samples runs long enough to be killed mid-way.
+        using var project = new FixtureProject(_cache.Path, """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Samples="4" Epochs="2" />""");
+        var build = project.StartBuild();
+        var tool = WaitForTool(TimeSpan.FromMinutes(3));
+        tool.Kill();
+        var result = build.Wait(TimeSpan.FromMinutes(5));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("error QLLM3004", result.Output, StringComparison.Ordinal);
+        Assert.Empty(new LocalArtifactStore(_cache.Path).List());
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_cache.Path, "v1", "staging")));
+        Assert.False(File.Exists(project.ArtifactPath()));
+
+        project.WriteProject(FixtureProject.FastItem);
+        BuildLog.Succeeded(project.Build());
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    /// <summary>The qllm process this test's build started (its command line names this test's cache folder).</summary>
+    private Process WaitForTool(TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            foreach (var folder in Directory.GetDirectories("/proc"))
+            {
+                var commandLine = Path.Combine(folder, "cmdline");
+                string text;
+                try
+                {
+                    text = File.ReadAllText(commandLine).Replace('\0', ' ');
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+
+                if (text.Contains("qllm.dll quantize", StringComparison.Ordinal) && text.Contains(_cache.Path, StringComparison.Ordinal)
+                    && int.TryParse(Path.GetFileName(folder), out var id))
+                {
+                    // Let it get going, so the kill lands in the middle of the work.
+                    Thread.Sleep(TimeSpan.FromSeconds(3));
+                    return Process.GetProcessById(id);
+                }
+            }
+
+            Thread.Sleep(100);
+        }
+
+        Assert.Fail("the build never started the qllm tool");
+        return null!;
+    }
+}
