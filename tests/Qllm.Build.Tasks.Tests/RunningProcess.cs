@@ -22,6 +22,13 @@ internal sealed class RunningProcess(Process process, StringBuilder output)
         return result;
     }
 
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     public string Text()
     {
         lock (output)

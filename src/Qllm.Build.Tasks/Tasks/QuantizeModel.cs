@@ -185,7 +185,20 @@ public sealed class QuantizeModel : ToolTask
         var artifact = Model.GetMetadata(ModelMetadata.ArtifactPath);
         Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
         var temporary = Qllm.IO.AtomicFile.TemporaryPathFor(artifact);
-        File.Copy(entry.ArtifactPath, temporary);
+        try
+        {
+            File.Copy(entry.ArtifactPath, temporary);
+
+            // A copy keeps the entry's time, which can be older than the app's last build: the compiler
+            // and the copy to bin/ would then keep the previous model. The artifact under obj/ is new now.
+            File.SetLastWriteTimeUtc(temporary, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Qllm.IO.AtomicFile.Discard(temporary);
+            throw Qllm.IO.AtomicFile.NotWritable(artifact, e);
+        }
+
         Qllm.IO.AtomicFile.Commit(temporary, artifact);
         Qllm.IO.AtomicFile.WriteAllText(Model.GetMetadata(ModelMetadata.StampPath), entry.Manifest.Key);
     }

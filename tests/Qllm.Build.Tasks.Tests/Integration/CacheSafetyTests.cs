@@ -70,6 +70,43 @@ public sealed class CacheSafetyTests : IDisposable
         BuildLog.Succeeded(project.Build());
     }
 
+    [Fact]
+    public void Cancelling_the_build_with_ctrl_c_stops_the_tool_and_leaves_no_entry()
+    {
+        using var project = new FixtureProject(_cache.Path, """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Samples="4" Epochs="2" />""");
+        var build = project.StartBuild();
+        using var tool = WaitForTool(TimeSpan.FromMinutes(3));
+
+        build.Interrupt();
+        var result = build.Wait(TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(tool.WaitForExit(TimeSpan.FromSeconds(30)), "the tool still runs after the build was cancelled");
+        Assert.Empty(new LocalArtifactStore(_cache.Path).List());
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_cache.Path, "v1", "staging")));
+    }
+
+    [Fact]
+    public void An_error_of_the_tool_becomes_an_msbuild_error_with_its_code_and_file_and_leaves_no_entry()
+    {
+        using var project = new FixtureProject(_cache.Path, """<QuantizedModel Include="damaged/stories15M.bin" Method="rtn" Samples="1" />""");
+        var damaged = Directory.CreateDirectory(Path.Combine(project.Folder, "damaged")).FullName;
+        File.Copy(SetupData.ModelPath, Path.Combine(damaged, "stories15M.bin"));
+        File.Copy(Path.Combine(SetupData.Directory, "tokenizer.bin"), Path.Combine(damaged, "tokenizer.bin"));
+        using (var model = File.Open(Path.Combine(damaged, "stories15M.bin"), FileMode.Open))
+        {
+            // A NaN in the first layer's query weights: the header and length stay valid, so only the engine can tell.
+            model.Position = 28 + (4L * ((32000 * 288) + (6 * 288) + 1000));
+            model.Write(BitConverter.GetBytes(float.NaN));
+        }
+
+        var build = project.Build();
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Matches(@"stories15M\.bin\s?: error QLLM2007: .*NaN", build.Output);
+        Assert.Empty(new LocalArtifactStore(_cache.Path).List());
+    }
+
     public void Dispose() => _cache.Dispose();
 
     /// <summary>The qllm process this test's build started (its command line names this test's cache folder).</summary>

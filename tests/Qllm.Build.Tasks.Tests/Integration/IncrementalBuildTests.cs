@@ -60,6 +60,29 @@ public sealed class IncrementalBuildTests : IDisposable
     }
 
     [Fact]
+    public void Going_back_to_earlier_options_embeds_the_earlier_artifact_from_the_cache()
+    {
+        const string printResourceDigest = """
+            using System.Security.Cryptography;
+            using var resource = typeof(Fixture.QuantizedModels).Assembly.GetManifestResourceStream(Fixture.QuantizedModels.Stories15M.ResourceName)!;
+            Console.WriteLine(Convert.ToHexStringLower(SHA256.HashData(resource)));
+            """;
+        using var project = new FixtureProject(_cache.Path, FixtureProject.FastItem.Replace("/>", "Seed=\"1\" />", StringComparison.Ordinal), printResourceDigest);
+        BuildLog.Succeeded(project.Build());
+        var first = project.Run().Output.Trim();
+        project.WriteProject(FixtureProject.FastItem.Replace("/>", "Seed=\"2\" />", StringComparison.Ordinal));
+        BuildLog.Succeeded(project.Build());
+        Assert.NotEqual(first, project.Run().Output.Trim());
+
+        project.WriteProject(FixtureProject.FastItem.Replace("/>", "Seed=\"1\" />", StringComparison.Ordinal));
+        var back = project.Build();
+
+        BuildLog.Succeeded(back);
+        Assert.Contains(BuildLog.FromCache, back.Output, StringComparison.Ordinal);
+        Assert.Equal(first, project.Run().Output.Trim());
+    }
+
+    [Fact]
     public void A_second_project_with_the_same_model_and_options_gets_the_artifact_from_the_cache()
     {
         using var first = new FixtureProject(_cache.Path);
