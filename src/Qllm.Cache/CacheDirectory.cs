@@ -15,23 +15,6 @@ internal static class CacheDirectory
         Resolve(option, Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
     /// <summary>The same resolution with the environment and home folder given, for tests.</summary>
-    public static string Resolve(string? option, Func<string, string?> environment, string home)
-    {
-        if (!string.IsNullOrEmpty(option))
-        {
-            return Path.GetFullPath(option);
-        }
-
-        if (environment(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
-        {
-            return Path.GetFullPath(fromEnvironment);
-        }
-
-        if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg))
-        {
-            return Path.Combine(xdg, "qllm");
-        }
-
-        return Path.Combine(home, ".cache", "qllm");
-    }
+    public static string Resolve(string? option, Func<string, string?> environment, string home) =>
+        Qllm.IO.UserFolder.Resolve(option, EnvironmentVariable, "XDG_CACHE_HOME", ".cache", environment, home);
 }

@@ -20,24 +20,6 @@ public static class DataDirectory
         Resolve(option, Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
     /// <summary>The same resolution with the environment and home folder given, so tests need not change the process's environment.</summary>
-    internal static string Resolve(string? option, Func<string, string?> environment, string home)
-    {
-        if (!string.IsNullOrEmpty(option))
-        {
-            return Path.GetFullPath(option);
-        }
-
-        if (environment(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
-        {
-            return Path.GetFullPath(fromEnvironment);
-        }
-
-        // The XDG base directory spec says a relative XDG_DATA_HOME is invalid and must be ignored.
-        if (environment("XDG_DATA_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg))
-        {
-            return Path.Combine(xdg, "qllm");
-        }
-
-        return Path.Combine(home, ".local", "share", "qllm");
-    }
+    internal static string Resolve(string? option, Func<string, string?> environment, string home) =>
+        Qllm.IO.UserFolder.Resolve(option, EnvironmentVariable, "XDG_DATA_HOME", Path.Combine(".local", "share"), environment, home);
 }
