@@ -3,6 +3,12 @@ namespace Qllm.Build.Tasks.Tasks;
 /// <summary>The metadata <see cref="ResolveQuantizedModels"/> adds to each resolved model item, read by the other tasks and the targets.</summary>
 internal static class ModelMetadata
 {
+    /// <summary>
+    /// The project file that defines the item, where errors point. The resolved items are created
+    /// by a target in Qllm.Build.targets, so their own DefiningProjectFullPath names that file.
+    /// </summary>
+    public const string ProjectFile = "QllmProjectFile";
+
     /// <summary>The generated class's name.</summary>
     public const string ClassName = "ClassName";
 

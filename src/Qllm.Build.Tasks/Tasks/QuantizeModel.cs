@@ -15,9 +15,6 @@ namespace Qllm.Build.Tasks.Tasks;
 /// </summary>
 public sealed class QuantizeModel : ToolTask
 {
-    /// <summary>The largest artifact embedded as a resource; assembly resources cannot exceed 2 GB.</summary>
-    internal const long MaxEmbeddedBytes = 1_500_000_000;
-
     private CancellationTokenSource? _cancellation;
     private string _stagedArtifact = string.Empty;
     private QuantizedModelSpec? _spec;
@@ -36,6 +33,9 @@ public sealed class QuantizeModel : ToolTask
     /// <summary>A libtorch folder for the tool (<c>--libtorch</c>), such as a PyTorch install's torch/lib; empty: the bundled one.</summary>
     public string LibTorch { get; set; } = string.Empty;
 
+    /// <summary>The largest artifact embedded as a resource (<c>QllmMaxEmbeddedBytes</c>); assembly resources cannot exceed 2 GB.</summary>
+    public long MaxEmbeddedBytes { get; set; } = 1_500_000_000;
+
     /// <inheritdoc/>
     protected override string ToolName => "dotnet";
 
@@ -44,6 +44,11 @@ public sealed class QuantizeModel : ToolTask
     {
         var problems = new List<ItemProblem>();
         _spec = QuantizedModelItemReader.Read(Model, Model.GetMetadata(ModelMetadata.Namespace), problems);
+        foreach (var problem in problems)
+        {
+            LogError(problem.Code, problem.Message);
+        }
+
         if (_spec is null)
         {
             return false;
@@ -158,7 +163,7 @@ public sealed class QuantizeModel : ToolTask
         var lookup = store.TryGet(key);
         if (lookup.Evicted is { } why)
         {
-            Log.LogWarning(null, ErrorCodes.CacheEntryCorrupt, null, Model.GetMetadata("DefiningProjectFullPath"), 0, 0, 0, 0,
+            Log.LogWarning(null, ErrorCodes.CacheEntryCorrupt, null, Model.GetMetadata(ModelMetadata.ProjectFile), 0, 0, 0, 0,
                 "the cache entry {0} for {1} was removed because {2}; it will be quantized again", key, _spec!.ModelPath, why);
         }
 
@@ -204,5 +209,5 @@ public sealed class QuantizeModel : ToolTask
     }
 
     private void LogError(string code, string message) =>
-        Log.LogError(null, code, null, Model.GetMetadata("DefiningProjectFullPath"), 0, 0, 0, 0, message);
+        Log.LogError(null, code, null, Model.GetMetadata(ModelMetadata.ProjectFile), 0, 0, 0, 0, message);
 }

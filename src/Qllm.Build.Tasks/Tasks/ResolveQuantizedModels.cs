@@ -101,7 +101,11 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
         var artifact = Path.Combine(Path.GetFullPath(IntermediateDirectory), spec.FullClassName + ".qllm");
         var stamp = artifact + ".key";
         var keyValue = key?.Value() ?? string.Empty;
-        var resolved = new TaskItem(item);
+        // Full paths, so the other tasks read the item the same way wherever the item now seems to be defined.
+        var resolved = new TaskItem(item) { ItemSpec = spec.ModelPath };
+        resolved.SetMetadata("Calibration", spec.CalibrationPath);
+        resolved.SetMetadata("Tokenizer", spec.TokenizerPath ?? string.Empty);
+        resolved.SetMetadata(ModelMetadata.ProjectFile, item.GetMetadata("DefiningProjectFullPath"));
         resolved.SetMetadata(ModelMetadata.ClassName, spec.ClassName);
         resolved.SetMetadata(ModelMetadata.Namespace, spec.Namespace);
         resolved.SetMetadata(ModelMetadata.Embed, spec.Embedding.ToString());

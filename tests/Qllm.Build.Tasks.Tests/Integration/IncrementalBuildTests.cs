@@ -38,7 +38,7 @@ public sealed class IncrementalBuildTests : IDisposable
         using var project = new FixtureProject(_cache.Path);
         var calibration = Path.Combine(project.Folder, "calibration.txt");
         File.Copy(SetupData.CalibrationPath, calibration);
-        project.WriteProject(FixtureProject.FastItem.Replace("/>", $"Calibration=\"{calibration}\" />", StringComparison.Ordinal));
+        project.WriteProject(FixtureProject.FastItem.Replace("/>", "Calibration=\"calibration.txt\" />", StringComparison.Ordinal));
         BuildLog.Succeeded(project.Build());
 
         File.SetLastWriteTimeUtc(calibration, DateTime.UtcNow.AddMinutes(1));
@@ -52,7 +52,7 @@ public sealed class IncrementalBuildTests : IDisposable
         BuildLog.Succeeded(changedText);
         Assert.True(BuildLog.StartedTool(changedText.Output));
 
-        project.WriteProject(FixtureProject.FastItem.Replace("/>", $"Calibration=\"{calibration}\" Seed=\"7\" />", StringComparison.Ordinal));
+        project.WriteProject(FixtureProject.FastItem.Replace("/>", "Calibration=\"calibration.txt\" Seed=\"7\" />", StringComparison.Ordinal));
         var changedOption = project.Build();
         BuildLog.Succeeded(changedOption);
         Assert.True(BuildLog.StartedTool(changedOption.Output));
@@ -110,6 +110,19 @@ public sealed class IncrementalBuildTests : IDisposable
         Assert.False(File.Exists(project.ArtifactPath() + ".key"));
         Assert.False(File.Exists(project.LoaderPath));
         Assert.False(File.Exists(copied));
+        Assert.Single(new LocalArtifactStore(_cache.Path).List());
+    }
+
+    [Fact]
+    public void An_artifact_over_the_embedding_limit_is_an_error_that_asks_for_Content()
+    {
+        using var project = new FixtureProject(_cache.Path);
+
+        var build = project.Build("-p:QllmMaxEmbeddedBytes=1000000");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Matches(@"Fixture\.csproj\s?: error QLLM1008: .*Embed=""Content""", build.Output);
+        Assert.False(File.Exists(project.ArtifactPath()));
         Assert.Single(new LocalArtifactStore(_cache.Path).List());
     }
 
