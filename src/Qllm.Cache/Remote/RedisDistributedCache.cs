@@ -31,7 +31,7 @@ internal static class RedisDistributedCache
     /// <summary>
     /// The client's configuration: the connection string's, with these defaults for what it leaves
     /// out: no abort when the first connection fails (a failed call is reported instead of a
-    /// connection that never retries), a 2 s connect timeout and a 3 s command timeout; and always
+    /// connection that never retries), a 2 s connect timeout tried once and a 3 s command timeout; and always
     /// commands that fail at once while no connection is up.
     /// </summary>
     /// <exception cref="QllmException">The connection string cannot be read (<see cref="ErrorCodes.RemoteCacheMisconfigured"/>).</exception>
@@ -66,6 +66,13 @@ internal static class RedisDistributedCache
         if (!given.Contains("connectTimeout"))
         {
             configuration.ConnectTimeout = DefaultConnectTimeoutMilliseconds;
+        }
+
+        // Each retry of the first connection costs another connect timeout; the client goes on
+        // reconnecting in the background anyway.
+        if (!given.Contains("connectRetry"))
+        {
+            configuration.ConnectRetry = 1;
         }
 
         if (!given.Contains("syncTimeout"))
