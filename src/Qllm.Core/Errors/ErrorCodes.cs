@@ -91,6 +91,15 @@ public static class ErrorCodes
     /// <summary>A <c>qllm cache</c> argument is invalid (for example a size that cannot be read).</summary>
     public const string BadCacheRequest = "QLLM4003";
 
+    /// <summary>The shared (remote) cache is configured wrongly: an unknown access mode or a connection string that cannot be read.</summary>
+    public const string RemoteCacheMisconfigured = "QLLM4004";
+
+    /// <summary>A shared cache entry could not be trusted (missing chunk, wrong size or digest) and was not used; the model is quantized locally (a warning).</summary>
+    public const string RemoteEntryRejected = "QLLM4005";
+
+    /// <summary>The shared cache server could not be reached, timed out or failed; the build goes on without it (a warning).</summary>
+    public const string RemoteCacheUnavailable = "QLLM4006";
+
     /// <summary>A prompt does not fit the model's context (it needs room for BOS and one generated token).</summary>
     public const string PromptTooLong = "QLLM5001";
 
