@@ -2,6 +2,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
 using Qllm.Cache;
+using Qllm.Cache.Remote;
 using Qllm.Errors;
 
 namespace Qllm.Build.Tasks.Tasks;
@@ -29,6 +30,12 @@ public sealed class QuantizeModel : ToolTask
 
     /// <summary>The local store's folder (<c>QllmCacheDir</c>); empty: <c>$QLLM_CACHE_DIR</c>, else ~/.cache/qllm.</summary>
     public string CacheDirectory { get; set; } = string.Empty;
+
+    /// <summary>The shared cache's connection string (<c>QllmRemoteCache</c>, else <c>$QLLM_REMOTE_CACHE</c>); empty: no shared tier.</summary>
+    public string RemoteCache { get; set; } = string.Empty;
+
+    /// <summary><c>read</c> (the default: developers) or <c>readwrite</c> (CI publishes what it quantizes).</summary>
+    public string RemoteCacheMode { get; set; } = string.Empty;
 
     /// <summary>A libtorch folder for the tool (<c>--libtorch</c>), such as a PyTorch install's torch/lib; empty: the bundled one.</summary>
     public string LibTorch { get; set; } = string.Empty;
@@ -73,6 +80,12 @@ public sealed class QuantizeModel : ToolTask
 
             var staging = store.CreateStaging(key);
             _stagedArtifact = LocalArtifactStore.StagedArtifactPath(staging);
+            using var shared = SharedCache.Open(RemoteCache, RemoteCacheMode);
+            if (shared is not null && TryInstallFromSharedCache(shared, store, key, staging, cancellation.Token))
+            {
+                return !Log.HasLoggedErrors;
+            }
+
             Log.LogMessage(MessageImportance.High, "Qllm: quantizing {0} ({1}) for {2}: not in the cache at {3}", _spec.ModelPath, _spec.DescribeOptions(), _spec.FullClassName, store.Root);
             if (!base.Execute() || cancellation.IsCancellationRequested || !File.Exists(_stagedArtifact))
             {
@@ -87,6 +100,11 @@ public sealed class QuantizeModel : ToolTask
 
             var entry = store.Commit(key, staging, _spec.ModelPath, Model.GetMetadata(ModelMetadata.CacheDescription));
             Install(entry);
+            if (shared is { Settings.CanPublish: true, Unavailable: false })
+            {
+                Publish(shared, entry, cancellation.Token);
+            }
+
             return !Log.HasLoggedErrors;
         }
         catch (OperationCanceledException)
@@ -177,6 +195,40 @@ public sealed class QuantizeModel : ToolTask
         return true;
     }
 
+    /// <summary>On a local miss, asks the shared tier; a verified download becomes a local entry. Trouble there is a warning, never a failed build.</summary>
+    private bool TryInstallFromSharedCache(SharedCache shared, LocalArtifactStore store, string key, string staging, CancellationToken cancellation)
+    {
+        var fetch = shared.Fetch(key, _stagedArtifact, cancellation);
+        switch (fetch.Kind)
+        {
+            case RemoteFetchKind.Hit:
+                Log.LogMessage(MessageImportance.High, "Qllm: {0} for {1} came from the shared cache ({2})", Path.GetFileName(_spec!.ModelPath), _spec.FullClassName, RemoteCacheSettings.Redacted(shared.Settings.ConnectionString));
+                Install(store.Commit(key, staging, _spec.ModelPath, Model.GetMetadata(ModelMetadata.CacheDescription)));
+                return true;
+            case RemoteFetchKind.Rejected:
+                LogWarning(ErrorCodes.RemoteEntryRejected, $"the shared cache's entry {key} for {_spec!.ModelPath} was rejected ({fetch.Reason}); quantizing locally");
+                return false;
+            case RemoteFetchKind.Unavailable:
+                LogWarning(ErrorCodes.RemoteCacheUnavailable, $"the shared cache {RemoteCacheSettings.Redacted(shared.Settings.ConnectionString)} is unavailable ({fetch.Reason}); quantizing locally");
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private void Publish(SharedCache shared, CacheEntry entry, CancellationToken cancellation)
+    {
+        var published = shared.Publish(entry.Manifest.Key, entry.ArtifactPath, cancellation);
+        if (published.Kind == RemotePublishKind.Published)
+        {
+            Log.LogMessage(MessageImportance.High, "Qllm: published {0} to the shared cache", entry.Manifest.Key);
+        }
+        else
+        {
+            LogWarning(ErrorCodes.RemoteCacheUnavailable, $"could not publish {entry.Manifest.Key} to the shared cache ({published.Reason}); the build goes on with the local artifact");
+        }
+    }
+
     /// <summary>Copies the entry's artifact to obj/ (atomically), then records its key there.</summary>
     private void Install(CacheEntry entry)
     {
@@ -207,6 +259,9 @@ public sealed class QuantizeModel : ToolTask
         Qllm.IO.AtomicFile.Commit(temporary, artifact);
         Qllm.IO.AtomicFile.WriteAllText(Model.GetMetadata(ModelMetadata.StampPath), entry.Manifest.Key);
     }
+
+    private void LogWarning(string code, string message) =>
+        Log.LogWarning(null, code, null, Model.GetMetadata(ModelMetadata.ProjectFile), 0, 0, 0, 0, message);
 
     private void LogError(string code, string message) =>
         Log.LogError(null, code, null, Model.GetMetadata(ModelMetadata.ProjectFile), 0, 0, 0, 0, message);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Qllm.Cache;
 
 namespace Qllm.Build.Tasks.Tests.Integration;
@@ -56,7 +55,10 @@ public sealed class CacheSafetyTests : IDisposable
         // QLLM with a few samples runs long enough to be killed mid-way.
         using var project = new FixtureProject(_cache.Path, """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Samples="4" Epochs="2" />""");
         var build = project.StartBuild();
-        var tool = WaitForTool(TimeSpan.FromMinutes(3));
+        using var tool = ToolProcess.WaitFor(_cache.Path);
+
+        // Let it get going, so the kill lands in the middle of the work.
+        Thread.Sleep(TimeSpan.FromSeconds(3));
         tool.Kill();
         var result = build.Wait(TimeSpan.FromMinutes(5));
 
@@ -75,7 +77,7 @@ public sealed class CacheSafetyTests : IDisposable
     {
         using var project = new FixtureProject(_cache.Path, """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Samples="4" Epochs="2" />""");
         var build = project.StartBuild();
-        using var tool = WaitForTool(TimeSpan.FromMinutes(3));
+        using var tool = ToolProcess.WaitFor(_cache.Path);
 
         build.Interrupt();
         var result = build.Wait(TimeSpan.FromMinutes(2));
@@ -108,39 +110,4 @@ public sealed class CacheSafetyTests : IDisposable
     }
 
     public void Dispose() => _cache.Dispose();
-
-    /// <summary>The qllm process this test's build started (its command line names this test's cache folder).</summary>
-    private Process WaitForTool(TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            foreach (var folder in Directory.GetDirectories("/proc"))
-            {
-                var commandLine = Path.Combine(folder, "cmdline");
-                string text;
-                try
-                {
-                    text = File.ReadAllText(commandLine).Replace('\0', ' ');
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    continue;
-                }
-
-                if (text.Contains("qllm.dll quantize", StringComparison.Ordinal) && text.Contains(_cache.Path, StringComparison.Ordinal)
-                    && int.TryParse(Path.GetFileName(folder), out var id))
-                {
-                    // Let it get going, so the kill lands in the middle of the work.
-                    Thread.Sleep(TimeSpan.FromSeconds(3));
-                    return Process.GetProcessById(id);
-                }
-            }
-
-            Thread.Sleep(100);
-        }
-
-        Assert.Fail("the build never started the qllm tool");
-        return null!;
-    }
 }

@@ -94,6 +94,7 @@ internal sealed class FixtureProject : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private string[] BuildArguments(string verb) =>
+    /// <summary>The arguments of `dotnet VERB` on this project: normal verbosity, no node reuse, no build servers (they would outlive the test).</summary>
+    public string[] BuildArguments(string verb) =>
         [verb, ProjectPath, "-c", Repository.Configuration, "-v:n", "-nodeReuse:false", "--disable-build-servers", "-p:UseSharedCompilation=false"];
 }
