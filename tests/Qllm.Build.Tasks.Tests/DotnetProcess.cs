@@ -9,7 +9,14 @@ internal static class DotnetProcess
     public static ProcessResult Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
         Start(workingDirectory, arguments).Wait(timeout);
 
-    public static RunningProcess Start(string workingDirectory, params string[] arguments)
+    /// <summary>Runs with extra environment variables (for example a private NUGET_PACKAGES).</summary>
+    public static ProcessResult Run(IReadOnlyDictionary<string, string> environment, string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        Start(environment, workingDirectory, arguments).Wait(timeout);
+
+    public static RunningProcess Start(string workingDirectory, params string[] arguments) =>
+        Start(new Dictionary<string, string>(), workingDirectory, arguments);
+
+    public static RunningProcess Start(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -33,6 +40,11 @@ internal static class DotnetProcess
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var output = new StringBuilder();
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);

@@ -1,0 +1,77 @@
+using Qllm.Cache;
+
+namespace Qllm.Build.Tasks.Tests.Integration;
+
+/// <summary>
+/// The packages as users get them: `dotnet pack` into a local folder feed, then the sample built
+/// from that feed with a fresh NuGet packages folder, and the tool installed through a local tool
+/// manifest and run as `dotnet qllm`.
+/// </summary>
+[Collection(RealBuilds.Name)]
+public sealed class PackageConsumptionTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
+    private readonly TemporaryFolder _work = new();
+
+    private string Feed => Path.Combine(_work.Path, "feed");
+
+    private string Packages => Path.Combine(_work.Path, "packages");
+
+    [Fact]
+    public void The_sample_builds_and_runs_from_the_Qllm_Build_and_Qllm_Runtime_packages()
+    {
+        Pack("src/Qllm.Core", "src/Qllm.Runtime", "src/Qllm.Build.Tasks");
+        var cache = Path.Combine(_work.Path, "cache");
+        var sample = Path.Combine(Repository.Root, "samples", "AppWithModel");
+        var artifacts = Path.Combine(_work.Path, "artifacts");
+
+        var build = DotnetProcess.Run(sample, Patience, "build", "-c", Repository.Configuration, "-v:n", "-nodeReuse:false", "--disable-build-servers",
+            "-p:UseSharedCompilation=false", "-p:UseQllmPackages=true", $"-p:RestorePackagesPath={Packages}", $"-p:RestoreAdditionalProjectSources={Feed}",
+            "--artifacts-path", artifacts, $"-p:QllmDataDir={SetupData.Directory}", $"-p:QllmCacheDir={cache}", "-p:QllmSamples=2", "-p:QllmEpochs=1");
+
+        BuildLog.Succeeded(build);
+        Assert.Contains(Path.Combine(Packages, "qllm.build"), build.Output, StringComparison.Ordinal);
+        Assert.Single(new LocalArtifactStore(cache).List());
+        var app = Path.Combine(artifacts, "bin", "AppWithModel", Repository.Configuration.ToLowerInvariant(), "AppWithModel.dll");
+        var run = DotnetProcess.Run(sample, TimeSpan.FromMinutes(1), app, "Lily", "and", "Ben");
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("Lily and Ben", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_tool_package_installs_through_a_local_manifest_and_runs_as_dotnet_qllm()
+    {
+        Pack("src/Qllm.Tool");
+        var project = Directory.CreateDirectory(Path.Combine(_work.Path, "project")).FullName;
+
+        // A fresh packages folder, so an earlier run's Qllm.Tool 0.1.0 cannot stand in for this one.
+        var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Packages };
+        Succeeded(DotnetProcess.Run(environment, project, Patience, "new", "tool-manifest"));
+        Succeeded(DotnetProcess.Run(environment, project, Patience, "tool", "install", "Qllm.Tool", "--local", "--add-source", Feed, "--version", "0.1.0"));
+
+        var help = DotnetProcess.Run(environment, project, Patience, "qllm", "--help");
+        Succeeded(help);
+        Assert.Contains("quantize", help.Output, StringComparison.Ordinal);
+
+        // The packed tool's own libtorch (patched for Debian 12's libstdc++) quantizes.
+        var artifact = Path.Combine(_work.Path, "rtn.qllm");
+        Succeeded(DotnetProcess.Run(environment, project, Patience, "qllm", "quantize", SetupData.ModelPath, "--calibration", SetupData.CalibrationPath,
+            "--output", artifact, "--method", "rtn", "--samples", "1", "--device", "cpu"));
+        var generate = DotnetProcess.Run(environment, project, Patience, "qllm", "generate", artifact, "--prompt", "Once upon a time", "--max-tokens", "8");
+        Succeeded(generate);
+        Assert.StartsWith("Once upon a time", generate.Output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _work.Dispose();
+
+    private void Pack(params string[] projects)
+    {
+        foreach (var project in projects)
+        {
+            Succeeded(DotnetProcess.Run(Repository.Root, Patience, "pack", Path.Combine(Repository.Root, project), "-c", Repository.Configuration, "-o", Feed,
+                "-nodeReuse:false", "--disable-build-servers", "-p:UseSharedCompilation=false"));
+        }
+    }
+
+    private static void Succeeded(ProcessResult result) => Assert.True(result.ExitCode == 0, result.Output);
+}
