@@ -6,7 +6,9 @@
 #   - no-op build: nothing changed since the last build (the goal: under 1.10x the twin's);
 #   - cache-hit build: the artifact under obj/ is gone but the local store has it (a fresh clone or
 #     a new branch on a machine that built the model before), against the twin with a forced compile;
-#   - the cold build that quantized (once, with an empty store).
+#   - the cold build that quantized (once, with an empty store);
+#   - with redis-server installed: a build that gets the artifact from the shared cache (Redis on
+#     loopback, published by a readwrite build) with an empty local store, against the cold build.
 # Builds run as a developer runs them: `dotnet build -c Release`, node reuse and build servers on.
 #
 #   bash bench/build.sh            # ROUNDS=5 SAMPLES=2 EPOCHS=1 by default
@@ -73,6 +75,29 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
+# The shared tier: a redis-server on loopback; a "CI machine" publishes, a "developer machine"
+# (empty local store, no artifact under obj/) gets a remote hit. Against the cold local quantization above.
+remote_hit=""
+if command -v redis-server >/dev/null; then
+  port=$(( 20000 + RANDOM % 20000 ))
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$OUT/redis.log" 2>&1 &
+  redis=$!
+  trap 'kill $redis 2>/dev/null || true' EXIT
+  sleep 1
+  # The CI machine has its own empty local store: it quantizes, then publishes.
+  rm -rf "$WITH/obj/Release/net10.0/qllm"
+  QLLM_CACHE_DIR=$OUT/ci-cache QllmRemoteCache=127.0.0.1:$port QllmRemoteCacheMode=readwrite build "$WITH" "$OUT/publish.log" >/dev/null
+  grep -q "published" "$OUT/publish.log" || { echo "the readwrite build did not publish" >&2; exit 1; }
+  : >"$OUT/remote-hit"
+  for round in $(seq "$ROUNDS"); do
+    rm -rf "$WITH/obj/Release/net10.0/qllm" "$OUT/developer-cache"
+    QLLM_CACHE_DIR=$OUT/developer-cache QllmRemoteCache=127.0.0.1:$port build "$WITH" "$OUT/remote-hit.log" >>"$OUT/remote-hit"
+    grep -q "came from the shared cache" "$OUT/remote-hit.log" || { echo "the developer build did not hit the shared cache" >&2; exit 1; }
+  done
+  remote_hit=$(median <"$OUT/remote-hit")
+  kill $redis
+fi
+
 noop_with=$(median <"$OUT/noop-with"); noop_twin=$(median <"$OUT/noop-twin")
 hit_with=$(median <"$OUT/hit-with"); compile_twin=$(median <"$OUT/compile-twin")
 artifact=$(stat -c %s "$WITH"/obj/Release/net10.0/qllm/*.qllm)
@@ -80,4 +105,7 @@ printf '| build | with the model (s) | twin without it (s) | ratio |\n| --- | --
 printf '| no-op (nothing changed), median of %d | %.2f | %.2f | %.3fx |\n' "$ROUNDS" "$noop_with" "$noop_twin" "$(awk -v a="$noop_with" -v b="$noop_twin" 'BEGIN { print a / b }')"
 printf '| cache hit (obj/ artifact gone, store has it; twin: Program.cs touched), median of %d | %.2f | %.2f | %.3fx |\n' "$ROUNDS" "$hit_with" "$compile_twin" "$(awk -v a="$hit_with" -v b="$compile_twin" 'BEGIN { print a / b }')"
 printf '| cold: quantize (W4A4, QLLM, %s samples, %s epochs) and build, once | %.1f | | |\n' "$QllmSamples" "$QllmEpochs" "$cold"
+if [ -n "$remote_hit" ]; then
+  printf '| shared-cache hit (Redis on loopback; empty local store), median of %d, vs the cold local quantization | %.2f | | %.3fx of the cold build |\n' "$ROUNDS" "$remote_hit" "$(awk -v a="$remote_hit" -v b="$cold" 'BEGIN { print a / b }')"
+fi
 printf '\nArtifact: %d bytes, embedded. Machine: %s, %s cores.\n' "$artifact" "$(lscpu | sed -n 's/^Model name: *//p')" "$(nproc)"
