@@ -19,6 +19,7 @@ internal static class QllmCommandLine
         root.Subcommands.Add(EvalCommand.Create(options));
         root.Subcommands.Add(ConvertCommand.Create(options));
         root.Subcommands.Add(QuantizeCommand.Create(options));
+        root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(CacheCommand.Create());
         return root;
     }
