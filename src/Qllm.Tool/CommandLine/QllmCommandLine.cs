@@ -32,7 +32,9 @@ internal static class QllmCommandLine
         {
             foreach (var problem in parse.Errors)
             {
-                await error.WriteLineAsync($"qllm: error QLLM1000: {problem.Message}; see `qllm --help`");
+                // The parser's messages end with a period; ours go on after a semicolon.
+                var message = problem.Message.EndsWith('.') ? problem.Message[..^1] : problem.Message;
+                await error.WriteLineAsync($"qllm: error QLLM1000: {message}; see `qllm --help`");
             }
 
             return ExitCodes.BadCommandLine;
