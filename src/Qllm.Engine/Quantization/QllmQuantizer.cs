@@ -20,9 +20,10 @@ public static class QllmQuantizer
 {
     /// <summary>
     /// Runs the whole quantization. <paramref name="calibration"/> is [samples, seqLen] token ids;
-    /// <paramref name="progress"/> hears of each finished block, <paramref name="log"/> of each error-correction epoch.
+    /// <paramref name="progress"/> hears of each finished block, <paramref name="log"/> of each error-correction epoch,
+    /// <paramref name="blocks"/> of the blocks done out of all, once before the first block and after each.
     /// </summary>
-    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, QuantizationCheckpoint? checkpoint = null, CancellationToken cancellation = default)
+    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, QuantizationCheckpoint? checkpoint = null, Action<QuantizationProgress>? blocks = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -42,6 +43,8 @@ public static class QllmQuantizer
         }
 
         var layers = model.Layers;
+        var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
+        blocks?.Invoke(new QuantizationProgress(reports.Count, blockCount));
         for (int block = reports.Count, first = block * options.BlockLayers; first < layers.Count; first += options.BlockLayers, block++)
         {
             var clock = Stopwatch.StartNew();
@@ -103,6 +106,7 @@ public static class QllmQuantizer
             reports.Add(report);
             checkpoint?.Save(block, blockLayers, quantizedInputs, fullPrecisionInputs, report);
             progress?.Invoke(report);
+            blocks?.Invoke(new QuantizationProgress(reports.Count, blockCount));
         }
 
         quantizedInputs.Dispose();

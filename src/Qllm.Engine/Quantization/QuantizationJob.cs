@@ -15,7 +15,15 @@ namespace Qllm.Engine.Quantization;
 public static class QuantizationJob
 {
     /// <summary>Runs <paramref name="request"/> on <paramref name="device"/>, reporting progress lines to <paramref name="log"/>.</summary>
-    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, CancellationToken cancellation = default)
+    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, CancellationToken cancellation = default) =>
+        Run(request, device, log, blocks: null, cancellation);
+
+    /// <summary>
+    /// Runs <paramref name="request"/> on <paramref name="device"/>, reporting progress lines to
+    /// <paramref name="log"/> and the blocks done out of all to <paramref name="blocks"/> (before the
+    /// first block and after each, on the calling thread).
+    /// </summary>
+    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, Action<QuantizationProgress>? blocks, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(log);
@@ -38,7 +46,7 @@ public static class QuantizationJob
         var inputs = new QuantizationInputs(InputFile.Of(request.ModelPath), InputFile.Of(loaded.TokenizerSource), InputFile.Of(request.CalibrationPath));
         var checkpoint = new QuantizationCheckpoint(output, inputs.Fingerprint(options));
         using var calibration = tensor(ids, [options.Samples, config.SeqLen]);
-        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, cancellation);
+        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, blocks, cancellation);
         cancellation.ThrowIfCancellationRequested();
         QuantizedArtifact.Write(output, loaded, result, inputs, options);
         checkpoint.Delete();

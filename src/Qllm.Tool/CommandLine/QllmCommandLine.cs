@@ -19,6 +19,7 @@ internal static class QllmCommandLine
         root.Subcommands.Add(EvalCommand.Create(options));
         root.Subcommands.Add(ConvertCommand.Create(options));
         root.Subcommands.Add(QuantizeCommand.Create(options));
+        root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(CacheCommand.Create());
         return root;
     }
@@ -31,7 +32,9 @@ internal static class QllmCommandLine
         {
             foreach (var problem in parse.Errors)
             {
-                await error.WriteLineAsync($"qllm: error QLLM1000: {problem.Message}; see `qllm --help`");
+                // The parser's messages end with a period; ours go on after a semicolon.
+                var message = problem.Message.EndsWith('.') ? problem.Message[..^1] : problem.Message;
+                await error.WriteLineAsync($"qllm: error QLLM1000: {message}; see `qllm --help`");
             }
 
             return ExitCodes.BadCommandLine;

@@ -78,7 +78,9 @@ internal static class QuantizeCommand
             var device = global.StartTorch(result);
             var stderr = result.InvocationConfiguration.Error;
             var request = new QuantizeRequest(result.GetValue(model)!, result.GetValue(global.Tokenizer), result.GetValue(calibration)!, result.GetValue(output)!, options);
-            var summary = QuantizationJob.Run(request, device, line => stderr.WriteLine($"qllm: {line}"), cancellation);
+            var summary = QuantizeProgressDisplay.IsWanted(stderr, result.GetValue(json))
+                ? QuantizeProgressDisplay.Run(stderr, (log, blocks) => QuantizationJob.Run(request, device, log, blocks, cancellation))
+                : QuantizationJob.Run(request, device, line => stderr.WriteLine($"qllm: {line}"), cancellation);
             var stdout = result.InvocationConfiguration.Output;
             if (result.GetValue(json))
             {

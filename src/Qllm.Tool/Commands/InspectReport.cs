@@ -1,0 +1,15 @@
+namespace Qllm.Tool.Commands;
+
+/// <summary>`qllm inspect --json`'s object: what an artifact holds, as its header, metadata and manifest record it.</summary>
+internal sealed record InspectReport(
+    string File,
+    long Bytes,
+    int FormatVersion,
+    string Sha256,
+    string? Producer,
+    InspectConfig Config,
+    InspectQuantization Quantization,
+    IReadOnlyDictionary<string, InspectInput> Inputs,
+    InspectTokenizer Tokenizer,
+    IReadOnlyList<InspectBlock> Blocks,
+    IReadOnlyList<InspectTensorGroup> Tensors);

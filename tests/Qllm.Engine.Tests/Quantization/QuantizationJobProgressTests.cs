@@ -1,0 +1,25 @@
+using Qllm.Engine.Quantization;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Tests.Quantization;
+
+public sealed class QuantizationJobProgressTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("qllm-progress-").FullName;
+
+    [Fact]
+    public void Block_progress_is_reported_before_the_first_block_and_after_each()
+    {
+        var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Rtn, Samples: 1, BlockLayers: 4);
+        var request = new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(folder, "rtn.qllm"), options);
+        var events = new List<string>();
+        QuantizationJob.Run(request, CPU, line => events.Add(line.Split(':')[0]), progress => events.Add($"progress {progress.BlocksDone}/{progress.BlockCount}"));
+
+        // stories15M has 6 layers: blocks of 4 and 2. Each count follows the line that describes the block.
+        Assert.Equal(
+            ["progress 0/2", "block 0 (layers 0-3)", "progress 1/2", "block 1 (layers 4-5)", "progress 2/2"],
+            events.Where(e => e.StartsWith("progress", StringComparison.Ordinal) || e.StartsWith("block", StringComparison.Ordinal)));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
