@@ -9,7 +9,13 @@ internal static class DotnetProcess
     public static ProcessResult Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
         Start(workingDirectory, arguments).Wait(timeout);
 
-    public static RunningProcess Start(string workingDirectory, params string[] arguments)
+    /// <summary>Runs with <paramref name="environment"/> added to the child's environment (null: nothing added).</summary>
+    public static ProcessResult Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        Start(workingDirectory, environment, arguments).Wait(timeout);
+
+    public static RunningProcess Start(string workingDirectory, params string[] arguments) => Start(workingDirectory, null, arguments);
+
+    public static RunningProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -33,6 +39,11 @@ internal static class DotnetProcess
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var output = new StringBuilder();
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
