@@ -150,7 +150,7 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
     private ModelPackageResolver OpenPackages(ITaskItem item, PackageHashes hashes)
     {
         var projectDirectory = ProjectDirectory.Length > 0 ? ProjectDirectory : QuantizedModelItemReader.DefiningDirectory(item);
-        var packages = new ModelPackageResolver(projectDirectory, PackagesFolder, hashes, new NuGetTaskLogger(Log), line => Log.LogMessage(MessageImportance.High, line));
+        var packages = new ModelPackageResolver(projectDirectory, PackagesFolder, hashes, new NuGetTaskLogger(Log), line => Log.LogMessage(MessageImportance.High, "{0}", line));
 
         // MSBuild carries NuGet assemblies of its own; this says which ones the task got (see the task's project file).
         var nuget = typeof(NuGet.Packaging.PackageExtractor).Assembly;

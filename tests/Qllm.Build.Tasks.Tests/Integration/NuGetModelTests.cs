@@ -73,6 +73,21 @@ public sealed class NuGetModelTests(ModelFeed feed) : IClassFixture<ModelFeed>, 
     }
 
     [Fact]
+    public void A_malformed_reference_is_one_QLLM1010_on_the_project_file_and_nothing_is_looked_for()
+    {
+        using var project = Project(Item.Replace("/1.0.0", string.Empty, StringComparison.Ordinal));
+
+        var build = project.Build();
+
+        Assert.NotEqual(0, build.ExitCode);
+        var error = Assert.Single(BuildLog.Errors(build.Output));
+        Assert.Equal(("QLLM1010", project.ProjectPath), (error.Code, error.File));
+        Assert.Contains("nuget:Package.Id/1.2.3", build.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("downloading the model package", build.Output, StringComparison.Ordinal);
+        Assert.False(BuildLog.StartedTool(build.Output));
+    }
+
+    [Fact]
     public void A_package_changed_in_the_global_packages_folder_is_QLLM1012_and_no_tool_starts()
     {
         using var project = Project(Item);
