@@ -9,14 +9,13 @@ internal static class DotnetProcess
     public static ProcessResult Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
         Start(workingDirectory, arguments).Wait(timeout);
 
-    /// <summary>Runs with extra environment variables (for example a private NUGET_PACKAGES).</summary>
-    public static ProcessResult Run(IReadOnlyDictionary<string, string> environment, string workingDirectory, TimeSpan timeout, params string[] arguments) =>
-        Start(environment, workingDirectory, arguments).Wait(timeout);
+    /// <summary>Runs with <paramref name="environment"/> added to the child's environment (null: nothing added).</summary>
+    public static ProcessResult Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        Start(workingDirectory, environment, arguments).Wait(timeout);
 
-    public static RunningProcess Start(string workingDirectory, params string[] arguments) =>
-        Start(new Dictionary<string, string>(), workingDirectory, arguments);
+    public static RunningProcess Start(string workingDirectory, params string[] arguments) => Start(workingDirectory, null, arguments);
 
-    public static RunningProcess Start(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] arguments)
+    public static RunningProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -40,7 +39,7 @@ internal static class DotnetProcess
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }

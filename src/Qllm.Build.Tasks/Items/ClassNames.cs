@@ -20,7 +20,19 @@ internal static class ClassNames
     public static string FromModelPath(string modelPath)
     {
         var trimmed = modelPath.TrimEnd('/', '\\');
-        var name = Directory.Exists(trimmed) ? Path.GetFileName(trimmed) : Path.GetFileNameWithoutExtension(trimmed);
+        return FromName(Directory.Exists(trimmed) ? Path.GetFileName(trimmed) : Path.GetFileNameWithoutExtension(trimmed));
+    }
+
+    /// <summary>
+    /// A class name from a NuGet package id: its last dot-separated segment, as a C# name
+    /// (<c>Contoso.Stories15M</c> → <c>Stories15M</c>), which reads like the class of the same model
+    /// from a file; the owner prefix is what the namespace is for.
+    /// </summary>
+    public static string FromPackageId(string packageId) => FromName(packageId[(packageId.LastIndexOf('.') + 1)..]);
+
+    /// <summary>The letters and digits of <paramref name="name"/>, each word capitalised; prefixed with Model when that is not an identifier.</summary>
+    private static string FromName(string name)
+    {
         var result = new StringBuilder();
         var startOfWord = true;
         foreach (var c in name)

@@ -19,6 +19,12 @@ internal static class ModelCacheKey
             ["model"] = digests.Digest(spec.ModelPath),
             ["calibration"] = digests.Digest(spec.CalibrationPath),
         };
+        if (spec.Package is { } package)
+        {
+            // The folder's digests already decide the key; the package's identity and hash say where it came from.
+            inputs["package"] = package.CacheKeyInput;
+        }
+
         if (TokenizerOf(spec) is { } tokenizer)
         {
             inputs["tokenizer"] = digests.Digest(tokenizer);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
+using Qllm.Build.Tasks.Packages;
 using Qllm.Errors;
 
 namespace Qllm.Build.Tasks.Items;
@@ -19,17 +20,22 @@ internal static class QuantizedModelItemReader
     private static readonly string[] Devices = ["auto", "cpu", "cuda"];
 
     /// <summary>Reads <paramref name="item"/>; returns the spec, or null and the problems found.</summary>
-    public static QuantizedModelSpec? Read(ITaskItem item, string defaultNamespace, List<ItemProblem> problems)
+    /// <param name="item">The item.</param>
+    /// <param name="defaultNamespace">The namespace when the item names none.</param>
+    /// <param name="problems">Where the problems go.</param>
+    /// <param name="package">For a <c>nuget:</c> item, its package (the model is the package's model folder; its Include is no path).</param>
+    public static QuantizedModelSpec? Read(ITaskItem item, string defaultNamespace, List<ItemProblem> problems, ResolvedModelPackage? package = null)
     {
         var before = problems.Count;
-        var model = item.GetMetadata("FullPath").TrimEnd('/', '\\');
-        if (!File.Exists(model) && !Directory.Exists(model))
+        var model = package?.ModelFolder ?? item.GetMetadata("FullPath").TrimEnd('/', '\\');
+        if (package is null && !File.Exists(model) && !Directory.Exists(model))
         {
             problems.Add(new(ErrorCodes.ModelNotFound, $"the model \"{item.ItemSpec}\" does not exist; check the Include path of the QuantizedModel item, or run `qllm setup` to fetch stories15M into $(QllmDataDir)"));
             return null;
         }
 
-        if (ModelProbe.WhyNotLlama(model) is { } notLlama)
+        // A package's folder is absent only in a design-time build, which installs nothing.
+        if ((package is null || Directory.Exists(model)) && ModelProbe.WhyNotLlama(model) is { } notLlama)
         {
             problems.Add(new(ErrorCodes.NotLlamaModel, $"the model \"{model}\" cannot be quantized: {notLlama}; point the QuantizedModel item at a llama2.c .bin checkpoint or a Hugging Face LLaMA folder"));
         }
@@ -50,7 +56,9 @@ internal static class QuantizedModelItemReader
             problems.Add(new(ErrorCodes.BadItemOption, $"Device=\"{device}\" on the QuantizedModel \"{item.ItemSpec}\" is not one of {string.Join(", ", Devices)}"));
         }
 
-        var className = Metadata(item, "ClassName") is { Length: > 0 } givenClass ? givenClass : ClassNames.FromModelPath(model);
+        var className = Metadata(item, "ClassName") is { Length: > 0 } givenClass ? givenClass
+            : package is not null ? ClassNames.FromPackageId(package.Reference.Id)
+            : ClassNames.FromModelPath(model);
         if (!ClassNames.IsIdentifier(className))
         {
             problems.Add(new(ErrorCodes.BadItemOption, $"ClassName=\"{className}\" on the QuantizedModel \"{item.ItemSpec}\" is not a C# class name; use letters, digits and underscores, starting with a letter"));
@@ -68,7 +76,7 @@ internal static class QuantizedModelItemReader
             problems.Add(new(ErrorCodes.BadItemOption, $"Embed=\"{embed}\" on the QuantizedModel \"{item.ItemSpec}\" is not Resource or Content"));
         }
 
-        return problems.Count > before ? null : new QuantizedModelSpec(model, tokenizer, calibration!, options, device, className, ns, embedding);
+        return problems.Count > before ? null : new QuantizedModelSpec(model, tokenizer, calibration!, options, device, className, ns, embedding, package);
     }
 
     /// <summary>Preset, or Bits and ActivationBits; W4A4 when none is given.</summary>

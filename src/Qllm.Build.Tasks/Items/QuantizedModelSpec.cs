@@ -1,3 +1,5 @@
+using Qllm.Build.Tasks.Packages;
+
 namespace Qllm.Build.Tasks.Items;
 
 /// <summary>A validated <c>QuantizedModel</c> item: what to quantize, how, and what code to generate for it.</summary>
@@ -9,6 +11,7 @@ namespace Qllm.Build.Tasks.Items;
 /// <param name="ClassName">The generated class.</param>
 /// <param name="Namespace">The generated class's namespace.</param>
 /// <param name="Embedding">How the app carries the artifact.</param>
+/// <param name="Package">The NuGet package the model came from (a <c>nuget:</c> item), or null for a path.</param>
 internal sealed record QuantizedModelSpec(
     string ModelPath,
     string? TokenizerPath,
@@ -17,7 +20,8 @@ internal sealed record QuantizedModelSpec(
     string Device,
     string ClassName,
     string Namespace,
-    ModelEmbedding Embedding)
+    ModelEmbedding Embedding,
+    ResolvedModelPackage? Package = null)
 {
     /// <summary>The class's full name, which must be unique in the project.</summary>
     public string FullClassName => Namespace.Length == 0 ? ClassName : $"{Namespace}.{ClassName}";
@@ -27,6 +31,9 @@ internal sealed record QuantizedModelSpec(
 
     /// <summary>The options as the tool's command line writes them, for messages and docs.</summary>
     public string DescribeOptions() => string.Join(" ", Options.Select(o => $"{o.Key} {o.Value}"));
+
+    /// <summary>How the generated loader's docs name the model: its file or folder name, or its package and version.</summary>
+    public string SourceName => Package?.Describe() ?? Path.GetFileName(ModelPath.TrimEnd('/', '\\'));
 
     /// <summary>Where a copied artifact goes, relative to the output folder.</summary>
     public string ContentPath => $"models/{FullClassName}.qllm";

@@ -40,7 +40,7 @@ public sealed class GenerateQuantizedModelLoader : Microsoft.Build.Utilities.Tas
         return new LoaderModel(
             item.GetMetadata(ModelMetadata.ClassName),
             item.GetMetadata(ModelMetadata.Namespace),
-            Path.GetFileName(item.ItemSpec.TrimEnd('/', '\\')),
+            item.GetMetadata(ModelMetadata.SourceName) is { Length: > 0 } source ? source : Path.GetFileName(item.ItemSpec.TrimEnd('/', '\\')),
             item.GetMetadata(ModelMetadata.QuantizationOptions),
             embedded,
             item.GetMetadata(embedded ? ModelMetadata.ResourceName : ModelMetadata.ContentPath));

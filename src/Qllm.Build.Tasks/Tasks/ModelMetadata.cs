@@ -9,6 +9,9 @@ internal static class ModelMetadata
     /// </summary>
     public const string ProjectFile = "QllmProjectFile";
 
+    /// <summary>How the generated loader's docs name the model (its file name, or its package and version).</summary>
+    public const string SourceName = "QllmSourceName";
+
     /// <summary>The generated class's name.</summary>
     public const string ClassName = "ClassName";
 

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
+using Qllm.Build.Tasks.Packages;
 using Qllm.Cache;
 using Qllm.Errors;
 
@@ -9,10 +10,14 @@ namespace Qllm.Build.Tasks.Tasks;
 /// <summary>
 /// Validates every <c>QuantizedModel</c> item, computes each one's cache key (input digests come
 /// from a stat cache under obj/, so unchanged files are not read again) and says which artifacts
-/// under obj/ are already the ones for their keys. Runs in MSBuild's process; never quantizes.
+/// under obj/ are already the ones for their keys. Items that name a NuGet package
+/// (<c>nuget:Package.Id/1.2.3</c>) are installed and verified first (see <see cref="ModelPackageResolver"/>).
+/// Runs in MSBuild's process; never quantizes.
 /// </summary>
-public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
+public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICancelableTask
 {
+    private CancellationTokenSource? _cancellation;
+
     /// <summary>The project's <c>QuantizedModel</c> items.</summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
@@ -27,6 +32,12 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
     /// <summary>The qllm tool (qllm.dll) the build runs on a cache miss; its assemblies are part of the cache key.</summary>
     public string ToolAssembly { get; set; } = string.Empty;
 
+    /// <summary>The project's folder, where the NuGet configuration for <c>nuget:</c> items is looked up (as restore does); empty: the folder of the file that defines the item.</summary>
+    public string ProjectDirectory { get; set; } = string.Empty;
+
+    /// <summary>The global packages folder restore used for the project (<c>$(NuGetPackageRoot)</c>); empty: the one the NuGet configuration names.</summary>
+    public string PackagesFolder { get; set; } = string.Empty;
+
     /// <summary>An IDE's design-time build: validate and name things, but hash nothing (keys are not needed).</summary>
     public bool DesignTime { get; set; }
 
@@ -37,7 +48,24 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
     /// <inheritdoc/>
     public override bool Execute()
     {
-        var specs = ReadAll();
+        List<(ITaskItem Item, QuantizedModelSpec Spec)>? specs;
+        using (var cancellation = new CancellationTokenSource())
+        {
+            _cancellation = cancellation;
+            try
+            {
+                specs = ReadAll(cancellation.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            finally
+            {
+                _cancellation = null;
+            }
+        }
+
         if (specs is null)
         {
             return false;
@@ -64,16 +92,38 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
         return true;
     }
 
+    /// <inheritdoc/>
+    public void Cancel()
+    {
+        try
+        {
+            _cancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Execute already ended.
+        }
+    }
+
     /// <summary>Reads every item; logs every problem of every item, then returns null if there was one.</summary>
-    private List<(ITaskItem Item, QuantizedModelSpec Spec)>? ReadAll()
+    private List<(ITaskItem Item, QuantizedModelSpec Spec)>? ReadAll(CancellationToken cancellation)
     {
         var specs = new List<(ITaskItem, QuantizedModelSpec)>();
         var failed = false;
         var classes = new Dictionary<string, ITaskItem>(StringComparer.Ordinal);
+        var hashes = PackageHashes.Load(DesignTime ? null : Path.Combine(IntermediateDirectory, "package-hashes.txt"));
+        ModelPackageResolver? packages = null;
         foreach (var item in Models)
         {
             var problems = new List<ItemProblem>();
-            var spec = QuantizedModelItemReader.Read(item, DefaultNamespace, problems);
+            ResolvedModelPackage? package = null;
+            if (ModelPackageReference.IsPackageReference(item.ItemSpec))
+            {
+                packages ??= OpenPackages(item, hashes);
+                package = ReadPackage(item, packages, problems, cancellation);
+            }
+
+            var spec = problems.Count == 0 ? QuantizedModelItemReader.Read(item, DefaultNamespace, problems, package) : null;
             if (spec is not null && classes.TryGetValue(spec.FullClassName, out var first))
             {
                 problems.Add(new(ErrorCodes.DuplicateClassName,
@@ -93,7 +143,31 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
             }
         }
 
+        hashes.SaveIfChanged();
         return failed ? null : specs;
+    }
+
+    private ModelPackageResolver OpenPackages(ITaskItem item, PackageHashes hashes)
+    {
+        var projectDirectory = ProjectDirectory.Length > 0 ? ProjectDirectory : QuantizedModelItemReader.DefiningDirectory(item);
+        var packages = new ModelPackageResolver(projectDirectory, PackagesFolder, hashes, new NuGetTaskLogger(Log), line => Log.LogMessage(MessageImportance.High, "{0}", line));
+
+        // MSBuild carries NuGet assemblies of its own; this says which ones the task got (see the task's project file).
+        var nuget = typeof(NuGet.Packaging.PackageExtractor).Assembly;
+        Log.LogMessage(MessageImportance.Low, "Qllm: NuGet.Packaging {0} from {1}; global packages folder {2}", nuget.GetName().Version, nuget.Location, packages.GlobalPackagesFolder);
+        return packages;
+    }
+
+    /// <summary>The package of a <c>nuget:</c> item: installed and verified, or only located in a design-time build (which must not wait for a download).</summary>
+    private ResolvedModelPackage? ReadPackage(ITaskItem item, ModelPackageResolver packages, List<ItemProblem> problems, CancellationToken cancellation)
+    {
+        if (!ModelPackageReference.TryParse(item.ItemSpec, out var reference, out var malformed))
+        {
+            problems.Add(new(ErrorCodes.MalformedPackageReference, $"the QuantizedModel \"{item.ItemSpec}\" names no package: {malformed}; write Include=\"{ModelPackageReference.Prefix}Package.Id/1.2.3\""));
+            return null;
+        }
+
+        return DesignTime ? packages.Locate(reference) : packages.Resolve(reference, problems, cancellation);
     }
 
     private TaskItem Resolve(ITaskItem item, QuantizedModelSpec spec, CacheKey? key)
@@ -106,6 +180,7 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task
         resolved.SetMetadata("Calibration", spec.CalibrationPath);
         resolved.SetMetadata("Tokenizer", spec.TokenizerPath ?? string.Empty);
         resolved.SetMetadata(ModelMetadata.ProjectFile, item.GetMetadata("DefiningProjectFullPath"));
+        resolved.SetMetadata(ModelMetadata.SourceName, spec.SourceName);
         resolved.SetMetadata(ModelMetadata.ClassName, spec.ClassName);
         resolved.SetMetadata(ModelMetadata.Namespace, spec.Namespace);
         resolved.SetMetadata(ModelMetadata.Embed, spec.Embedding.ToString());

@@ -34,6 +34,21 @@ public static class ErrorCodes
     /// <summary>The qllm tool the build runs cannot be found.</summary>
     public const string ToolNotFound = "QLLM1009";
 
+    /// <summary>A <c>QuantizedModel</c> item's <c>nuget:</c> reference is not of the form <c>nuget:Package.Id/1.2.3</c> (an id and one exact version).</summary>
+    public const string MalformedPackageReference = "QLLM1010";
+
+    /// <summary>A model package, or that version of it, is on none of the package sources of the project's NuGet configuration.</summary>
+    public const string PackageNotFound = "QLLM1011";
+
+    /// <summary>A model package's .nupkg in the global packages folder does not match the SHA-512 NuGet recorded when it was installed.</summary>
+    public const string PackageHashMismatch = "QLLM1012";
+
+    /// <summary>A package named by a <c>nuget:</c> reference holds no model folder (<c>model/config.json</c>, as <c>qllm pack-model</c> writes it).</summary>
+    public const string PackageHasNoModel = "QLLM1013";
+
+    /// <summary>A package source of the project's NuGet configuration could not be reached (or failed) while a model package was looked for.</summary>
+    public const string PackageSourceUnreachable = "QLLM1014";
+
     /// <summary>A model, tokenizer or text file does not exist.</summary>
     public const string InputNotFound = "QLLM2001";
 

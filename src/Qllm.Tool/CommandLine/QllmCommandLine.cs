@@ -18,6 +18,7 @@ internal static class QllmCommandLine
         root.Subcommands.Add(GenerateCommand.Create(options));
         root.Subcommands.Add(EvalCommand.Create(options));
         root.Subcommands.Add(ConvertCommand.Create(options));
+        root.Subcommands.Add(PackModelCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create(options));
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(CacheCommand.Create());

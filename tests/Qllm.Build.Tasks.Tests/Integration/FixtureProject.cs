@@ -13,10 +13,17 @@ internal sealed class FixtureProject : IDisposable
 
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
     private readonly TemporaryFolder _folder = new();
+    private readonly IReadOnlyDictionary<string, string>? _environment;
 
-    public FixtureProject(string cacheDirectory, string items = FastItem, string program = DefaultProgram, string name = "Fixture")
+    /// <param name="cacheDirectory">The artifact cache.</param>
+    /// <param name="items">The QuantizedModel items.</param>
+    /// <param name="program">Program.cs.</param>
+    /// <param name="name">The project's name.</param>
+    /// <param name="environment">Variables added to the environment of every `dotnet` the fixture runs (such as NUGET_PACKAGES).</param>
+    public FixtureProject(string cacheDirectory, string items = FastItem, string program = DefaultProgram, string name = "Fixture", IReadOnlyDictionary<string, string>? environment = null)
     {
         CacheDirectory = cacheDirectory;
+        _environment = environment;
         Name = name;
         ProjectPath = Path.Combine(_folder.Path, name + ".csproj");
         WriteProject(items);
@@ -81,16 +88,16 @@ internal sealed class FixtureProject : IDisposable
     }
 
     /// <summary>`dotnet build` at normal verbosity (the tool's command line and the Qllm messages show).</summary>
-    public ProcessResult Build(params string[] extra) => DotnetProcess.Run(Folder, BuildTimeout, [.. BuildArguments("build"), .. extra]);
+    public ProcessResult Build(params string[] extra) => DotnetProcess.Run(Folder, BuildTimeout, _environment, [.. BuildArguments("build"), .. extra]);
 
     /// <summary>Starts `dotnet build` without waiting.</summary>
-    public RunningProcess StartBuild() => DotnetProcess.Start(Folder, BuildArguments("build"));
+    public RunningProcess StartBuild() => DotnetProcess.Start(Folder, _environment, BuildArguments("build"));
 
     /// <summary>`dotnet clean`.</summary>
-    public ProcessResult Clean() => DotnetProcess.Run(Folder, BuildTimeout, BuildArguments("clean"));
+    public ProcessResult Clean() => DotnetProcess.Run(Folder, BuildTimeout, _environment, BuildArguments("clean"));
 
     /// <summary>Runs the built app.</summary>
-    public ProcessResult Run() => DotnetProcess.Run(Folder, TimeSpan.FromMinutes(1), Path.Combine(OutputFolder, Name + ".dll"));
+    public ProcessResult Run() => DotnetProcess.Run(Folder, TimeSpan.FromMinutes(1), _environment, Path.Combine(OutputFolder, Name + ".dll"));
 
     public void Dispose() => _folder.Dispose();
 

@@ -46,18 +46,18 @@ public sealed class PackageConsumptionTests : IDisposable
 
         // A fresh packages folder, so an earlier run's Qllm.Tool 0.1.0 cannot stand in for this one.
         var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Packages };
-        Succeeded(DotnetProcess.Run(environment, project, Patience, "new", "tool-manifest"));
-        Succeeded(DotnetProcess.Run(environment, project, Patience, "tool", "install", "Qllm.Tool", "--local", "--add-source", Feed, "--version", "0.1.0"));
+        Succeeded(DotnetProcess.Run(project, Patience, environment, "new", "tool-manifest"));
+        Succeeded(DotnetProcess.Run(project, Patience, environment, "tool", "install", "Qllm.Tool", "--local", "--add-source", Feed, "--version", "0.1.0"));
 
-        var help = DotnetProcess.Run(environment, project, Patience, "qllm", "--help");
+        var help = DotnetProcess.Run(project, Patience, environment, "qllm", "--help");
         Succeeded(help);
         Assert.Contains("quantize", help.Output, StringComparison.Ordinal);
 
         // The packed tool's own libtorch (patched for Debian 12's libstdc++) quantizes.
         var artifact = Path.Combine(_work.Path, "rtn.qllm");
-        Succeeded(DotnetProcess.Run(environment, project, Patience, "qllm", "quantize", SetupData.ModelPath, "--calibration", SetupData.CalibrationPath,
+        Succeeded(DotnetProcess.Run(project, Patience, environment, "qllm", "quantize", SetupData.ModelPath, "--calibration", SetupData.CalibrationPath,
             "--output", artifact, "--method", "rtn", "--samples", "1", "--device", "cpu"));
-        var generate = DotnetProcess.Run(environment, project, Patience, "qllm", "generate", artifact, "--prompt", "Once upon a time", "--max-tokens", "8");
+        var generate = DotnetProcess.Run(project, Patience, environment, "qllm", "generate", artifact, "--prompt", "Once upon a time", "--max-tokens", "8");
         Succeeded(generate);
         Assert.StartsWith("Once upon a time", generate.Output, StringComparison.Ordinal);
     }

@@ -13,6 +13,14 @@ public sealed class ClassNamesTests
         Assert.Equal(expected, ClassNames.FromModelPath(path));
 
     [Theory]
+    [InlineData("Test.Stories15M", "Stories15M")]
+    [InlineData("Contoso.Models.tiny-llama", "TinyLlama")]
+    [InlineData("stories15M", "Stories15M")]
+    [InlineData("Contoso.7B", "Model7B")]
+    public void A_class_name_is_made_from_the_last_segment_of_a_package_id(string id, string expected) =>
+        Assert.Equal(expected, ClassNames.FromPackageId(id));
+
+    [Theory]
     [InlineData("Stories15M", true)]
     [InlineData("_private", true)]
     [InlineData("15M", false)]
