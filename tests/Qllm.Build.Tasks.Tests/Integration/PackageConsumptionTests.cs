@@ -44,8 +44,13 @@ public sealed class PackageConsumptionTests : IDisposable
         Pack("src/Qllm.Tool");
         var project = Directory.CreateDirectory(Path.Combine(_work.Path, "project")).FullName;
 
-        // A fresh packages folder, so an earlier run's Qllm.Tool 0.1.0 cannot stand in for this one.
-        var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Packages };
+        // A fresh packages folder and CLI home (the CLI remembers where it found a local tool, in
+        // ~/.dotnet/toolResolverCache), so an earlier run's Qllm.Tool 0.1.0 cannot stand in for this one.
+        var environment = new Dictionary<string, string>
+        {
+            ["NUGET_PACKAGES"] = Packages,
+            ["DOTNET_CLI_HOME"] = Directory.CreateDirectory(Path.Combine(_work.Path, "home")).FullName,
+        };
         Succeeded(DotnetProcess.Run(project, Patience, environment, "new", "tool-manifest"));
         Succeeded(DotnetProcess.Run(project, Patience, environment, "tool", "install", "Qllm.Tool", "--local", "--add-source", Feed, "--version", "0.1.0"));
 
