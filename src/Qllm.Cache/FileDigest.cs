@@ -4,5 +4,5 @@ namespace Qllm.Cache;
 /// <param name="Path">The full path.</param>
 /// <param name="Length">The file's length when it was hashed.</param>
 /// <param name="LastWriteUtcTicks">The file's last write time when it was hashed.</param>
-/// <param name="Sha256">The digest, lower-case hex.</param>
-internal sealed record FileDigest(string Path, long Length, long LastWriteUtcTicks, string Sha256);
+/// <param name="Digest">The digest, as the cache's <see cref="FileHash"/> writes it.</param>
+internal sealed record FileDigest(string Path, long Length, long LastWriteUtcTicks, string Digest);

@@ -6,33 +6,38 @@ using Qllm.IO;
 namespace Qllm.Cache;
 
 /// <summary>
-/// SHA-256 digests of input files, remembered by (path, length, last write time) in a small JSON
-/// file under obj/, so an unchanged multi-GB model is not read again on every build. A file whose
-/// time changed but whose bytes did not is hashed again and keeps its digest, so touching a file
-/// never changes a cache key.
+/// Digests of files (SHA-256 of the inputs of cache keys; SHA-512 of model packages), remembered by
+/// (path, length, last write time) in a small JSON file under obj/, so an unchanged multi-GB file
+/// is not read again on every build. A file whose time changed but whose bytes did not is hashed
+/// again and keeps its digest, so touching a file never changes a cache key.
 /// </summary>
 internal sealed class FileDigestCache
 {
-    private readonly string _path;
+    private readonly string? _path;
+    private readonly FileHash _hash;
     private readonly Dictionary<string, FileDigest> _digests;
     private bool _changed;
 
-    private FileDigestCache(string path, Dictionary<string, FileDigest> digests)
+    private FileDigestCache(string? path, FileHash hash, Dictionary<string, FileDigest> digests)
     {
         _path = path;
+        _hash = hash;
         _digests = digests;
     }
 
     /// <summary>How many files were read and hashed since this cache was loaded (the rest came from the cache).</summary>
     public int FilesHashed { get; private set; }
 
-    /// <summary>Loads the cache at <paramref name="path"/>; a missing or unreadable file is an empty cache.</summary>
-    public static FileDigestCache Load(string path)
+    /// <summary>
+    /// Loads the cache at <paramref name="path"/> (null: remember nothing); a missing or unreadable
+    /// file is an empty cache. <paramref name="hash"/> is SHA-256 hex unless given; one file holds one kind.
+    /// </summary>
+    public static FileDigestCache Load(string? path, FileHash? hash = null)
     {
         var digests = new Dictionary<string, FileDigest>(StringComparer.Ordinal);
         try
         {
-            if (File.Exists(path))
+            if (path is not null && File.Exists(path))
             {
                 // Null elements are not covered by the options that refuse null properties.
                 foreach (var digest in (JsonSerializer.Deserialize(File.ReadAllBytes(path), CacheJson.Default.FileDigestArray) ?? []).OfType<FileDigest>())
@@ -47,7 +52,7 @@ internal sealed class FileDigestCache
             digests.Clear();
         }
 
-        return new FileDigestCache(path, digests);
+        return new FileDigestCache(path, hash ?? FileHash.Sha256Hex, digests);
     }
 
     /// <summary>The digest of a file, or of a folder's files (each name and digest, in ordinal name order).</summary>
@@ -70,7 +75,7 @@ internal sealed class FileDigestCache
     /// <summary>Writes the cache back (atomically) when a digest was added or replaced.</summary>
     public void SaveIfChanged()
     {
-        if (!_changed)
+        if (!_changed || _path is null)
         {
             return;
         }
@@ -88,18 +93,18 @@ internal sealed class FileDigestCache
         var ticks = info.LastWriteTimeUtc.Ticks;
         if (_digests.TryGetValue(path, out var known) && known.Length == length && known.LastWriteUtcTicks == ticks)
         {
-            return known.Sha256;
+            return known.Digest;
         }
 
-        string sha256;
+        string digest;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20))
         {
-            sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
+            digest = _hash.Compute(stream);
         }
 
         FilesHashed++;
-        _digests[path] = new FileDigest(path, length, ticks, sha256);
+        _digests[path] = new FileDigest(path, length, ticks, digest);
         _changed = true;
-        return sha256;
+        return digest;
     }
 }

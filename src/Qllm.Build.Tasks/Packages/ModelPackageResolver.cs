@@ -2,6 +2,7 @@ using NuGet.Common;
 using NuGet.Configuration;
 using NuGet.Packaging;
 using Qllm.Build.Tasks.Items;
+using Qllm.Cache;
 using Qllm.Errors;
 using Qllm.Packaging;
 
@@ -19,7 +20,7 @@ internal sealed class ModelPackageResolver
 {
     private readonly VersionFolderPathResolver _folders;
     private readonly PackageFeedInstaller _installer;
-    private readonly PackageHashes _hashes;
+    private readonly FileDigestCache _hashes;
     private readonly Dictionary<string, (ResolvedModelPackage? Package, ItemProblem? Problem)> _resolved = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads the NuGet configuration that applies to <paramref name="projectDirectory"/> (NuGet.Config files there and above, then the user's and the machine's).</summary>
@@ -28,7 +29,7 @@ internal sealed class ModelPackageResolver
     /// <param name="hashes">The remembered .nupkg hashes.</param>
     /// <param name="nuget">Where NuGet's own log goes.</param>
     /// <param name="progress">Where a line goes when a package is downloaded (it can take minutes).</param>
-    public ModelPackageResolver(string projectDirectory, string? packagesFolder, PackageHashes hashes, ILogger nuget, Action<string> progress)
+    public ModelPackageResolver(string projectDirectory, string? packagesFolder, FileDigestCache hashes, ILogger nuget, Action<string> progress)
     {
         var settings = Settings.LoadDefaultSettings(projectDirectory);
         GlobalPackagesFolder = packagesFolder is { Length: > 0 } given ? Path.GetFullPath(given) : SettingsUtility.GetGlobalPackagesFolder(settings);
@@ -81,7 +82,7 @@ internal sealed class ModelPackageResolver
         }
 
         var recorded = File.ReadAllText(hashFile).Trim();
-        var actual = _hashes.Sha512Of(nupkg);
+        var actual = _hashes.Digest(nupkg);
         if (!string.Equals(recorded, actual, StringComparison.Ordinal))
         {
             return (null, new(ErrorCodes.PackageHashMismatch, $"the model package {package} in the global packages folder ({nupkg}) does not match the SHA-512 NuGet recorded when it installed it (.nupkg.sha512: {recorded}; the file's: {actual}), so it was changed or damaged since; delete {folder} so that the next build downloads the package again"));

@@ -111,7 +111,7 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
         var specs = new List<(ITaskItem, QuantizedModelSpec)>();
         var failed = false;
         var classes = new Dictionary<string, ITaskItem>(StringComparer.Ordinal);
-        var hashes = PackageHashes.Load(DesignTime ? null : Path.Combine(IntermediateDirectory, "package-hashes.txt"));
+        var hashes = FileDigestCache.Load(DesignTime ? null : Path.Combine(IntermediateDirectory, "package-hashes.json"), FileHash.Sha512Base64);
         ModelPackageResolver? packages = null;
         foreach (var item in Models)
         {
@@ -147,7 +147,7 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
         return failed ? null : specs;
     }
 
-    private ModelPackageResolver OpenPackages(ITaskItem item, PackageHashes hashes)
+    private ModelPackageResolver OpenPackages(ITaskItem item, FileDigestCache hashes)
     {
         var projectDirectory = ProjectDirectory.Length > 0 ? ProjectDirectory : QuantizedModelItemReader.DefiningDirectory(item);
         var packages = new ModelPackageResolver(projectDirectory, PackagesFolder, hashes, new NuGetTaskLogger(Log), line => Log.LogMessage(MessageImportance.High, "{0}", line));

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using NuGet.Common;
 using Qllm.Build.Tasks.Items;
 using Qllm.Build.Tasks.Packages;
+using Qllm.Cache;
 
 namespace Qllm.Build.Tasks.Tests.Packages;
 
@@ -67,7 +68,7 @@ public sealed class ModelPackageResolverTests : IDisposable
     {
         _feed.Pack("Test.Model", "1.0.0");
         WriteConfig(("models", _feed.Path));
-        var hashes = Path.Combine(_project.Path, "package-hashes.txt");
+        var hashes = Path.Combine(_project.Path, "package-hashes.json");
         Assert.Empty(Problems("nuget:Test.Model/1.0.0", hashes));
 
         var nupkg = Path.Combine(_packages.Path, "test.model", "1.0.0", "test.model.1.0.0.nupkg");
@@ -85,7 +86,7 @@ public sealed class ModelPackageResolverTests : IDisposable
     {
         _feed.Pack("Test.Model", "1.0.0");
         WriteConfig(("models", _feed.Path));
-        var hashes = Path.Combine(_project.Path, "package-hashes.txt");
+        var hashes = Path.Combine(_project.Path, "package-hashes.json");
         Assert.Empty(Problems("nuget:Test.Model/1.0.0", hashes));
 
         File.WriteAllText(Path.Combine(_packages.Path, "test.model", "1.0.0", "test.model.1.0.0.nupkg.sha512"), Convert.ToBase64String(new byte[64]));
@@ -185,14 +186,14 @@ public sealed class ModelPackageResolverTests : IDisposable
     {
         Assert.True(ModelPackageReference.TryParse(itemSpec, out var reference, out var malformed), malformed);
         problems = [];
-        var hashes = PackageHashes.Load(hashesFile);
+        var hashes = FileDigestCache.Load(hashesFile, FileHash.Sha512Base64);
         var package = Resolver(hashes).Resolve(reference, problems, CancellationToken.None);
         hashes.SaveIfChanged();
         return package;
     }
 
-    private ModelPackageResolver Resolver(PackageHashes? hashes) =>
-        new(_project.Path, _packages.Path, hashes ?? PackageHashes.Load(null), NullLogger.Instance, _progress.Add);
+    private ModelPackageResolver Resolver(FileDigestCache? hashes) =>
+        new(_project.Path, _packages.Path, hashes ?? FileDigestCache.Load(null, FileHash.Sha512Base64), NullLogger.Instance, _progress.Add);
 
     private void WriteConfig(params (string Name, string Source)[] sources) => WriteConfig(sources, string.Empty);
 
