@@ -1,4 +1,5 @@
 using Qllm.Engine.Models;
+using Qllm.Engine.Rotation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,6 +65,12 @@ public sealed class Attention : nn.Module
     public nn.Module<Tensor, Tensor> ValueStates { get => v_states; set => SubmoduleSlot.Replace(this, nameof(v_states), v_states = value); }
 
     /// <summary>
+    /// An orthogonal transform of each query and key head after the rotary embedding (before their
+    /// quantizers), or null: q·kᵀ is unchanged, while outliers within a head are spread out.
+    /// </summary>
+    public OrthogonalTransform? HeadTransform { get; set; }
+
+    /// <summary>
     /// Whether scores, softmax and the weighted sum run in double (rounded once to float at the end).
     /// Set for finished quantized models: their activation codes then follow from values that do not
     /// depend on how a kernel orders its sums, and the managed runtime reproduces them exactly.
@@ -79,8 +86,15 @@ public sealed class Attention : nn.Module
         var q = q_proj.call(input).view(batch, tokens, config.Heads, config.HeadDim).transpose(1, 2);
         var k = k_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
         var v = v_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
-        q = q_states.call(rope.Apply(q, start));
-        k = k_states.call(rope.Apply(k, start));
+        q = rope.Apply(q, start);
+        k = rope.Apply(k, start);
+        if (HeadTransform is { } heads)
+        {
+            (q, k) = (heads.Apply(q), heads.Apply(k));
+        }
+
+        q = q_states.call(q);
+        k = k_states.call(k);
         v = v_states.call(v);
         if (cache is not null)
         {

@@ -1,3 +1,4 @@
+using Qllm.Engine.Rotation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,6 +40,9 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     /// <summary>Applied to the input of the down projection; identity by default.</summary>
     public nn.Module<Tensor, Tensor> DownInput { get => down_input; set => SubmoduleSlot.Replace(this, nameof(down_input), down_input = value); }
 
+    /// <summary>An orthogonal transform of the down projection's input (before its quantizer), or null; its transpose is folded into the down weight.</summary>
+    public OrthogonalTransform? DownTransform { get; set; }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
@@ -48,6 +52,11 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
         // the runtime's SiLU gives the same floats (and the same down_proj activation codes).
         var gate = gate_proj.call(x);
         var hidden = nn.functional.silu(gate.to(ScalarType.Float64)).to(gate.dtype) * up_proj.call(x);
+        if (DownTransform is { } transform)
+        {
+            hidden = transform.Apply(hidden);
+        }
+
         return down_proj.call(down_input.call(hidden)).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using Qllm.Engine.Models;
+using Qllm.Engine.Rotation;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,6 +57,12 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// <summary>The classifier; replaceable (a tied classifier shares the embedding tensor).</summary>
     public nn.Module<Tensor, Tensor> Classifier { get => lm_head; set => SubmoduleSlot.Replace(this, nameof(lm_head), lm_head = value); }
 
+    /// <summary>
+    /// The rotation of the residual stream, or null: applied to each embedded token (x·Q) and
+    /// undone before the final norm (h·Qᵀ), so the embedding stays unrotated and tied to the classifier.
+    /// </summary>
+    public OrthogonalTransform? ResidualTransform { get; set; }
+
     /// <summary>Builds the model from a checkpoint, copying its tensors to <paramref name="device"/>.</summary>
     public static LlamaModel FromCheckpoint(LlamaCheckpoint checkpoint, Device device)
     {
@@ -75,13 +82,19 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Token ids [batch, tokens] → hidden states [batch, tokens, dim].</summary>
-    public Tensor Embed(Tensor tokens) => embed_tokens.index_select(0, tokens.flatten()).unflatten(0, tokens.shape);
+    public Tensor Embed(Tensor tokens)
+    {
+        using var scope = NewDisposeScope();
+        var embedded = embed_tokens.index_select(0, tokens.flatten()).unflatten(0, tokens.shape);
+        return (ResidualTransform is { } rotation ? rotation.Apply(embedded) : embedded).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Hidden states [batch, tokens, dim] → logits [batch, tokens, vocab].</summary>
     public Tensor Head(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return lm_head.call(norm.call(hidden)).MoveToOuterDisposeScope();
+        var unrotated = ResidualTransform is { } rotation ? rotation.ApplyTranspose(hidden) : hidden;
+        return lm_head.call(norm.call(unrotated)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits for <paramref name="tokens"/> [batch, tokens] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
@@ -106,6 +119,12 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         if (disposing)
         {
             rope.Dispose();
+            // The layers share their online transforms: each is disposed once.
+            var transforms = layerList.SelectMany(l => new[] { l.Attention.HeadTransform, l.FeedForward.DownTransform }).Append(ResidualTransform);
+            foreach (var transform in transforms.OfType<OrthogonalTransform>().Distinct())
+            {
+                transform.Dispose();
+            }
         }
 
         base.Dispose(disposing);

@@ -7,7 +7,7 @@ namespace Qllm.Engine.Rotation;
 /// <summary>
 /// Hadamard matrices (entries ±1, H·Hᵀ = n·I) of the orders the rotation can fold into a model:
 /// n = 2^k (Sylvester), 12·2^k and 144·2^k (Kronecker products of Paley's order 12 with a Sylvester
-/// power of two), and their randomized orthogonal form diag(±1)·H/√n, as QuaRot uses.
+/// power of two). <see cref="OrthogonalTransforms"/> turns them into the orthogonal transforms a rotation applies.
 /// </summary>
 internal static class HadamardMatrix
 {
@@ -40,38 +40,8 @@ internal static class HadamardMatrix
     /// <summary>Whether <see cref="TryCreate"/> can build order <paramref name="order"/>.</summary>
     public static bool IsKnownOrder(int order) => TryFactor(order, out _, out _);
 
-    /// <summary>
-    /// The randomized orthogonal matrix Q = diag(s)·H/√n, s = ±1 drawn from <paramref name="seed"/>,
-    /// as a float64 [n, n] CPU tensor: orthogonal like any scaled Hadamard matrix, while the random
-    /// signs keep a fixed structure from aligning with the model's outlier channels. The signs come
-    /// from <see cref="Random(int)"/>, whose seeded sequence .NET keeps stable, so that a recorded
-    /// seed rebuilds the same rotation.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">No known Hadamard order <paramref name="order"/>; check <see cref="IsKnownOrder"/> first.</exception>
-    public static Tensor Randomized(int order, int seed)
-    {
-        if (!TryCreate(order, out var h))
-        {
-            throw new ArgumentOutOfRangeException(nameof(order), order, "no known Hadamard matrix of this order (2^k, 12·2^k or 144·2^k)");
-        }
-
-        var random = new Random(seed);
-        var scale = 1.0 / Math.Sqrt(order);
-        var values = new double[order * order];
-        for (var i = 0; i < order; i++)
-        {
-            var sign = random.Next(2) == 0 ? scale : -scale;
-            for (var j = 0; j < order; j++)
-            {
-                values[(i * order) + j] = sign * h[i, j];
-            }
-        }
-
-        return tensor(values, [order, order], ScalarType.Float64);
-    }
-
     /// <summary>Writes <paramref name="order"/> as 12^paleyFactors · powerOfTwo, with the fewest Paley factors.</summary>
-    private static bool TryFactor(int order, out int paleyFactors, out int powerOfTwo)
+    internal static bool TryFactor(int order, out int paleyFactors, out int powerOfTwo)
     {
         var rest = order;
         for (paleyFactors = 0; paleyFactors <= MaxPaleyFactors && rest > 0; paleyFactors++)
@@ -96,7 +66,7 @@ internal static class HadamardMatrix
     }
 
     /// <summary>Sylvester's construction: H(1) = [1], H(2m) = [[H, H], [H, −H]].</summary>
-    private static sbyte[,] Sylvester(int order)
+    internal static sbyte[,] Sylvester(int order)
     {
         var h = new sbyte[order, order];
         h[0, 0] = 1;

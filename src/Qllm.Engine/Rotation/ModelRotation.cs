@@ -1,0 +1,108 @@
+using Qllm.Engine.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Rotation;
+
+/// <summary>
+/// Rotates a full-precision model as QuaRot does, so that it computes the same logits while its
+/// activations lose their outlier channels, which is what makes 4-bit activations workable.
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item>Each layer's RMSNorm weight g is fused into the linears that read the norm (W ← W·diag(g))
+/// and set to 1: a norm with weight 1 commutes with an orthogonal Q, since ‖x·Q‖ = ‖x‖.</item>
+/// <item>The residual stream is rotated by Q = diag(s)·H/√n with seeded random signs: every linear
+/// that reads it (q/k/v, gate/up) W ← W·Q, since (x·Q)(W·Q)ᵀ = x·Wᵀ, and every linear that writes
+/// into it (o_proj, down_proj) W ← Qᵀ·W. The embedding and the final norm are left alone, so a tied
+/// classifier stays tied (DESIGN.md, "Artifact size"): Q is applied online to each embedded token and
+/// undone before the final norm.</item>
+/// <item>Per head, H_h (Hadamard of the head size) is folded into v_proj's rows and o_proj's columns:
+/// the value states are rotated for free. Queries and keys are rotated online by H_h after the
+/// rotary embedding, before their quantizers: q·kᵀ is unchanged.</item>
+/// <item>The down projection's input is rotated online by H (Hadamard of the hidden size) and its
+/// weight W ← W·H.</item>
+/// </list>
+/// Products are taken in float64 and rounded once to each weight's dtype. Weights are overwritten
+/// through their storage, like the quantizers do: a CPU model shares it with the checkpoint it was
+/// built from.
+/// </remarks>
+public static class ModelRotation
+{
+    /// <summary>Rotates <paramref name="model"/> in place; returns the online transforms it now applies.</summary>
+    /// <exception cref="InvalidOperationException">A linear of the model is not a <see cref="DenseLinear"/> (already quantized or rotated).</exception>
+    public static IReadOnlyList<RotationSite> Apply(LlamaModel model, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.ResidualTransform is not null)
+        {
+            throw new InvalidOperationException("the model is already rotated");
+        }
+
+        var config = model.Config;
+        var residual = OrthogonalTransforms.Create(config.Dim, seed, randomSigns: true);
+        var heads = OrthogonalTransforms.Create(config.HeadDim, seed + 1, randomSigns: false);
+        var down = OrthogonalTransforms.Create(config.HiddenDim, seed + 2, randomSigns: false);
+        using (no_grad())
+        {
+            foreach (var layer in model.Layers)
+            {
+                Rotate(layer, residual.Matrix, heads.Matrix, down.Matrix);
+                layer.Attention.HeadTransform = heads;
+                layer.FeedForward.DownTransform = down;
+            }
+        }
+
+        model.ResidualTransform = residual;
+        return [new(RotationSite.Residual, residual), new(RotationSite.Heads, heads), new(RotationSite.Down, down)];
+    }
+
+    private static void Rotate(DecoderLayer layer, Tensor residual, Tensor head, Tensor down)
+    {
+        using var scope = NewDisposeScope();
+        var device = layer.AttentionNorm.Weight.device;
+        var q = residual.to(device);
+        var h = head.to(device);
+        var attention = layer.Attention;
+        var feedForward = layer.FeedForward;
+
+        var attentionNorm = TakeNormWeight(layer.AttentionNorm);
+        Update(attention.QueryProjection, w => (w * attentionNorm).matmul(q));
+        Update(attention.KeyProjection, w => (w * attentionNorm).matmul(q));
+        Update(attention.ValueProjection, w => PerHeadRows(h.t(), (w * attentionNorm).matmul(q)));
+        Update(attention.OutputProjection, w => q.t().matmul(PerHeadColumns(w, h)));
+
+        var feedForwardNorm = TakeNormWeight(layer.FeedForwardNorm);
+        Update(feedForward.GateProjection, w => (w * feedForwardNorm).matmul(q));
+        Update(feedForward.UpProjection, w => (w * feedForwardNorm).matmul(q));
+        Update(feedForward.DownProjection, w => q.t().matmul(w).matmul(down.to(device)));
+    }
+
+    /// <summary>Hᵀ·W for each head's block of rows of W [heads·d, in]: that head's outputs come out rotated by H.</summary>
+    private static Tensor PerHeadRows(Tensor left, Tensor w)
+    {
+        long d = left.shape[0];
+        return left.matmul(w.view(-1, d, w.shape[1])).view(w.shape);
+    }
+
+    /// <summary>W·H for each head's block of columns of W [out, heads·d]: it reads the head rotated by H.</summary>
+    private static Tensor PerHeadColumns(Tensor w, Tensor right)
+    {
+        long d = right.shape[0];
+        return w.view(w.shape[0], -1, d).matmul(right).view(w.shape);
+    }
+
+    /// <summary>Returns the norm's weight in float64 and sets it to 1, its scaling now owed by the linears that read it.</summary>
+    private static Tensor TakeNormWeight(RmsNorm norm)
+    {
+        var weight = norm.Weight.to(ScalarType.Float64, copy: true);
+        norm.Weight.fill_(1);
+        return weight;
+    }
+
+    private static void Update(nn.Module<Tensor, Tensor> linear, Func<Tensor, Tensor> rotate)
+    {
+        var weight = (linear as DenseLinear ?? throw new InvalidOperationException($"the rotation folds into full-precision weights; {linear.GetName()} is a {linear.GetType().Name}")).Weight;
+        weight.copy_(rotate(weight.to(ScalarType.Float64)).to(weight.dtype));
+    }
+}

@@ -1,0 +1,109 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Rotation;
+
+/// <summary>
+/// An orthogonal Q = diag(s)·(F ⊗ S_b/√b) of order n = a·b, in the factored form the artifact stores
+/// and the runtime applies fast (docs/artifact-format.md, "Rotation"): s = ±1 signs (or none), F an
+/// orthonormal dense [a, a] factor, S_b the Sylvester Hadamard matrix of the power of two b, applied
+/// with a fast Walsh–Hadamard transform. The engine multiplies by the dense Q in float64 and rounds
+/// once, which is what the runtime's fast transform computes up to double rounding.
+/// </summary>
+public sealed class OrthogonalTransform : IDisposable
+{
+    private readonly Dictionary<(DeviceType, int), Tensor> onDevice = [];
+
+    /// <summary>Creates the transform; <paramref name="factor"/> is float64 [a, a] and orthonormal.</summary>
+    public OrthogonalTransform(OnlineTransformKind kind, Tensor factor, int powerOfTwo, double[]? signs)
+    {
+        ArgumentNullException.ThrowIfNull(factor);
+        Kind = kind;
+        Factor = factor.to(ScalarType.Float64, CPU).detach().clone();
+        PowerOfTwo = powerOfTwo;
+        Order = (int)factor.shape[0] * powerOfTwo;
+        Signs = signs;
+        if (signs is not null && signs.Length != Order)
+        {
+            throw new ArgumentException($"{signs.Length} signs for a transform of order {Order}", nameof(signs));
+        }
+
+        Matrix = BuildMatrix();
+    }
+
+    /// <summary>How it was built.</summary>
+    public OnlineTransformKind Kind { get; }
+
+    /// <summary>n.</summary>
+    public int Order { get; }
+
+    /// <summary>The dense orthonormal factor F [a, a] (float64, CPU).</summary>
+    public Tensor Factor { get; }
+
+    /// <summary>b, the power-of-two Walsh–Hadamard factor (1 when F is the whole matrix).</summary>
+    public int PowerOfTwo { get; }
+
+    /// <summary>The ±1 signs s, or null for none.</summary>
+    public double[]? Signs { get; }
+
+    /// <summary>Q as a dense float64 [n, n] CPU tensor.</summary>
+    public Tensor Matrix { get; }
+
+    /// <summary>x·Q over the last dimension, in float64, rounded once to x's dtype.</summary>
+    public Tensor Apply(Tensor x) => Multiply(x, transpose: false);
+
+    /// <summary>x·Qᵀ over the last dimension, in float64, rounded once to x's dtype.</summary>
+    public Tensor ApplyTranspose(Tensor x) => Multiply(x, transpose: true);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var tensor in onDevice.Values)
+        {
+            tensor.Dispose();
+        }
+
+        Factor.Dispose();
+        Matrix.Dispose();
+    }
+
+    private Tensor Multiply(Tensor x, bool transpose)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var key = (x.device.type, transpose ? 1 : 0);
+        if (!onDevice.TryGetValue(key, out var q))
+        {
+            using var t = transpose ? Matrix.t() : Matrix.alias();
+            q = onDevice[key] = t.contiguous().to(x.device).DetachFromDisposeScope();
+        }
+
+        using var scope = NewDisposeScope();
+        return x.to(ScalarType.Float64).matmul(q).to(x.dtype).MoveToOuterDisposeScope();
+    }
+
+    private Tensor BuildMatrix()
+    {
+        using var scope = NewDisposeScope();
+        var sylvester = HadamardMatrix.Sylvester(PowerOfTwo);
+        var values = new double[PowerOfTwo * PowerOfTwo];
+        var scale = 1.0 / Math.Sqrt(PowerOfTwo);
+        for (var i = 0; i < PowerOfTwo; i++)
+        {
+            for (var j = 0; j < PowerOfTwo; j++)
+            {
+                values[(i * PowerOfTwo) + j] = sylvester[i, j] * scale;
+            }
+        }
+
+        // F ⊗ S: entry (i1·b + i2, j1·b + j2) = F[i1, j1]·S[i2, j2].
+        int a = (int)Factor.shape[0], b = PowerOfTwo;
+        var s = tensor(values, [b, b], ScalarType.Float64);
+        var q = (Factor.view(a, 1, a, 1) * s.view(1, b, 1, b)).reshape(a * b, a * b);
+        if (Signs is not null)
+        {
+            q = tensor(Signs, ScalarType.Float64).unsqueeze(1) * q;
+        }
+
+        return q.contiguous().MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,67 @@
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Rotation;
+
+/// <summary>Builds the <see cref="OrthogonalTransform"/>s a rotation uses.</summary>
+public static class OrthogonalTransforms
+{
+    /// <summary>
+    /// The Hadamard transform of <paramref name="order"/> (H/√n, or diag(s)·H/√n with seeded random
+    /// signs when <paramref name="randomSigns"/>), factored as F ⊗ S_b with F the Paley/Kronecker part.
+    /// Where no Hadamard order is known, a seeded random orthogonal matrix: exact all the same, but
+    /// dense online; <see cref="OrthogonalTransform.Kind"/> says which, so the caller can warn.
+    /// </summary>
+    public static OrthogonalTransform Create(int order, int seed, bool randomSigns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(order);
+        if (!HadamardMatrix.TryFactor(order, out var paleyFactors, out var powerOfTwo))
+        {
+            using var random = RandomOrthogonal(order, seed);
+            return new OrthogonalTransform(OnlineTransformKind.RandomOrthogonal, random, 1, signs: null);
+        }
+
+        int a = order / powerOfTwo;
+        var paley = new sbyte[,] { { 1 } };
+        if (paleyFactors > 0 && !HadamardMatrix.TryCreate(a, out paley))
+        {
+            throw new InvalidOperationException($"no Hadamard matrix of order {a}");
+        }
+
+        var values = new double[a * a];
+        var scale = 1.0 / Math.Sqrt(a);
+        for (var i = 0; i < a; i++)
+        {
+            for (var j = 0; j < a; j++)
+            {
+                values[(i * a) + j] = paley[i, j] * scale;
+            }
+        }
+
+        using var factor = tensor(values, [a, a], ScalarType.Float64);
+        return new OrthogonalTransform(OnlineTransformKind.Hadamard, factor, powerOfTwo, randomSigns ? Signs(order, seed) : null);
+    }
+
+    /// <summary>±1 signs from <see cref="Random(int)"/>, whose seeded sequence .NET keeps stable.</summary>
+    private static double[] Signs(int order, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, order).Select(_ => random.Next(2) == 0 ? 1.0 : -1.0)];
+    }
+
+    /// <summary>Q of the QR factorization of a seeded Gaussian matrix, its column signs fixed by R's diagonal so the seed alone decides it.</summary>
+    private static Tensor RandomOrthogonal(int order, int seed)
+    {
+        var random = new Random(seed);
+        var values = new double[order * order];
+        for (var i = 0; i < values.Length; i++)
+        {
+            // Box–Muller: two uniforms in (0, 1] give one standard normal.
+            double u = 1.0 - random.NextDouble(), v = random.NextDouble();
+            values[i] = Math.Sqrt(-2.0 * Math.Log(u)) * Math.Cos(2.0 * Math.PI * v);
+        }
+
+        using var scope = NewDisposeScope();
+        var (q, r) = linalg.qr(tensor(values, [order, order], ScalarType.Float64));
+        return (q * r.diagonal().sign().unsqueeze(0)).contiguous().MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,16 @@
+namespace Qllm.Engine.Rotation;
+
+/// <summary>One place where a rotated model applies an orthogonal transform online.</summary>
+/// <param name="Name">The artifact's name for it: residual, heads or down (docs/artifact-format.md, "Rotation").</param>
+/// <param name="Transform">The transform.</param>
+public sealed record RotationSite(string Name, OrthogonalTransform Transform)
+{
+    /// <summary>The residual stream: applied to each embedded token, undone before the final norm.</summary>
+    public const string Residual = "residual";
+
+    /// <summary>Each query and key head, after the rotary embedding.</summary>
+    public const string Heads = "heads";
+
+    /// <summary>The down projection's input.</summary>
+    public const string Down = "down";
+}

@@ -1,0 +1,85 @@
+using Qllm.Engine.Rotation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qllm.Engine.Tests.Rotation;
+
+public sealed class OrthogonalTransformsTests
+{
+    public static TheoryData<int> KnownOrders => [1, 2, 12, 48, 288, 768];
+
+    [Theory]
+    [MemberData(nameof(KnownOrders))]
+    public void Hadamard_transforms_are_orthogonal_with_and_without_signs(int order)
+    {
+        foreach (var signs in new[] { false, true })
+        {
+            using var transform = OrthogonalTransforms.Create(order, seed: 7, randomSigns: signs);
+            Assert.Equal(OnlineTransformKind.Hadamard, transform.Kind);
+            Assert.Equal(order, transform.Order);
+            Assert.Equal(signs, transform.Signs is not null);
+            AssertOrthogonal(transform.Matrix);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KnownOrders))]
+    public void The_factored_form_is_the_known_Hadamard_matrix_scaled(int order)
+    {
+        using var scope = NewDisposeScope();
+        using var transform = OrthogonalTransforms.Create(order, seed: 0, randomSigns: false);
+        Assert.True(HadamardMatrix.TryCreate(order, out var h));
+        var expected = tensor(h.Cast<sbyte>().Select(v => v / Math.Sqrt(order)).ToArray(), [order, order], ScalarType.Float64);
+        Assert.True(transform.Matrix.allclose(expected, rtol: 0, atol: 1e-15));
+        Assert.Equal(0, (order / transform.PowerOfTwo) % 1);
+        Assert.True((transform.PowerOfTwo & (transform.PowerOfTwo - 1)) == 0);
+    }
+
+    [Fact]
+    public void Seeds_only_flip_the_rows_and_decide_them_alone()
+    {
+        using var scope = NewDisposeScope();
+        using var a = OrthogonalTransforms.Create(288, seed: 1, randomSigns: true);
+        using var again = OrthogonalTransforms.Create(288, seed: 1, randomSigns: true);
+        using var other = OrthogonalTransforms.Create(288, seed: 2, randomSigns: true);
+        using var plain = OrthogonalTransforms.Create(288, seed: 1, randomSigns: false);
+        Assert.True(a.Matrix.eq(again.Matrix).all().item<bool>());
+        Assert.False(a.Matrix.eq(other.Matrix).all().item<bool>());
+        Assert.True(a.Matrix.abs().eq(plain.Matrix.abs()).all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(20)]
+    [InlineData(36)]
+    public void Unknown_orders_fall_back_to_a_seeded_random_orthogonal_matrix(int order)
+    {
+        using var transform = OrthogonalTransforms.Create(order, seed: 5, randomSigns: true);
+        using var again = OrthogonalTransforms.Create(order, seed: 5, randomSigns: true);
+        Assert.Equal(OnlineTransformKind.RandomOrthogonal, transform.Kind);
+        Assert.Equal(1, transform.PowerOfTwo);
+        Assert.Null(transform.Signs);
+        AssertOrthogonal(transform.Matrix);
+        Assert.True(transform.Matrix.eq(again.Matrix).all().item<bool>());
+    }
+
+    [Fact]
+    public void Apply_then_its_transpose_gives_back_the_input_rounded_once()
+    {
+        using var scope = NewDisposeScope();
+        using var transform = OrthogonalTransforms.Create(48, seed: 3, randomSigns: true);
+        var x = randn([2, 5, 48], generator: new Generator(11));
+        var rotated = transform.Apply(x);
+        Assert.Equal(ScalarType.Float32, rotated.dtype);
+        Assert.True(x.to(ScalarType.Float64).matmul(transform.Matrix).to(ScalarType.Float32).eq(rotated).all().item<bool>());
+        Assert.True(transform.ApplyTranspose(rotated).allclose(x, rtol: 0, atol: 1e-5));
+    }
+
+    private static void AssertOrthogonal(Tensor q)
+    {
+        using var scope = NewDisposeScope();
+        long n = q.shape[0];
+        var deviation = (q.matmul(q.t()) - eye(n, dtype: ScalarType.Float64)).abs().max().item<double>();
+        Assert.True(deviation < 1e-12, $"max |Q·Qᵀ − I| = {deviation}");
+    }
+}
