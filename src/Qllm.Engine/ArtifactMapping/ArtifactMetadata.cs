@@ -5,6 +5,7 @@ using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Runtime.Model;
+using Qllm.Engine.Rotation;
 
 namespace Qllm.Engine.ArtifactMapping;
 
@@ -39,8 +40,8 @@ internal static class ArtifactMetadata
     {
         ["preset"] = o.Settings.Name,
         ["method"] = QuantizeOptionsText.Method(o.Method),
-        ["rotation"] = "none",
-        ["weightRounding"] = "nearest",
+        ["rotation"] = QuantizeOptionsText.Rotation(o.Rotation),
+        ["weightRounding"] = QuantizeOptionsText.WeightRounding(o.WeightRounding),
         ["samples"] = o.Samples,
         ["epochs"] = o.Epochs,
         ["rank"] = o.Rank,
@@ -50,6 +51,21 @@ internal static class ArtifactMetadata
         ["seed"] = o.Seed,
         ["channelRatio"] = o.ChannelRatio,
         ["mergeScore"] = o.MergeScore == AssemblyScore.MergeError ? "merge-error" : "reference",
+    };
+
+    /// <summary>What a rotated model applies online (docs/artifact-format.md, "Rotation"); the tensors say the same for the runtime.</summary>
+    public static JsonObject Rotation(IEnumerable<RotationSite> sites, int seed) => new()
+    {
+        ["kind"] = "hadamard",
+        ["seed"] = seed,
+        ["transforms"] = new JsonObject([.. sites.Select(site => KeyValuePair.Create(site.Name, (JsonNode?)new JsonObject
+        {
+            ["order"] = site.Transform.Order,
+            ["kind"] = site.Transform.Kind == OnlineTransformKind.Hadamard ? "hadamard" : "random-orthogonal",
+            ["factor"] = site.Transform.Order / site.Transform.PowerOfTwo,
+            ["powerOfTwo"] = site.Transform.PowerOfTwo,
+            ["signs"] = site.Transform.Signs is not null,
+        }))]),
     };
 
     // Wall times stay out: the same inputs, seed and device must give the same bytes.

@@ -4,6 +4,7 @@ using Qllm.Artifacts;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Rotation;
 using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,6 +43,22 @@ public static class QuantizedArtifact
         }
 
         AddFloats(writer, ArtifactTensorNames.FinalNorm, model.FinalNorm.Weight);
+        var sites = ModelRotation.Sites(model);
+        if (sites.Count > 0)
+        {
+            writer.Metadata["rotation"] = ArtifactMetadata.Rotation(sites, options.Seed);
+        }
+
+        foreach (var site in sites)
+        {
+            var prefix = ArtifactTensorNames.Rotation(site.Name);
+            AddFloats(writer, $"{prefix}.factor", site.Transform.Factor);
+            if (site.Transform.Signs is { } signs)
+            {
+                writer.AddFloat32($"{prefix}.signs", [signs.Length], [.. signs.Select(v => (float)v)]);
+            }
+        }
+
         foreach (var layer in model.Layers)
         {
             AddFloats(writer, ArtifactTensorNames.AttentionNorm(layer.Index), layer.AttentionNorm.Weight);

@@ -6,6 +6,7 @@ using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Engine.Rotation;
 using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,6 +51,7 @@ public static class QuantizedArtifactLoader
             }
 
             var model = LlamaModel.FromCheckpoint(new LlamaCheckpoint(config, tensors, path), device);
+            ModelRotation.Install(model, RotationSites(reader, config));
             foreach (var layer in model.Layers)
             {
                 LayerQuantizer.SetLinears(layer, (name, _) => new IntegerLinear(matrices[ArtifactTensorNames.Linear(layer.Index, name)], name));
@@ -69,6 +71,28 @@ public static class QuantizedArtifactLoader
                 tensor.Dispose();
             }
         }
+    }
+
+    /// <summary>The online transforms the artifact stores; the tensors alone decide (docs/artifact-format.md, "Rotation").</summary>
+    private static List<RotationSite> RotationSites(ArtifactReader reader, LlamaConfig config)
+    {
+        var sites = new List<RotationSite>();
+        foreach (var (name, order) in new[] { (RotationSite.Residual, config.Dim), (RotationSite.Heads, config.HeadDim), (RotationSite.Down, config.HiddenDim) })
+        {
+            var prefix = ArtifactTensorNames.Rotation(name);
+            if (!reader.Tensors.ContainsKey($"{prefix}.factor"))
+            {
+                continue;
+            }
+
+            using var factor = Floats(reader, $"{prefix}.factor", CPU);
+            double[]? signs = reader.Tensors.ContainsKey($"{prefix}.signs") ? [.. reader.ReadFloat32($"{prefix}.signs").Select(v => (double)v)] : null;
+            long a = factor.shape[0];
+            var kind = reader.Metadata["rotation"]?["transforms"]?[name]?["kind"]?.GetValue<string>() == "random-orthogonal" ? OnlineTransformKind.RandomOrthogonal : OnlineTransformKind.Hadamard;
+            sites.Add(new RotationSite(name, new OrthogonalTransform(kind, factor, (int)(order / a), signs)));
+        }
+
+        return sites;
     }
 
     private static Dictionary<ReassemblyPoint, ReassemblyMap> Maps(ArtifactReader reader, int layer)

@@ -21,9 +21,10 @@ public static class QllmQuantizer
     /// <summary>
     /// Runs the whole quantization. <paramref name="calibration"/> is [samples, seqLen] token ids;
     /// <paramref name="progress"/> hears of each finished block, <paramref name="log"/> of each error-correction epoch,
-    /// <paramref name="blocks"/> of the blocks done out of all, once before the first block and after each.
+    /// <paramref name="blocks"/> of the blocks done out of all, once before the first block and after each,
+    /// <paramref name="warn"/> of problems worked around (GPTQ's damping raised for a linear).
     /// </summary>
-    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, QuantizationCheckpoint? checkpoint = null, Action<QuantizationProgress>? blocks = null, CancellationToken cancellation = default)
+    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, QuantizationCheckpoint? checkpoint = null, Action<QuantizationProgress>? blocks = null, Action<string>? warn = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Qllm.Engine.ArtifactMapping;
 using Qllm.Errors;
 using Qllm.Engine.Loading;
+using Qllm.Engine.Rotation;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Quantization;
@@ -16,17 +17,24 @@ public static class QuantizationJob
 {
     /// <summary>Runs <paramref name="request"/> on <paramref name="device"/>, reporting progress lines to <paramref name="log"/>.</summary>
     public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, CancellationToken cancellation = default) =>
-        Run(request, device, log, blocks: null, cancellation);
+        Run(request, device, log, blocks: null, warn: null, cancellation);
 
     /// <summary>
     /// Runs <paramref name="request"/> on <paramref name="device"/>, reporting progress lines to
     /// <paramref name="log"/> and the blocks done out of all to <paramref name="blocks"/> (before the
     /// first block and after each, on the calling thread).
     /// </summary>
-    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, Action<QuantizationProgress>? blocks, CancellationToken cancellation = default)
+    /// <param name="request">What to quantize, how, and where to write it.</param>
+    /// <param name="device">Where to compute.</param>
+    /// <param name="log">Progress lines.</param>
+    /// <param name="blocks">Blocks done out of all.</param>
+    /// <param name="cancellation">Stops the run; no artifact is written.</param>
+    /// <param name="warn">Problems worked around (a rotation without a Hadamard order, a raised GPTQ damping); by default they go to <paramref name="log"/>.</param>
+    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, Action<QuantizationProgress>? blocks, Action<QllmWarning>? warn = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(log);
+        warn ??= warning => log(warning.ToCanonicalString());
         var clock = Stopwatch.StartNew();
         var options = request.Options;
         if (!File.Exists(request.CalibrationPath))
@@ -40,19 +48,32 @@ public static class QuantizationJob
         using var loaded = ModelLoader.Load(request.ModelPath, request.TokenizerPath, device);
         WeightChecks.RequireFinite(loaded.Model, request.ModelPath);
         var config = loaded.Model.Config;
+        if (options.Rotation == RotationKind.Hadamard)
+        {
+            Rotate(loaded.Model, options.Seed, request.ModelPath, warn);
+        }
+
         var calibrationTokens = loaded.Tokenizer.Encode(File.ReadAllText(request.CalibrationPath));
         var ids = CalibrationSampler.Sample(calibrationTokens, config.SeqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
-        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)} on {device.type.ToString().ToLowerInvariant()}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
+        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {device.type.ToString().ToLowerInvariant()}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
         var inputs = new QuantizationInputs(InputFile.Of(request.ModelPath), InputFile.Of(loaded.TokenizerSource), InputFile.Of(request.CalibrationPath));
         var checkpoint = new QuantizationCheckpoint(output, inputs.Fingerprint(options));
         using var calibration = tensor(ids, [options.Samples, config.SeqLen]);
-        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, blocks, cancellation);
+        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, blocks, message => warn(new QllmWarning(request.ModelPath, ErrorCodes.HessianDampingRaised, message)), cancellation);
         cancellation.ThrowIfCancellationRequested();
         QuantizedArtifact.Write(output, loaded, result, inputs, options);
         checkpoint.Delete();
         var bytes = new FileInfo(output).Length;
         log($"wrote {output} ({bytes:N0} bytes) in {clock.Elapsed.TotalSeconds:F1} s");
         return new QuantizeSummary(output, bytes, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks);
+    }
+
+    private static void Rotate(Modeling.LlamaModel model, int seed, string modelPath, Action<QllmWarning> warn)
+    {
+        foreach (var site in ModelRotation.Apply(model, seed).Where(site => site.Transform.Kind == OnlineTransformKind.RandomOrthogonal))
+        {
+            warn(new QllmWarning(modelPath, ErrorCodes.RandomOrthogonalFallback, $"no Hadamard matrix of order {site.Transform.Order} is known (2^k, 12·2^k or 144·2^k), so the {site.Name} rotation is a random orthogonal matrix seeded with {seed}: exact, recorded in the artifact, but a dense {site.Transform.Order}×{site.Transform.Order} product per token at run time"));
+        }
     }
 
     // Fails before minutes of quantization, not after, when the output cannot be written.

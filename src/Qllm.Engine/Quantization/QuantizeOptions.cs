@@ -1,4 +1,5 @@
 using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Engine.Rotation;
 
 namespace Qllm.Engine.Quantization;
 
@@ -19,6 +20,8 @@ namespace Qllm.Engine.Quantization;
 /// stories15M at W4A4 (reassembly only, 32 samples, 60 evaluation windows) the reference's signed
 /// column-sum score gave mean KL 1.526 against RTN's 1.567, the merge-error score 1.371.
 /// </param>
+/// <param name="Rotation">Whether the model is rotated (QuaRot-style Hadamards) before it is quantized.</param>
+/// <param name="WeightRounding">How weights are rounded at the end: to nearest or by GPTQ.</param>
 public sealed record QuantizeOptions(
     QuantizationSettings Settings,
     QuantizationMethod Method = QuantizationMethod.Qllm,
@@ -31,7 +34,9 @@ public sealed record QuantizeOptions(
     int Seed = 42,
     double ChannelRatio = 0.2,
     int EmbeddingBits = 8,
-    AssemblyScore MergeScore = AssemblyScore.MergeError)
+    AssemblyScore MergeScore = AssemblyScore.MergeError,
+    RotationKind Rotation = RotationKind.None,
+    WeightRounding WeightRounding = WeightRounding.Nearest)
 {
     /// <summary>Whether channel reassembly runs: only where activations are quantized, since it exists to tame their outliers.</summary>
     public bool Reassembles => Method is QuantizationMethod.Qllm or QuantizationMethod.ReassemblyOnly && Settings.QuantizesActivations;

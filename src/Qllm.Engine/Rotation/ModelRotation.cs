@@ -48,13 +48,50 @@ public static class ModelRotation
             foreach (var layer in model.Layers)
             {
                 Rotate(layer, residual.Matrix, heads.Matrix, down.Matrix);
-                layer.Attention.HeadTransform = heads;
-                layer.FeedForward.DownTransform = down;
             }
         }
 
-        model.ResidualTransform = residual;
-        return [new(RotationSite.Residual, residual), new(RotationSite.Heads, heads), new(RotationSite.Down, down)];
+        IReadOnlyList<RotationSite> sites = [new(RotationSite.Residual, residual), new(RotationSite.Heads, heads), new(RotationSite.Down, down)];
+        Install(model, sites);
+        return sites;
+    }
+
+    /// <summary>The online transforms <paramref name="model"/> applies (empty when it is not rotated).</summary>
+    public static IReadOnlyList<RotationSite> Sites(LlamaModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var first = model.Layers[0];
+        return new (string Name, OrthogonalTransform? Transform)[]
+            {
+                (RotationSite.Residual, model.ResidualTransform), (RotationSite.Heads, first.Attention.HeadTransform), (RotationSite.Down, first.FeedForward.DownTransform),
+            }
+            .Where(site => site.Transform is not null)
+            .Select(site => new RotationSite(site.Name, site.Transform!))
+            .ToList();
+    }
+
+    /// <summary>Makes <paramref name="model"/> apply <paramref name="sites"/> online, for a model whose weights are already rotated (an artifact's).</summary>
+    public static void Install(LlamaModel model, IEnumerable<RotationSite> sites)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sites);
+        foreach (var site in sites)
+        {
+            switch (site.Name)
+            {
+                case RotationSite.Residual:
+                    model.ResidualTransform = site.Transform;
+                    break;
+                case RotationSite.Heads:
+                    Array.ForEach([.. model.Layers], layer => layer.Attention.HeadTransform = site.Transform);
+                    break;
+                case RotationSite.Down:
+                    Array.ForEach([.. model.Layers], layer => layer.FeedForward.DownTransform = site.Transform);
+                    break;
+                default:
+                    throw new ArgumentException($"unknown rotation site '{site.Name}'", nameof(sites));
+            }
+        }
     }
 
     private static void Rotate(DecoderLayer layer, Tensor residual, Tensor head, Tensor down)

@@ -14,12 +14,14 @@ public sealed class OrthogonalTransform : IDisposable
 {
     private readonly Dictionary<(DeviceType, int), Tensor> onDevice = [];
 
-    /// <summary>Creates the transform; <paramref name="factor"/> is float64 [a, a] and orthonormal.</summary>
+    /// <summary>Creates the transform; <paramref name="factor"/> is [a, a] and orthonormal, and is kept rounded to float32.</summary>
     public OrthogonalTransform(OnlineTransformKind kind, Tensor factor, int powerOfTwo, double[]? signs)
     {
         ArgumentNullException.ThrowIfNull(factor);
         Kind = kind;
-        Factor = factor.to(ScalarType.Float64, CPU).detach().clone();
+        // Rounded to float32 here, as the artifact stores it: the model that quantizes, the engine
+        // that loads the artifact and the runtime then all use the very same factor.
+        Factor = factor.to(ScalarType.Float32, CPU).to(ScalarType.Float64).detach().clone();
         PowerOfTwo = powerOfTwo;
         Order = (int)factor.shape[0] * powerOfTwo;
         Signs = signs;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Qllm.Engine.Quantization;
+using Qllm.Errors;
 using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Tool.CommandLine;
 
@@ -19,10 +20,12 @@ internal static class QuantizeCommand
         var bits = new Option<int?>("--bits") { Description = "Weight bits, 2-8 (instead of --preset)." };
         var activationBits = new Option<int?>("--activation-bits") { Description = "Activation bits, 2-8, or 16 for weight-only (with --bits; default 16)." };
         var groupSize = new Option<int?>("--group-size") { Description = "Columns per weight range (default: one range per output row)." };
-        var method = new Option<string>("--method") { Description = "Which QLLM steps run.", DefaultValueFactory = _ => "qllm" }
+        var method = new Option<string?>("--method") { Description = "Which QLLM steps run (default: the preset's, see README)." }
             .AcceptOnlyFromAmong("qllm", "rtn", "reassembly-only", "lowrank-only");
-        var rotation = new Option<string>("--rotation") { Description = "Rotation of the residual stream (only none so far).", DefaultValueFactory = _ => "none" }.AcceptOnlyFromAmong("none");
-        var rounding = new Option<string>("--weight-rounding") { Description = "Weight rounding (only nearest so far).", DefaultValueFactory = _ => "nearest" }.AcceptOnlyFromAmong("nearest");
+        var rotation = new Option<string?>("--rotation") { Description = "none, or hadamard: QuaRot-style rotation of the residual stream, attention heads and down_proj input (default: the preset's)." }
+            .AcceptOnlyFromAmong("none", "hadamard");
+        var rounding = new Option<string?>("--weight-rounding") { Description = "nearest, or gptq: error-feedback rounding on the calibration Hessians (default: the preset's)." }
+            .AcceptOnlyFromAmong("nearest", "gptq");
         var defaults = new QuantizeOptions(QuantizationSettings.Presets["W4A4"]);
         var samples = new Option<int>("--samples") { Description = "Calibration samples.", DefaultValueFactory = _ => defaults.Samples }.InRange(1, 100_000);
         var epochs = new Option<int>("--epochs") { Description = "Error-correction epochs per block.", DefaultValueFactory = _ => defaults.Epochs }.InRange(0, 1000);
@@ -64,9 +67,10 @@ internal static class QuantizeCommand
             var settings = result.GetValue(bits) is { } weightBits
                 ? new QuantizationSettings(weightBits, result.GetValue(activationBits) ?? 16, result.GetValue(groupSize))
                 : QuantizationSettings.Presets[result.GetValue(preset) ?? "W4A4"] with { WeightGroupSize = result.GetValue(groupSize) };
+            var recipe = QuantizationRecipe.For(settings);
             var options = new QuantizeOptions(
                 settings,
-                ParseMethod(result.GetValue(method)!),
+                result.GetValue(method) is { } methodText ? QuantizeOptionsText.ParseMethod(methodText) : recipe.Method,
                 result.GetValue(samples),
                 result.GetValue(epochs),
                 result.GetValue(rank),
@@ -74,13 +78,17 @@ internal static class QuantizeCommand
                 BlockLayers: result.GetValue(blockLayers),
                 Seed: result.GetValue(seed),
                 ChannelRatio: result.GetValue(channelRatio),
-                MergeScore: result.GetValue(mergeScore) == "reference" ? AssemblyScore.Reference : AssemblyScore.MergeError);
+                MergeScore: result.GetValue(mergeScore) == "reference" ? AssemblyScore.Reference : AssemblyScore.MergeError,
+                Rotation: result.GetValue(rotation) is { } rotationText ? QuantizeOptionsText.ParseRotation(rotationText) : recipe.Rotation,
+                WeightRounding: result.GetValue(rounding) is { } roundingText ? QuantizeOptionsText.ParseWeightRounding(roundingText) : recipe.WeightRounding);
             var device = global.StartTorch(result);
             var stderr = result.InvocationConfiguration.Error;
             var request = new QuantizeRequest(result.GetValue(model)!, result.GetValue(global.Tokenizer), result.GetValue(calibration)!, result.GetValue(output)!, options);
             var summary = QuantizeProgressDisplay.IsWanted(stderr, result.GetValue(json))
-                ? QuantizeProgressDisplay.Run(stderr, (log, blocks) => QuantizationJob.Run(request, device, log, blocks, cancellation))
-                : QuantizationJob.Run(request, device, line => stderr.WriteLine($"qllm: {line}"), cancellation);
+                ? QuantizeProgressDisplay.Run(stderr, (log, blocks) => QuantizationJob.Run(request, device, log, blocks, Warn, cancellation))
+                : QuantizationJob.Run(request, device, line => stderr.WriteLine($"qllm: {line}"), blocks: null, Warn, cancellation);
+            // Canonical and unprefixed, so that the build's ToolTask reports them as warnings.
+            void Warn(QllmWarning warning) => stderr.WriteLine(warning.ToCanonicalString());
             var stdout = result.InvocationConfiguration.Output;
             if (result.GetValue(json))
             {
@@ -95,12 +103,4 @@ internal static class QuantizeCommand
         });
         return command;
     }
-
-    private static QuantizationMethod ParseMethod(string text) => text switch
-    {
-        "rtn" => QuantizationMethod.Rtn,
-        "reassembly-only" => QuantizationMethod.ReassemblyOnly,
-        "lowrank-only" => QuantizationMethod.LowRankOnly,
-        _ => QuantizationMethod.Qllm,
-    };
 }
