@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Quantization benchmark: stories15M at W4A4, W4A8, W6A6 and W4A16 with round-to-nearest and QLLM,
-# plus the two QLLM ablations at W4A4; each artifact is evaluated against the fp32 model on the
-# evaluation text. Prints a Markdown table (paste it into docs/benchmarks.md with the machine and
-# the command).
+# Quantization benchmark: stories15M quantized with each configuration PRESET:METHOD[:ROTATION:ROUNDING]
+# (rotation none|hadamard, rounding nearest|gptq; default none:nearest), each artifact evaluated
+# against the fp32 model on the evaluation text. Prints a Markdown table (paste it into
+# docs/benchmarks.md with the machine and the command). The default CONFIGS are every method at
+# W4A4, W4A8, W6A6 with and without rotation and GPTQ, as docs/benchmarks.md reports them.
 #
 #   bash bench/quantization.sh                                # the reference's settings (slow on a CPU)
 #   SAMPLES=32 EPOCHS=2 WINDOWS=100 bash bench/quantization.sh # quicker, smaller settings
@@ -14,7 +15,16 @@ DATA=${DATA:-.data}
 SAMPLES=${SAMPLES:-128}
 EPOCHS=${EPOCHS:-10}
 WINDOWS=${WINDOWS:-100}
-CONFIGS=${CONFIGS:-"W4A4:rtn W4A4:qllm W4A4:reassembly-only W4A4:lowrank-only W4A8:rtn W4A8:qllm W6A6:rtn W6A6:qllm W4A16:rtn W4A16:qllm"}
+if [ -z "${CONFIGS:-}" ]; then
+  CONFIGS=""
+  baselines="rtn:none:nearest rtn:none:gptq rtn:hadamard:nearest rtn:hadamard:gptq qllm:none:nearest qllm:hadamard:gptq"
+  for combo in $baselines qllm:none:gptq qllm:hadamard:nearest lowrank-only:hadamard:gptq reassembly-only:hadamard:gptq; do
+    CONFIGS="$CONFIGS W4A4:$combo"
+  done
+  for preset in W4A8 W6A6; do
+    for combo in $baselines; do CONFIGS="$CONFIGS $preset:$combo"; done
+  done
+fi
 if [ -z "${QLLM:-}" ]; then
   dotnet build src/Qllm.Tool -c Release -v quiet -nologo >/dev/null
   QLLM="dotnet src/Qllm.Tool/bin/Release/net10.0/qllm.dll"
@@ -26,17 +36,19 @@ field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | tr -d '"'; }
 params=$(python3 -c 'print(288*32000 + 6*(4*288*288 + 3*288*768 + 2*288) + 288)' 2>/dev/null || echo 15191712)
 
 fp=$($QLLM eval "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
-echo "| preset | method | perplexity | mean KL vs fp32 | top-1 agreement | artifact bytes | bits/weight | quantize s | peak memory MB |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-printf '| fp32 | - | %.3f | 0 | 100%% | %s | 32 | - | - |\n' "$(field perplexity <<<"$fp")" "$(stat -c %s "$DATA/stories15M.bin")"
+echo "| preset | method | rotation | rounding | perplexity | mean KL vs fp32 | top-1 agreement | artifact bytes | bits/weight | quantize s | peak memory MB |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+printf '| fp32 | - | - | - | %.3f | 0 | 100%% | %s | 32 | - | - |\n' "$(field perplexity <<<"$fp")" "$(stat -c %s "$DATA/stories15M.bin")"
 for config in $CONFIGS; do
-  preset=${config%%:*}; method=${config#*:}
-  out="$work/$preset-$method.qllm"
+  IFS=: read -r preset method rotation rounding <<<"$config"
+  rotation=${rotation:-none}; rounding=${rounding:-nearest}
+  name="$preset-$method-$rotation-$rounding"
+  out="$work/$name.qllm"
   q=$($QLLM quantize "$DATA/stories15M.bin" --calibration "$DATA/calibration.txt" --output "$out" --preset "$preset" --method "$method" \
-        --samples "$SAMPLES" --epochs "$EPOCHS" --device "$DEVICE" --json 2>"$work/$preset-$method.log" | tail -1)
+        --rotation "$rotation" --weight-rounding "$rounding" --samples "$SAMPLES" --epochs "$EPOCHS" --device "$DEVICE" --json 2>"$work/$name.log" | tail -1)
   e=$($QLLM eval "$out" --reference "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
   bytes=$(field bytes <<<"$q")
-  printf '| %s | %s | %.3f | %.4f | %.2f%% | %s | %.2f | %.0f | %.0f |\n' "$preset" "$method" \
+  printf '| %s | %s | %s | %s | %.3f | %.4f | %.2f%% | %s | %.2f | %.0f | %.0f |\n' "$preset" "$method" "$rotation" "$rounding" \
     "$(field perplexity <<<"$e")" "$(field meanKl <<<"$e")" "$(awk -v t="$(field top1Agreement <<<"$e")" 'BEGIN{print t*100}')" \
     "$bytes" "$(awk -v b="$bytes" -v p="$params" 'BEGIN{print b*8/p}')" "$(field seconds <<<"$q")" \
     "$(awk -v m="$(field peakMemoryBytes <<<"$q")" 'BEGIN{print m/1048576}')"

@@ -2,6 +2,7 @@ using Qllm.Engine.ArtifactMapping;
 using Qllm.Errors;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Rotation;
 using Qllm.Engine.Tests.Quantization;
 using static TorchSharp.torch;
 
@@ -12,13 +13,19 @@ public sealed class QuantizedArtifactTests : IDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("qllm-artifact-").FullName;
 
     [Theory]
-    [InlineData("W4A4", QuantizationMethod.Qllm)]
-    [InlineData("W4A16", QuantizationMethod.Rtn)]
-    public void Loading_the_artifact_back_reproduces_the_quantized_logits_exactly(string preset, QuantizationMethod method)
+    [InlineData("W4A4", QuantizationMethod.Qllm, RotationKind.None, WeightRounding.Nearest)]
+    [InlineData("W4A16", QuantizationMethod.Rtn, RotationKind.None, WeightRounding.Nearest)]
+    [InlineData("W4A4", QuantizationMethod.Rtn, RotationKind.Hadamard, WeightRounding.Nearest)]
+    public void Loading_the_artifact_back_reproduces_the_quantized_logits_exactly(string preset, QuantizationMethod method, RotationKind rotation, WeightRounding rounding)
     {
-        var options = new QuantizeOptions(QuantizationSettings.Presets[preset], method, Samples: 2, Epochs: 1);
-        var path = Path.Combine(folder, $"{preset}.qllm");
+        var options = new QuantizeOptions(QuantizationSettings.Presets[preset], method, Samples: 2, Epochs: 1, Rotation: rotation, WeightRounding: rounding);
+        var path = Path.Combine(folder, $"{preset}-{method}-{rotation}-{rounding}.qllm");
         using var loaded = ModelLoader.Load(TestData.ModelPath, null, CPU);
+        if (rotation == RotationKind.Hadamard)
+        {
+            ModelRotation.Apply(loaded.Model, options.Seed);
+        }
+
         using var result = QllmQuantizer.Quantize(loaded.Model, QllmQuantizerTests.Calibration(loaded, options.Samples), options);
         var inputs = new QuantizationInputs(InputFile.Of(TestData.ModelPath), InputFile.Of(TestData.TokenizerPath), InputFile.Of(TestData.CalibrationTextPath));
         QuantizedArtifact.Write(path, loaded, result, inputs, options);
@@ -27,6 +34,7 @@ public sealed class QuantizedArtifactTests : IDisposable
         Assert.InRange(new FileInfo(path).Length, 10_000_000, 0.35 * new FileInfo(TestData.ModelPath).Length);
         using var reloaded = ModelLoader.Load(path, null, CPU);
         Assert.Equal(loaded.Model.Config, reloaded.Model.Config);
+        Assert.Equal(ModelRotation.Sites(loaded.Model).Select(s => (s.Name, s.Transform.Order)), ModelRotation.Sites(reloaded.Model).Select(s => (s.Name, s.Transform.Order)));
         using var noGrad = no_grad();
         var input = tensor(loaded.Tokenizer.Encode("Once upon a time, there was a little girl").Prepend(1).Select(t => (long)t).ToArray()).unsqueeze(0);
         Assert.True(loaded.Model.forward(input).eq(reloaded.Model.forward(input)).all().item<bool>(), "logits differ");
