@@ -53,7 +53,8 @@ internal static class LayerQuantizer
     }
 
     /// <summary>
-    /// Replaces each trained <see cref="QuantizedLinear"/> with its final integer form and switches the
+    /// Replaces each trained <see cref="QuantizedLinear"/> with its final integer form (its fixed
+    /// rounding, such as GPTQ's, when it has one, else its weight rounded to nearest) and switches the
     /// layer's inputs to exact mode: from here on it computes what its artifact computes in the runtime.
     /// </summary>
     public static void Finalize(DecoderLayer layer, QuantizationSettings settings)
@@ -61,7 +62,7 @@ internal static class LayerQuantizer
         ArgumentNullException.ThrowIfNull(layer);
         using var noGrad = no_grad();
         SetLinears(layer, (name, linear) => linear is QuantizedLinear quantized
-            ? new IntegerLinear(QuantizedTensor.From(quantized.Weight, quantized.Bits, quantized.GroupSize), name)
+            ? new IntegerLinear(quantized.Rounded ?? QuantizedTensor.From(quantized.Weight, quantized.Bits, quantized.GroupSize), name)
             : throw new InvalidOperationException($"{name} of layer {layer.Index} is not quantized yet"));
         var maps = Inputs(layer).Where(pair => pair.Input.Map is not null).ToDictionary(pair => pair.Point, pair => pair.Input.Map!);
         InstallInputs(layer, settings, maps, exact: true);

@@ -21,6 +21,7 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     private readonly int? groupSize;
     private double loraScale;
     private Tensor? cachedQuantized;
+    private QuantizedTensor? rounded;
 
     /// <summary>Wraps a float weight [out, in] (its storage is shared, not copied).</summary>
     public QuantizedLinear(Tensor weight, int bits, int? groupSize, string name)
@@ -44,12 +45,25 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     /// <summary>Whether a low-rank adapter is attached.</summary>
     public bool HasAdapter => lora_a is not null;
 
+    /// <summary>
+    /// The rounding fixed by <see cref="FixRounding"/> (GPTQ's codes on the weight's grid), or null while
+    /// the weight is rounded to nearest. Owned by this linear until <see cref="LayerQuantizer.Finalize"/>
+    /// hands it to the <see cref="IntegerLinear"/> that replaces it.
+    /// </summary>
+    public QuantizedTensor? Rounded => rounded;
+
     /// <summary>The adapter's parameters (empty without one).</summary>
     public IEnumerable<Parameter> AdapterParameters => lora_a is null || lora_b is null ? [] : [lora_a, lora_b];
 
     /// <summary>Attaches a rank-<paramref name="rank"/> adapter: A Kaiming-uniform, B zero, scale alpha / rank (the reference's LoRA init).</summary>
     public void AttachAdapter(int rank, double alpha, Generator generator)
     {
+        if (rounded is not null)
+        {
+            // Training moves the float weight, but the fixed codes would not follow it.
+            throw new InvalidOperationException($"{GetName()}: its rounding is fixed; train the adapter before rounding with GPTQ");
+        }
+
         long rows = weight.shape[0], columns = weight.shape[1];
         var bound = 1.0 / Math.Sqrt(columns); // kaiming_uniform_(a=sqrt(5)) on [rank, in]
         var a = (rand([rank, columns], generator: generator, device: weight.device) * 2 - 1) * bound;
@@ -83,7 +97,36 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
         cachedQuantized = null;
     }
 
-    /// <summary>The weight as the quantized model uses it: Q(W [+ s·B·A]).</summary>
+    /// <summary>
+    /// Fixes the weight's rounding: from now on the layer computes with <paramref name="rounding"/>'s
+    /// dequantized values instead of rounding <see cref="Weight"/> to nearest, and finalizing stores
+    /// its codes. Takes ownership of <paramref name="rounding"/>; a rounding fixed before is replaced.
+    /// </summary>
+    /// <param name="rounding">Codes, scales and zeros of the same shape as <see cref="Weight"/> and at <see cref="Bits"/> bits.</param>
+    /// <exception cref="InvalidOperationException">An adapter is attached (fuse it first: the rounding must be of the final weight).</exception>
+    public void FixRounding(QuantizedTensor rounding)
+    {
+        ArgumentNullException.ThrowIfNull(rounding);
+        if (HasAdapter)
+        {
+            throw new InvalidOperationException($"{GetName()}: fuse the adapter before fixing the rounding");
+        }
+
+        if (!rounding.Codes.shape.SequenceEqual(weight.shape) || rounding.Bits != bits)
+        {
+            throw new ArgumentException($"{GetName()}: a rounding [{string.Join(", ", rounding.Codes.shape)}] at {rounding.Bits} bits does not fit a weight [{string.Join(", ", weight.shape)}] at {bits} bits", nameof(rounding));
+        }
+
+        if (rounded is not null && !ReferenceEquals(rounded, rounding))
+        {
+            rounded.Dispose();
+        }
+
+        rounded = rounding;
+        InvalidateCache();
+    }
+
+    /// <summary>The weight as the quantized model uses it: Q(W [+ s·B·A]), or the fixed rounding's values.</summary>
     public Tensor QuantizedWeight()
     {
         if (lora_a is not null && lora_b is not null)
@@ -91,11 +134,19 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
             return UniformQuantizer.FakeQuantize(weight + (lora_b.matmul(lora_a) * loraScale), bits, groupSize, straightThrough: true);
         }
 
+        if (rounded is not null)
+        {
+            return cachedQuantized ??= rounded.Dequantize().DetachFromDisposeScope();
+        }
+
         // Frozen: quantize once. The weight may still change through Fuse or a caller's in-place edit, which reset the cache.
         return cachedQuantized ??= UniformQuantizer.FakeQuantize(weight, bits, groupSize).DetachFromDisposeScope();
     }
 
-    /// <summary>Forgets the cached quantized weight after an in-place change of <see cref="Weight"/>.</summary>
+    /// <summary>
+    /// Forgets the cached quantized weight after an in-place change of <see cref="Weight"/>. A fixed
+    /// rounding is kept: it was computed from the final weight, and the layer goes on using it.
+    /// </summary>
     public void InvalidateCache()
     {
         cachedQuantized?.Dispose();
