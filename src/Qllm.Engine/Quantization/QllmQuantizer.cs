@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Qllm.Engine.ArtifactMapping;
 using Qllm.Engine.Modeling;
+using Qllm.Engine.Quantization.Gptq;
 using Qllm.Engine.Quantization.Reassembly;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,7 +14,8 @@ namespace Qllm.Engine.Quantization;
 /// layers (the last may be shorter, so every layer is covered): the full-precision block's outputs
 /// on full-precision inputs become the targets; each layer, fed the quantized model's inputs, gets
 /// its channel reassembly chosen per point and is replaced by its quantized form; the block's
-/// low-rank error correction is trained and fused; its quantized outputs feed the next block.
+/// low-rank error correction is trained and fused; with GPTQ, its weights are then rounded layer by
+/// layer on the quantized model's inputs; its quantized outputs feed the next block.
 /// Finally the embedding and classifier are quantized per row at <see cref="QuantizeOptions.EmbeddingBits"/>.
 /// </summary>
 public static class QllmQuantizer
@@ -92,6 +94,11 @@ public static class QllmQuantizer
                 linear.InvalidateCache();
             }
 
+            if (options.WeightRounding == WeightRounding.Gptq)
+            {
+                RoundWithGptq(blockLayers, model.Rope, quantizedInputs, warn, cancellation);
+            }
+
             Tensor outputs;
             using (no_grad())
             {
@@ -160,6 +167,28 @@ public static class QllmQuantizer
         }
 
         return maps;
+    }
+
+    /// <summary>
+    /// GPTQ as the last step, after any error correction is fused: layer by layer, each on the
+    /// outputs of the layers before it in the block, already rounded.
+    /// </summary>
+    private static void RoundWithGptq(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Action<string>? warn, CancellationToken cancellation)
+    {
+        using var noGrad = no_grad();
+        var hidden = inputs;
+        for (int i = 0; i < block.Count; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            GptqLayerRounding.Round(block[i], rope, hidden, GptqSettings.Default, warn);
+            var next = i + 1 < block.Count ? RunChunked([block[i]], rope, hidden) : null;
+            if (!ReferenceEquals(hidden, inputs))
+            {
+                hidden.Dispose();
+            }
+
+            hidden = next!;
+        }
     }
 
     private static double Loss(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets)

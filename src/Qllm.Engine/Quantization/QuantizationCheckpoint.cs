@@ -45,7 +45,15 @@ public sealed class QuantizationCheckpoint
             tensors[$"{layer.Index}.post_attention_layernorm"] = layer.FeedForwardNorm.Weight;
             foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
             {
-                tensors[$"{layer.Index}.{name}"] = ((QuantizedLinear)linear).Weight;
+                var quantized = (QuantizedLinear)linear;
+                tensors[$"{layer.Index}.{name}"] = quantized.Weight;
+                if (quantized.Rounded is { } rounded)
+                {
+                    // GPTQ's codes do not follow from the weight: they are saved as they are.
+                    tensors[$"{layer.Index}.{name}.codes"] = rounded.Codes;
+                    tensors[$"{layer.Index}.{name}.scales"] = rounded.Scales;
+                    tensors[$"{layer.Index}.{name}.zeros"] = rounded.Zeros;
+                }
             }
 
             foreach (var (point, input) in LayerQuantizer.Inputs(layer))
@@ -139,6 +147,11 @@ public sealed class QuantizationCheckpoint
             var quantized = (QuantizedLinear)linear;
             quantized.Weight.copy_(state.Read($"{layer.Index}.{name}").to(device));
             quantized.InvalidateCache();
+            var prefix = $"{layer.Index}.{name}";
+            if (state.Tensors.ContainsKey($"{prefix}.codes"))
+            {
+                quantized.FixRounding(new QuantizedTensor(state.Read($"{prefix}.codes").to(device), state.Read($"{prefix}.scales").to(device), state.Read($"{prefix}.zeros").to(device), quantized.Bits));
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ public sealed class QuantizedArtifactTests : IDisposable
     [InlineData("W4A4", QuantizationMethod.Qllm, RotationKind.None, WeightRounding.Nearest)]
     [InlineData("W4A16", QuantizationMethod.Rtn, RotationKind.None, WeightRounding.Nearest)]
     [InlineData("W4A4", QuantizationMethod.Rtn, RotationKind.Hadamard, WeightRounding.Nearest)]
+    [InlineData("W4A8", QuantizationMethod.Qllm, RotationKind.Hadamard, WeightRounding.Gptq)]
     public void Loading_the_artifact_back_reproduces_the_quantized_logits_exactly(string preset, QuantizationMethod method, RotationKind rotation, WeightRounding rounding)
     {
         var options = new QuantizeOptions(QuantizationSettings.Presets[preset], method, Samples: 2, Epochs: 1, Rotation: rotation, WeightRounding: rounding);
@@ -44,7 +45,8 @@ public sealed class QuantizedArtifactTests : IDisposable
     [Fact]
     public void A_cancelled_run_leaves_no_artifact_and_resumes_to_the_bytes_of_an_uninterrupted_run()
     {
-        var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Qllm, Samples: 2, Epochs: 1, BlockLayers: 3);
+        // Every step a resumed run must restore: reassembly, fused corrections, rotation, GPTQ codes.
+        var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Qllm, Samples: 2, Epochs: 1, BlockLayers: 3, Rotation: RotationKind.Hadamard, WeightRounding: WeightRounding.Gptq);
         QuantizeRequest Request(string name) => new(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(folder, name), options);
         static string Trailer(string path) => Convert.ToHexString(File.ReadAllBytes(path)[^32..]); // the SHA-256 of everything else
 
