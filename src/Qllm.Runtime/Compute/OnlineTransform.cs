@@ -25,6 +25,9 @@ internal sealed class OnlineTransform
 
     /// <summary>F/√b, row-major [a, a]: the Walsh–Hadamard normalisation folded into the factor.</summary>
     private readonly double[] factor;
+
+    /// <summary>Fᵀ/√b: the transpose's product reads it row by row like <see cref="factor"/>.</summary>
+    private readonly double[] transposedFactor;
     private readonly double[]? signs;
     private readonly int order;
     private readonly int blocks;
@@ -62,6 +65,15 @@ internal sealed class OnlineTransform
         blocks = length / order;
         double normalisation = 1.0 / Math.Sqrt(blocks);
         this.factor = Array.ConvertAll(exact, v => v * normalisation);
+        transposedFactor = new double[this.factor.Length];
+        for (int i = 0; i < order; i++)
+        {
+            for (int j = 0; j < order; j++)
+            {
+                transposedFactor[(j * order) + i] = this.factor[(i * order) + j];
+            }
+        }
+
         this.signs = signs is null ? null : Array.ConvertAll(signs, v => (double)v);
         Length = length;
     }
@@ -70,7 +82,7 @@ internal sealed class OnlineTransform
     public int Length { get; }
 
     /// <summary>Bytes held in memory.</summary>
-    public long Bytes => (factor.Length + (signs?.Length ?? 0)) * 8L;
+    public long Bytes => ((2L * factor.Length) + (signs?.Length ?? 0)) * 8;
 
     /// <summary>row ← row·Q, in place.</summary>
     public void Apply(Span<float> row)
@@ -82,28 +94,13 @@ internal sealed class OnlineTransform
         {
             // Work on Xᵀ [b, a]: the Walsh–Hadamard butterflies then pair whole runs of a values.
             var columns = scratch[..Length];
-            for (int i = 0; i < Length; i++)
-            {
-                columns[Transposed(i)] = row[i] * (signs?[i] ?? 1.0);
-            }
-
+            Transpose(row, signs, columns);
             WalshHadamard.Transform(columns, stride: order);
+            // Yᵀ[i2, :] = Σ_i1 Xᵀ[i2, i1]·F[i1, :], i.e. Y = Fᵀ·X.
             var result = scratch[Length..];
-            result.Clear();
-            for (int i2 = 0; i2 < blocks; i2++)
-            {
-                // Yᵀ[i2, :] = Σ_i1 Xᵀ[i2, i1]·F[i1, :], i.e. Y = Fᵀ·X.
-                var sums = result.Slice(i2 * order, order);
-                for (int i1 = 0; i1 < order; i1++)
-                {
-                    DoubleVectors.AddScaled(sums, columns[(i2 * order) + i1], factor.AsSpan(i1 * order, order));
-                }
-            }
+            DoubleProduct.MultiplyRows(columns, factor, order, result);
 
-            for (int i = 0; i < Length; i++)
-            {
-                row[i] = (float)result[Transposed(i)];
-            }
+            TransposeBack(result, null, row);
         }
         finally
         {
@@ -123,27 +120,14 @@ internal sealed class OnlineTransform
         try
         {
             var columns = scratch[..Length];
-            for (int i = 0; i < Length; i++)
-            {
-                columns[Transposed(i)] = row[i];
-            }
+            Transpose(row, null, columns);
 
-            // Yᵀ[i2, j1] = Σ_i1 F[j1, i1]·Xᵀ[i2, i1], i.e. Y = F·X; then the butterflies.
+            // Yᵀ[i2, :] = Σ_i1 Xᵀ[i2, i1]·Fᵀ[i1, :], i.e. Y = F·X; then the butterflies.
             var result = scratch[Length..];
-            for (int i2 = 0; i2 < blocks; i2++)
-            {
-                var column = columns.Slice(i2 * order, order);
-                for (int j1 = 0; j1 < order; j1++)
-                {
-                    result[(i2 * order) + j1] = DoubleVectors.Dot(factor.AsSpan(j1 * order, order), column);
-                }
-            }
+            DoubleProduct.MultiplyRows(columns, transposedFactor, order, result);
 
             WalshHadamard.Transform(result, stride: order);
-            for (int i = 0; i < Length; i++)
-            {
-                row[i] = (float)(result[Transposed(i)] * (signs?[i] ?? 1.0));
-            }
+            TransposeBack(result, signs, row);
         }
         finally
         {
@@ -154,8 +138,29 @@ internal sealed class OnlineTransform
         }
     }
 
-    /// <summary>Where element i = i1·b + i2 of a row sits in the [b, a] working layout.</summary>
-    private int Transposed(int i) => ((i % blocks) * order) + (i / blocks);
+    /// <summary>Row element i = i1·b + i2 (times its sign) to [i2, i1] of the [b, a] working layout.</summary>
+    private void Transpose(ReadOnlySpan<float> row, double[]? rowSigns, Span<double> columns)
+    {
+        for (int i1 = 0, i = 0; i1 < order; i1++)
+        {
+            for (int i2 = 0; i2 < blocks; i2++, i++)
+            {
+                columns[(i2 * order) + i1] = row[i] * (rowSigns?[i] ?? 1.0);
+            }
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Transpose"/>, rounding once to float.</summary>
+    private void TransposeBack(ReadOnlySpan<double> columns, double[]? rowSigns, Span<float> row)
+    {
+        for (int i1 = 0, i = 0; i1 < order; i1++)
+        {
+            for (int i2 = 0; i2 < blocks; i2++, i++)
+            {
+                row[i] = (float)(columns[(i2 * order) + i1] * (rowSigns?[i] ?? 1.0));
+            }
+        }
+    }
 
     private void CheckLength(Span<float> row)
     {

@@ -50,10 +50,10 @@ public sealed class OnlineTransformTests
     }
 
     [Fact]
-    public void Bytes_count_the_factor_and_the_signs()
+    public void Bytes_count_the_factor_its_transpose_and_the_signs()
     {
         var transform = new OnlineTransform(ToFloats(Dense.Paley12()), 12, Signs(48, 1), 48, "rotation.heads", Source);
-        Assert.Equal((144 + 48) * 8, transform.Bytes);
+        Assert.Equal(((2 * 144) + 48) * 8, transform.Bytes);
     }
 
     public static TheoryData<string, float[], int, float[]?, int> BadParts => new()
