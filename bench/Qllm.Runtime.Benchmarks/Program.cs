@@ -1,15 +1,25 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using BenchmarkDotNet.Running;
 using Qllm.Artifacts;
 using Qllm.Runtime;
+using Qllm.Runtime.Benchmarks;
 using Qllm.Runtime.Compute;
 
+// usage: Qllm.Runtime.Benchmarks transforms [BenchmarkDotNet options, e.g. --job short --inProcess]
+//        the kernel micro-benchmarks (OnlineTransformBenchmarks), or
 // usage: Qllm.Runtime.Benchmarks MODEL (.qllm artifact, or llama2.c .bin with --tokenizer) [--tokenizer FILE]
 //        [--threads N] [--steps 256] [--prompt "Once upon a time"]
 // Greedy generation with run.c's meaning of --steps (positions: BOS + prompt + sampled tokens), then
 // one JSON line: load time, time to first token (prompt + first sample), decode tokens/s, resident
 // memory, model bytes, where the decode time went, and the text.
+if (args is ["transforms", .. var benchmarkArguments])
+{
+    BenchmarkSwitcher.FromTypes([typeof(OnlineTransformBenchmarks)]).Run(benchmarkArguments);
+    return 0;
+}
+
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 string? model = null;
 for (int i = 0; i < args.Length; i++)

@@ -8,7 +8,9 @@ namespace Qllm.Runtime.Compute;
 /// per-head quantization of the q/k/v states (as the engine's quantized model does), then
 /// softmax(q·kᵀ/√d)·v per head in double, rounded once to float, as the engine's finished models
 /// compute it: the result does not depend on the order of the sums, so the o_proj activation codes
-/// are the engine's.
+/// are the engine's. A rotated model's head transform turns every query and key head after the
+/// rotary embedding, before the state quantization and before the keys enter the cache (q·k does
+/// not change: the transform is orthogonal).
 /// </summary>
 internal static class Attention
 {
@@ -16,7 +18,7 @@ internal static class Attention
     /// Attends for <paramref name="tokens"/> new tokens at positions start..; appends their keys and
     /// values to the cache and writes the merged heads to <paramref name="attended"/> [tokens × dim].
     /// </summary>
-    public static void Run(ModelConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, int stateBits, float[] attended, Workers workers)
+    public static void Run(ModelConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers)
     {
         int headDim = config.HeadDim, kvDim = config.KvDim, dim = config.Dim;
         for (int t = 0; t < tokens; t++)
@@ -24,13 +26,13 @@ internal static class Attention
             int position = start + t;
             for (int h = 0; h < config.Heads; h++)
             {
-                Prepare(q.AsSpan((t * dim) + (h * headDim), headDim), position, rope, stateBits, rotate: true);
+                Prepare(q.AsSpan((t * dim) + (h * headDim), headDim), position, rope, headTransform, stateBits);
             }
 
             for (int h = 0; h < config.KvHeads; h++)
             {
-                Prepare(k.AsSpan((t * kvDim) + (h * headDim), headDim), position, rope, stateBits, rotate: true);
-                Prepare(v.AsSpan((t * kvDim) + (h * headDim), headDim), position, rope, stateBits, rotate: false);
+                Prepare(k.AsSpan((t * kvDim) + (h * headDim), headDim), position, rope, headTransform, stateBits);
+                Prepare(v.AsSpan((t * kvDim) + (h * headDim), headDim), position, rope: null, headTransform: null, stateBits);
             }
 
             k.AsSpan(t * kvDim, kvDim).CopyTo(keyCache.AsSpan(position * kvDim, kvDim));
@@ -77,12 +79,11 @@ internal static class Attention
         });
     }
 
-    private static void Prepare(Span<float> head, int position, RotaryTables rope, int stateBits, bool rotate)
+    /// <summary>Queries and keys get the rotary embedding and the head transform; values neither (null).</summary>
+    private static void Prepare(Span<float> head, int position, RotaryTables? rope, OnlineTransform? headTransform, int stateBits)
     {
-        if (rotate)
-        {
-            rope.Apply(head, position);
-        }
+        rope?.Apply(head, position);
+        headTransform?.Apply(head);
 
         if (stateBits > 0)
         {

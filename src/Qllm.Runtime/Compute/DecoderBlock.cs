@@ -2,7 +2,10 @@ using Qllm.Runtime.Model;
 
 namespace Qllm.Runtime.Compute;
 
-/// <summary>One decoder layer: RMSNorm, attention with a KV cache, RMSNorm, SwiGLU, each with its residual.</summary>
+/// <summary>
+/// One decoder layer: RMSNorm, attention with a KV cache, RMSNorm, SwiGLU, each with its residual.
+/// <paramref name="headTransform"/> is a rotated model's transform of the query and key heads (null: none).
+/// </summary>
 internal sealed class DecoderBlock(
     int index,
     ModelConfig config,
@@ -12,6 +15,7 @@ internal sealed class DecoderBlock(
     LinearGroup output,
     LinearGroup gateUp,
     LinearGroup down,
+    OnlineTransform? headTransform,
     int stateBits)
 {
     public long Bytes => ((attentionNorm.Length + feedForwardNorm.Length) * 4L) + queryKeyValue.Bytes + output.Bytes + gateUp.Bytes + down.Bytes;
@@ -26,7 +30,7 @@ internal sealed class DecoderBlock(
         float[] q = new float[tokens * dim], k = new float[tokens * kvDim], v = new float[tokens * kvDim];
         queryKeyValue.Run(normed, tokens, [q, k, v], workers);
         long started = ForwardProfile.Start();
-        Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, stateBits, normed, workers);
+        Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, headTransform, stateBits, normed, workers);
         ForwardProfile.Stop(ForwardStage.Attention, started);
         var attended = new float[tokens * dim];
         output.Run(normed, tokens, [attended], workers);

@@ -3,13 +3,14 @@ using Qllm.Runtime.Kernels;
 namespace Qllm.Runtime.Compute;
 
 /// <summary>
-/// What happens to the input of a group of linears before their products: the optional channel
-/// reassembly, then, when activations are quantized, per-token quantization: to integer codes when
+/// What happens to the input of a group of linears before their products: a rotated model's online
+/// transform (the down_proj input's), the optional channel reassembly, then, when activations are quantized, per-token quantization: to integer codes when
 /// the consumers' bit widths allow exact integer products, else fake-quantized floats. Finally the
 /// values are put in the order the consumers' kernels read.
 /// </summary>
 internal sealed class InputPoint
 {
+    private readonly OnlineTransform? transform;
     private readonly ReassemblyMap? map;
     private readonly int bits;
     private readonly bool integer;
@@ -20,8 +21,15 @@ internal sealed class InputPoint
     /// <param name="activationBits">Activation bits; 16 or more leaves values in float.</param>
     /// <param name="weightBits">Bits of the consuming weights (decides whether integer products are exact).</param>
     /// <param name="packedLayout">Whether the consumers read packed 4-bit rows (<see cref="PackedLayout"/>).</param>
-    public InputPoint(int inputColumns, ReassemblyMap? map, int activationBits, int weightBits, bool packedLayout)
+    /// <param name="transform">The online transform of the raw input, or null; shared, so not counted in <see cref="Bytes"/>.</param>
+    public InputPoint(int inputColumns, ReassemblyMap? map, int activationBits, int weightBits, bool packedLayout, OnlineTransform? transform = null)
     {
+        if (transform is not null && transform.Length != inputColumns)
+        {
+            throw new ArgumentException($"a transform of order {transform.Length} on an input of {inputColumns} channels", nameof(transform));
+        }
+
+        this.transform = transform;
         this.map = map;
         bits = activationBits;
         integer = activationBits < 16 && IntegerDot.Fits(weightBits, activationBits);
@@ -45,9 +53,16 @@ internal sealed class InputPoint
         var prepared = new PreparedInput(tokens, Columns, integer);
         Span<float> natural = Columns <= 4096 ? stackalloc float[Columns] : new float[Columns];
         Span<byte> codes = Columns <= 4096 ? stackalloc byte[Columns] : new byte[Columns];
+        Span<float> transformed = transform is null ? default : InputColumns <= 4096 ? stackalloc float[InputColumns] : new float[InputColumns];
         for (int t = 0; t < tokens; t++)
         {
-            var row = x.Slice(t * InputColumns, InputColumns);
+            scoped ReadOnlySpan<float> row = x.Slice(t * InputColumns, InputColumns);
+            if (transform is not null)
+            {
+                row.CopyTo(transformed);
+                transform.Apply(transformed);
+                row = transformed;
+            }
             if (map is null)
             {
                 row.CopyTo(natural);

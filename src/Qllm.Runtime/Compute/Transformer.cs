@@ -5,16 +5,18 @@ namespace Qllm.Runtime.Compute;
 /// <summary>
 /// The LLaMA forward pass over read-only weights: embedding lookup, the decoder blocks, the final
 /// norm and the classifier. Immutable once built, so any number of sequences (each with its own
-/// <see cref="InferenceState"/>) can run through it at once.
+/// <see cref="InferenceState"/>) can run through it at once. A rotated model's residual transform
+/// turns the embedding rows after the lookup and turns the hidden state back (its transpose) before
+/// the final norm, so the classifier stays the tied embedding; the blocks hold the other transforms.
 /// </summary>
-internal sealed class Transformer(ModelConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier)
+internal sealed class Transformer(ModelConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier, OnlineTransforms transforms)
 {
     private readonly RotaryTables rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.InterleavedRope);
 
     public ModelConfig Config { get; } = config;
 
-    /// <summary>Bytes of model data held in memory (mapped or owned); a tied classifier is counted once.</summary>
-    public long Bytes => embedding.Bytes + blocks.Sum(b => b.Bytes) + (finalNorm.Length * 4L)
+    /// <summary>Bytes of model data held in memory (mapped or owned); a tied classifier and the shared transforms are counted once.</summary>
+    public long Bytes => embedding.Bytes + blocks.Sum(b => b.Bytes) + (finalNorm.Length * 4L) + transforms.Bytes
         + (classifier.Matrices[0] == embedding ? classifier.Input.Bytes : classifier.Bytes);
 
     public InferenceState NewState() => new(Config.Layers, Config.SeqLen, Config.KvDim);
@@ -40,6 +42,7 @@ internal sealed class Transformer(ModelConfig config, WeightMatrix embedding, IR
             }
 
             embedding.ReadRow(tokens[t], hidden.AsSpan(t * dim, dim));
+            transforms.Residual?.Apply(hidden.AsSpan(t * dim, dim));
         }
 
         foreach (var block in blocks)
@@ -49,6 +52,11 @@ internal sealed class Transformer(ModelConfig config, WeightMatrix embedding, IR
 
         state.Length = start + count;
         int rows = lastOnly ? 1 : count;
+        for (int t = count - rows; transforms.Residual is not null && t < count; t++)
+        {
+            transforms.Residual.ApplyTranspose(hidden.AsSpan(t * dim, dim));
+        }
+
         var normed = new float[rows * dim];
         RmsNorm.Apply(hidden.AsSpan((count - rows) * dim), finalNorm, Config.RmsNormEps, normed, rows);
         var logits = new float[rows * Config.VocabSize];

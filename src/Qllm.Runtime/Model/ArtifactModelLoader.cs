@@ -9,7 +9,8 @@ namespace Qllm.Runtime.Model;
 /// Builds the runtime's forward pass from an engine-written artifact (docs/artifact-format.md,
 /// "What the QLLM engine stores"). 4-bit and 8-bit codes are used in place; the shapes of every
 /// tensor are checked against the config, so a well-formed file that does not describe a runnable
-/// model is refused here, not half-way through a forward pass.
+/// model is refused here, not half-way through a forward pass. A rotated model's online transforms
+/// are decided from the <c>rotation.*</c> tensors alone (the metadata's description is for display).
 /// </summary>
 internal static class ArtifactModelLoader
 {
@@ -21,6 +22,7 @@ internal static class ArtifactModelLoader
         CheckSupported(spec, config, source);
 
         var tokenizer = ArtifactModelMetadata.ReadTokenizer(reader, config.VocabSize);
+        var transforms = Transforms(reader, config);
 
         var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
         var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);
@@ -28,25 +30,25 @@ internal static class ArtifactModelLoader
         var blocks = new List<DecoderBlock>();
         for (int layer = 0; layer < config.Layers; layer++)
         {
-            blocks.Add(Block(reader, config, spec, layer));
+            blocks.Add(Block(reader, config, spec, transforms, layer));
         }
 
-        var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier);
+        var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier, transforms);
         return (model, tokenizer, spec);
     }
 
-    private static DecoderBlock Block(ArtifactReader reader, ModelConfig config, QuantizationSpec spec, int layer)
+    private static DecoderBlock Block(ArtifactReader reader, ModelConfig config, QuantizationSpec spec, OnlineTransforms transforms, int layer)
     {
         QuantizedMatrix Linear(string name, int rows, int columns) => Matrix(reader, ArtifactTensorNames.Linear(layer, name), rows, columns);
-        InputPoint Input(string? point, int inputColumns)
+        InputPoint Input(string? point, int inputColumns, OnlineTransform? transform = null)
         {
             var map = point is null ? null : Map(reader, layer, point, inputColumns);
-            return new InputPoint(inputColumns, map, spec.ActivationBits, spec.WeightBits, packedLayout: spec.WeightBits == 4);
+            return new InputPoint(inputColumns, map, spec.ActivationBits, spec.WeightBits, packedLayout: spec.WeightBits == 4, transform);
         }
 
         var qkvInput = Input("qkv", config.Dim);
         var gateUpInput = Input("gate_up", config.Dim);
-        var downInput = Input("down", config.HiddenDim);
+        var downInput = Input("down", config.HiddenDim, transforms.Down);
         var outputInput = Input(null, config.Dim);
         return new DecoderBlock(
             layer,
@@ -57,6 +59,7 @@ internal static class ArtifactModelLoader
             new LinearGroup(outputInput, Linear("self_attn.o_proj", config.Dim, config.Dim)),
             new LinearGroup(gateUpInput, Linear("mlp.gate_proj", config.HiddenDim, gateUpInput.Columns), Linear("mlp.up_proj", config.HiddenDim, gateUpInput.Columns)),
             new LinearGroup(downInput, Linear("mlp.down_proj", config.Dim, downInput.Columns)),
+            transforms.Heads,
             spec.QuantizesStates ? spec.ActivationBits : 0);
     }
 
@@ -105,6 +108,42 @@ internal static class ArtifactModelLoader
         }
 
         return values;
+    }
+
+    private static OnlineTransforms Transforms(ArtifactReader reader, ModelConfig config)
+    {
+        var known = ArtifactTensorNames.RotationSites.Select(ArtifactTensorNames.Rotation).SelectMany(prefix => new[] { $"{prefix}.factor", $"{prefix}.signs" }).ToHashSet(StringComparer.Ordinal);
+        var unknown = reader.Tensors.Keys.FirstOrDefault(name => name.StartsWith("rotation.", StringComparison.Ordinal) && !known.Contains(name));
+        if (unknown is not null)
+        {
+            // Running without a transform the model needs would give fluent-looking garbage.
+            throw ArtifactErrors.TooNew(reader.Source, $"it holds '{unknown}', an online transform this runtime does not know");
+        }
+
+        return new OnlineTransforms(
+            Transform(reader, ArtifactTensorNames.ResidualRotation, config.Dim),
+            Transform(reader, ArtifactTensorNames.HeadRotation, config.HeadDim),
+            Transform(reader, ArtifactTensorNames.DownRotation, config.HiddenDim));
+    }
+
+    private static OnlineTransform? Transform(ArtifactReader reader, string site, int length)
+    {
+        var prefix = ArtifactTensorNames.Rotation(site);
+        string factorName = $"{prefix}.factor", signsName = $"{prefix}.signs";
+        if (!reader.Tensors.TryGetValue(factorName, out var factor))
+        {
+            return reader.Tensors.ContainsKey(signsName)
+                ? throw ArtifactErrors.Bad(reader.Source, $"it holds '{signsName}' without '{factorName}'")
+                : null;
+        }
+
+        if (factor.DType != ArtifactDType.F32 || factor.Shape.Count != 2 || factor.Shape[0] != factor.Shape[1] || factor.Shape[0] < 1 || factor.Shape[0] > length)
+        {
+            throw ArtifactErrors.Bad(reader.Source, $"'{factorName}' is {factor.DType} [{string.Join(", ", factor.Shape)}]; the transform of order {length} needs a square F32 factor [a, a] with a dividing {length}");
+        }
+
+        var signs = reader.Tensors.ContainsKey(signsName) ? Floats(reader, signsName, length, positive: false) : null;
+        return new OnlineTransform(reader.ReadFloat32(factorName), (int)factor.Shape[0], signs, length, prefix, reader.Source);
     }
 
     private static ReassemblyMap? Map(ArtifactReader reader, int layer, string point, int inputColumns)

@@ -11,6 +11,18 @@ internal static class ArtifactTensorNames
     public const string Classifier = "classifier";
     public const string FinalNorm = "norm.weight";
 
+    /// <summary>Online transform of the residual stream (order dim): on the embedding rows, and transposed before the final norm.</summary>
+    public const string ResidualRotation = "residual";
+
+    /// <summary>Online transform of every query and key head (order headDim), after the rotary embedding.</summary>
+    public const string HeadRotation = "heads";
+
+    /// <summary>Online transform of the down_proj input (order hiddenDim).</summary>
+    public const string DownRotation = "down";
+
+    /// <summary>The online transform sites, in the order a token meets them.</summary>
+    public static readonly IReadOnlyList<string> RotationSites = [ResidualRotation, HeadRotation, DownRotation];
+
     /// <summary>The reassembly points, in the order a layer meets them.</summary>
     public static readonly IReadOnlyList<string> Points = ["qkv", "gate_up", "down"];
 
@@ -30,4 +42,7 @@ internal static class ArtifactTensorNames
 
     /// <summary>Prefix of a reassembly map (<paramref name="point"/> is one of <see cref="Points"/>): .offsets, .sources, .coefficients follow.</summary>
     public static string Reassembly(int layer, string point) => $"layers.{layer}.reassembly.{point}";
+
+    /// <summary>Prefix of an online transform (<paramref name="site"/> is one of <see cref="RotationSites"/>): .factor and the optional .signs follow.</summary>
+    public static string Rotation(string site) => $"rotation.{site}";
 }

@@ -65,8 +65,9 @@ internal static class Llama2CFloatLoader
             new LinearGroup(Plain(dim), wo[i]),
             new LinearGroup(Plain(dim), gate[i], up[i]),
             new LinearGroup(Plain(hidden), down[i]),
+            headTransform: null,
             stateBits: 0)).ToList();
-        return new Transformer(config, embedding, blocks, finalNorm, new LinearGroup(Plain(dim), classifier));
+        return new Transformer(config, embedding, blocks, finalNorm, new LinearGroup(Plain(dim), classifier), OnlineTransforms.None);
     }
 
     private static QllmException Bad(string path, string problem) =>

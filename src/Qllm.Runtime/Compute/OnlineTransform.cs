@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Numerics;
+using Qllm.Artifacts;
+using Qllm.Runtime.Kernels;
+
+namespace Qllm.Runtime.Compute;
+
+/// <summary>
+/// An online orthogonal transform of a rotated model (docs/artifact-format.md, "Rotation"):
+/// x ↦ x·Q with Q = diag(s)·(F ⊗ S_b/√b), F an orthonormal [a, a] factor, S_b the Sylvester
+/// Hadamard matrix of order b = n / a (a power of two) and s the signs. The Sylvester part is a
+/// fast Walsh–Hadamard transform, so a transform costs n·(a + log₂b) operations, not n².
+/// Computed in double and rounded once to float, as the engine's dense float64 product is, so the
+/// two agree to the last bit but for the rare double-rounding tie.
+/// </summary>
+internal sealed class OnlineTransform
+{
+    private const double Tolerance = 1e-4;
+
+    /// <summary>Up to this many doubles of scratch go on the stack (32 KB).</summary>
+    private const int StackDoubles = 4096;
+
+    /// <summary>Above this order the a³ Gram check would take seconds at load; random probes check instead.</summary>
+    private const int ExactCheckOrder = 1024;
+
+    /// <summary>F/√b, row-major [a, a]: the Walsh–Hadamard normalisation folded into the factor.</summary>
+    private readonly double[] factor;
+
+    /// <summary>Fᵀ/√b: the transpose's product reads it row by row like <see cref="factor"/>.</summary>
+    private readonly double[] transposedFactor;
+    private readonly double[]? signs;
+    private readonly int order;
+    private readonly int blocks;
+
+    /// <param name="factor">F, row-major [<paramref name="order"/>, <paramref name="order"/>].</param>
+    /// <param name="order">a, the factor's order; it divides <paramref name="length"/>.</param>
+    /// <param name="signs">s, <paramref name="length"/> values of ±1, or null for all +1.</param>
+    /// <param name="length">n, the length of the rows transformed.</param>
+    /// <param name="name">The tensors' prefix (<c>rotation.SITE</c>), for the error.</param>
+    /// <param name="source">The artifact, for the error.</param>
+    public OnlineTransform(float[] factor, int order, float[]? signs, int length, string name, string source)
+    {
+        if (order < 1 || factor.Length != (long)order * order || length % order != 0 || !BitOperations.IsPow2(length / order))
+        {
+            throw ArtifactErrors.Bad(source, $"'{name}.factor' is {factor.Length} values of order {order}; an online transform of order {length} needs a square factor whose order divides {length} by a power of two");
+        }
+
+        if (Array.Exists(factor, v => !float.IsFinite(v)))
+        {
+            throw ArtifactErrors.Bad(source, $"'{name}.factor' holds a non-finite value");
+        }
+
+        if (signs is not null && (signs.Length != length || Array.Exists(signs, v => v is not (1f or -1f))))
+        {
+            throw ArtifactErrors.Bad(source, $"'{name}.signs' must be {length} values of +1 or -1");
+        }
+
+        var exact = Array.ConvertAll(factor, v => (double)v);
+        if (!IsOrthonormal(exact, order))
+        {
+            throw ArtifactErrors.Bad(source, $"'{name}.factor' is not orthonormal (F·Fᵀ differs from the identity by more than {Tolerance})");
+        }
+
+        this.order = order;
+        blocks = length / order;
+        double normalisation = 1.0 / Math.Sqrt(blocks);
+        this.factor = Array.ConvertAll(exact, v => v * normalisation);
+        transposedFactor = new double[this.factor.Length];
+        for (int i = 0; i < order; i++)
+        {
+            for (int j = 0; j < order; j++)
+            {
+                transposedFactor[(j * order) + i] = this.factor[(i * order) + j];
+            }
+        }
+
+        this.signs = signs is null ? null : Array.ConvertAll(signs, v => (double)v);
+        Length = length;
+    }
+
+    /// <summary>n, the length of the rows transformed.</summary>
+    public int Length { get; }
+
+    /// <summary>Bytes held in memory.</summary>
+    public long Bytes => ((2L * factor.Length) + (signs?.Length ?? 0)) * 8;
+
+    /// <summary>row ← row·Q, in place.</summary>
+    public void Apply(Span<float> row)
+    {
+        CheckLength(row);
+        double[]? rented = null;
+        Span<double> scratch = 2 * Length <= StackDoubles ? stackalloc double[2 * Length] : (rented = ArrayPool<double>.Shared.Rent(2 * Length)).AsSpan(0, 2 * Length);
+        try
+        {
+            // Work on Xᵀ [b, a]: the Walsh–Hadamard butterflies then pair whole runs of a values.
+            var columns = scratch[..Length];
+            Transpose(row, signs, columns);
+            WalshHadamard.Transform(columns, stride: order);
+            // Yᵀ[i2, :] = Σ_i1 Xᵀ[i2, i1]·F[i1, :], i.e. Y = Fᵀ·X.
+            var result = scratch[Length..];
+            DoubleProduct.MultiplyRows(columns, factor, order, result);
+
+            TransposeBack(result, null, row);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<double>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>row ← row·Qᵀ, in place: the inverse of <see cref="Apply"/>.</summary>
+    public void ApplyTranspose(Span<float> row)
+    {
+        CheckLength(row);
+        double[]? rented = null;
+        Span<double> scratch = 2 * Length <= StackDoubles ? stackalloc double[2 * Length] : (rented = ArrayPool<double>.Shared.Rent(2 * Length)).AsSpan(0, 2 * Length);
+        try
+        {
+            var columns = scratch[..Length];
+            Transpose(row, null, columns);
+
+            // Yᵀ[i2, :] = Σ_i1 Xᵀ[i2, i1]·Fᵀ[i1, :], i.e. Y = F·X; then the butterflies.
+            var result = scratch[Length..];
+            DoubleProduct.MultiplyRows(columns, transposedFactor, order, result);
+
+            WalshHadamard.Transform(result, stride: order);
+            TransposeBack(result, signs, row);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<double>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Row element i = i1·b + i2 (times its sign) to [i2, i1] of the [b, a] working layout.</summary>
+    private void Transpose(ReadOnlySpan<float> row, double[]? rowSigns, Span<double> columns)
+    {
+        for (int i1 = 0, i = 0; i1 < order; i1++)
+        {
+            for (int i2 = 0; i2 < blocks; i2++, i++)
+            {
+                columns[(i2 * order) + i1] = row[i] * (rowSigns?[i] ?? 1.0);
+            }
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Transpose"/>, rounding once to float.</summary>
+    private void TransposeBack(ReadOnlySpan<double> columns, double[]? rowSigns, Span<float> row)
+    {
+        for (int i1 = 0, i = 0; i1 < order; i1++)
+        {
+            for (int i2 = 0; i2 < blocks; i2++, i++)
+            {
+                row[i] = (float)(columns[(i2 * order) + i1] * (rowSigns?[i] ?? 1.0));
+            }
+        }
+    }
+
+    private void CheckLength(Span<float> row)
+    {
+        if (row.Length != Length)
+        {
+            throw new ArgumentException($"a row of {row.Length} values for a transform of order {Length}", nameof(row));
+        }
+    }
+
+    private static bool IsOrthonormal(double[] f, int order)
+    {
+        if (order <= ExactCheckOrder)
+        {
+            for (int i = 0; i < order; i++)
+            {
+                var rowI = f.AsSpan(i * order, order);
+                for (int j = i; j < order; j++)
+                {
+                    double gram = DoubleVectors.Dot(rowI, f.AsSpan(j * order, order));
+                    if (!(Math.Abs(gram - (i == j ? 1.0 : 0.0)) <= Tolerance))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        // F·Fᵀ = I + E: a random ±1 probe v makes (F·Fᵀ·v − v)[i] = Σ_j E[i, j]·v[j], of the size of
+        // ‖E[i, :]‖ whatever E is, so a few probes find any E that the exact check would.
+        var random = new Random(order);
+        var probe = new double[order];
+        var image = new double[order];
+        var back = new double[order];
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            for (int i = 0; i < order; i++)
+            {
+                probe[i] = random.Next(2) == 0 ? 1.0 : -1.0;
+            }
+
+            Array.Clear(image);
+            for (int i = 0; i < order; i++)
+            {
+                DoubleVectors.AddScaled(image, probe[i], f.AsSpan(i * order, order));
+            }
+
+            for (int i = 0; i < order; i++)
+            {
+                back[i] = DoubleVectors.Dot(f.AsSpan(i * order, order), image);
+                if (!(Math.Abs(back[i] - probe[i]) <= Tolerance * Math.Sqrt(order)))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+}
