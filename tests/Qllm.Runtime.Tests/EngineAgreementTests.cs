@@ -18,6 +18,7 @@ public sealed class EngineAgreementTests(QuantizedArtifactsFixture artifacts, IT
     [InlineData("W4A4")]
     [InlineData("W6A6")]
     [InlineData("W4A16")]
+    [InlineData(QuantizedArtifactsFixture.RotatedW4A4)]
     public void The_runtime_gives_the_engines_logits(string preset)
     {
         var path = artifacts.Artifact(preset);

@@ -1,4 +1,5 @@
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Rotation;
 using Qllm.Engine.Runtime;
 using static TorchSharp.torch;
 
@@ -16,18 +17,23 @@ public sealed class QuantizedArtifactsFixture : IDisposable
     public QuantizedArtifactsFixture()
     {
         TorchRuntime.Initialize(DeviceRequest.Cpu);
-        artifacts = QuantizationSettings.Presets.Keys.ToDictionary(preset => preset, preset => new Lazy<string>(() => Quantize(preset)));
+        artifacts = QuantizationSettings.Presets.Keys.Append(RotatedW4A4).ToDictionary(name => name, name => new Lazy<string>(() => Quantize(name)));
     }
+
+    /// <summary>The name of a W4A4 artifact with every step: rotation, reassembly, correction and GPTQ.</summary>
+    public const string RotatedW4A4 = "W4A4-hadamard-gptq";
 
     /// <summary>The path of the artifact of <paramref name="preset"/> (quantized on first use).</summary>
     public string Artifact(string preset) => artifacts[preset].Value;
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private string Quantize(string preset)
+    private string Quantize(string name)
     {
-        var output = Path.Combine(folder, $"{preset}.qllm");
-        var options = new QuantizeOptions(QuantizationSettings.Presets[preset], QuantizationMethod.Qllm, Samples: 2, Epochs: 1);
+        var output = Path.Combine(folder, $"{name}.qllm");
+        var rotated = name == RotatedW4A4;
+        var options = new QuantizeOptions(QuantizationSettings.Presets[rotated ? "W4A4" : name], QuantizationMethod.Qllm, Samples: 2, Epochs: 1)
+            with { Rotation = rotated ? RotationKind.Hadamard : RotationKind.None, WeightRounding = rotated ? WeightRounding.Gptq : WeightRounding.Nearest };
         QuantizationJob.Run(new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, output, options), CPU, _ => { });
         return output;
     }

@@ -1,3 +1,5 @@
+using Qllm.Runtime.Model;
+
 namespace Qllm.Engine.Rotation;
 
 /// <summary>One place where a rotated model applies an orthogonal transform online.</summary>
@@ -6,11 +8,11 @@ namespace Qllm.Engine.Rotation;
 public sealed record RotationSite(string Name, OrthogonalTransform Transform)
 {
     /// <summary>The residual stream: applied to each embedded token, undone before the final norm.</summary>
-    public const string Residual = "residual";
+    public const string Residual = ArtifactTensorNames.ResidualRotation;
 
     /// <summary>Each query and key head, after the rotary embedding.</summary>
-    public const string Heads = "heads";
+    public const string Heads = ArtifactTensorNames.HeadRotation;
 
     /// <summary>The down projection's input.</summary>
-    public const string Down = "down";
+    public const string Down = ArtifactTensorNames.DownRotation;
 }

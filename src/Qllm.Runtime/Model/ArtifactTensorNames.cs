@@ -37,9 +37,6 @@ internal static class ArtifactTensorNames
     /// <summary>Prefix of a quantized matrix: .codes, .scales, .zeros follow.</summary>
     public static string Linear(int layer, string linear) => $"layers.{layer}.{linear}";
 
-    /// <summary>Prefix of an online rotation transform (site residual, heads or down): .factor and optionally .signs follow.</summary>
-    public static string Rotation(string site) => $"rotation.{site}";
-
     /// <summary>Prefix of a reassembly map (<paramref name="point"/> is one of <see cref="Points"/>): .offsets, .sources, .coefficients follow.</summary>
     public static string Reassembly(int layer, string point) => $"layers.{layer}.reassembly.{point}";
 
