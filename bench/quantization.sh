@@ -7,7 +7,8 @@
 #
 #   bash bench/quantization.sh                                # the reference's settings (slow on a CPU)
 #   SAMPLES=32 EPOCHS=2 WINDOWS=100 bash bench/quantization.sh # quicker, smaller settings
-#   DEVICE=cuda QLLM="bash .device/run.sh qllm" DATA=.device/data bash bench/quantization.sh
+#   LANES=4 LANE=0 ... bash bench/quantization.sh                 # every 4th configuration from the first
+#   bash bench/device/quantization.sh                           # on the lent GPU machine (see its header)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEVICE=${DEVICE:-cpu}
@@ -25,6 +26,9 @@ if [ -z "${CONFIGS:-}" ]; then
     for combo in $baselines; do CONFIGS="$CONFIGS $preset:$combo"; done
   done
 fi
+if [ -n "${LANES:-}" ]; then
+  CONFIGS=$(tr ' ' '\n' <<<"$CONFIGS" | grep . | awk -v n="$LANES" -v k="${LANE:-0}" '(NR - 1) % n == k' | tr '\n' ' ')
+fi
 if [ -z "${QLLM:-}" ]; then
   dotnet build src/Qllm.Tool -c Release -v quiet -nologo >/dev/null
   QLLM="dotnet src/Qllm.Tool/bin/Release/net10.0/qllm.dll"
@@ -35,10 +39,12 @@ mkdir -p "$work"
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | tr -d '"'; }
 params=$(python3 -c 'print(288*32000 + 6*(4*288*288 + 3*288*768 + 2*288) + 288)' 2>/dev/null || echo 15191712)
 
-fp=$($QLLM eval "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
 echo "| preset | method | rotation | rounding | perplexity | mean KL vs fp32 | top-1 agreement | artifact bytes | bits/weight | quantize s | peak memory MB |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-printf '| fp32 | - | - | - | %.3f | 0 | 100%% | %s | 32 | - | - |\n' "$(field perplexity <<<"$fp")" "$(stat -c %s "$DATA/stories15M.bin")"
+if [ "${LANE:-0}" = 0 ]; then
+  fp=$($QLLM eval "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
+  printf '| fp32 | - | - | - | %.3f | 0 | 100%% | %s | 32 | - | - |\n' "$(field perplexity <<<"$fp")" "$(stat -c %s "$DATA/stories15M.bin")"
+fi
 for config in $CONFIGS; do
   IFS=: read -r preset method rotation rounding <<<"$config"
   rotation=${rotation:-none}; rounding=${rounding:-nearest}

@@ -19,7 +19,7 @@ public sealed class QuantizedArtifactFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Quantize = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", ArtifactPath, "--preset", "W4A4", "--method", "rtn", "--samples", "1", "--device", "cpu");
+        Quantize = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", ArtifactPath, "--preset", "W4A4", "--method", "rtn", "--rotation", "hadamard", "--weight-rounding", "gptq", "--samples", "1", "--device", "cpu");
         Assert.True(Quantize.ExitCode == 0, Quantize.Error);
     }
 

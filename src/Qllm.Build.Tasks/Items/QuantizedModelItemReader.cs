@@ -17,6 +17,12 @@ internal static class QuantizedModelItemReader
     /// <summary>The methods the engine knows (<c>qllm quantize --method</c>).</summary>
     public static readonly string[] Methods = ["qllm", "rtn", "reassembly-only", "lowrank-only"];
 
+    /// <summary>The rotations the engine knows (<c>qllm quantize --rotation</c>).</summary>
+    public static readonly string[] Rotations = ["none", "hadamard"];
+
+    /// <summary>The weight roundings the engine knows (<c>qllm quantize --weight-rounding</c>).</summary>
+    public static readonly string[] WeightRoundings = ["nearest", "gptq"];
+
     private static readonly string[] Devices = ["auto", "cpu", "cuda"];
 
     /// <summary>Reads <paramref name="item"/>; returns the spec, or null and the problems found.</summary>
@@ -43,6 +49,8 @@ internal static class QuantizedModelItemReader
         var options = new List<KeyValuePair<string, string>>();
         ReadBits(item, options, problems);
         Choice(item, "Method", "--method", Methods, options, problems);
+        Choice(item, "Rotation", "--rotation", Rotations, options, problems);
+        Choice(item, "WeightRounding", "--weight-rounding", WeightRoundings, options, problems);
         Number(item, "Samples", "--samples", 1, options, problems);
         Number(item, "Epochs", "--epochs", 0, options, problems);
         Number(item, "Rank", "--rank", 1, options, problems);

@@ -18,7 +18,7 @@ internal static class ErrorCorrectionTrainer
         var linears = block.SelectMany(LayerQuantizer.Linears).ToList();
         foreach (var linear in linears)
         {
-            linear.AttachAdapter(options.Rank, options.Alpha, generator);
+            linear.AttachAdapter(options.Rank, options.Alpha, generator, roundsWeight: options.WeightRounding == WeightRounding.Nearest);
         }
 
         var norms = block.SelectMany(layer => new[] { layer.AttentionNorm.Weight, layer.FeedForwardNorm.Weight }).ToList();

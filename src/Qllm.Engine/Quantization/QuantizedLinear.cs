@@ -22,6 +22,7 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     private double loraScale;
     private Tensor? cachedQuantized;
     private QuantizedTensor? rounded;
+    private bool adapterRoundsWeight = true;
 
     /// <summary>Wraps a float weight [out, in] (its storage is shared, not copied).</summary>
     public QuantizedLinear(Tensor weight, int bits, int? groupSize, string name)
@@ -56,7 +57,15 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     public IEnumerable<Parameter> AdapterParameters => lora_a is null || lora_b is null ? [] : [lora_a, lora_b];
 
     /// <summary>Attaches a rank-<paramref name="rank"/> adapter: A Kaiming-uniform, B zero, scale alpha / rank (the reference's LoRA init).</summary>
-    public void AttachAdapter(int rank, double alpha, Generator generator)
+    /// <param name="rank">The adapter's rank.</param>
+    /// <param name="alpha">Scale numerator.</param>
+    /// <param name="generator">Draws A.</param>
+    /// <param name="roundsWeight">
+    /// Train through the weight's round-to-nearest (the default). False trains W + s·B·A in float, for
+    /// a weight that GPTQ rounds afterwards: the adapter then corrects what the quantized activations
+    /// cost, not the nearest rounding that GPTQ replaces.
+    /// </param>
+    public void AttachAdapter(int rank, double alpha, Generator generator, bool roundsWeight = true)
     {
         if (rounded is not null)
         {
@@ -66,12 +75,13 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 
         long rows = weight.shape[0], columns = weight.shape[1];
         var bound = 1.0 / Math.Sqrt(columns); // kaiming_uniform_(a=sqrt(5)) on [rank, in]
-        var a = (rand([rank, columns], generator: generator, device: weight.device) * 2 - 1) * bound;
+        var a = ((rand([rank, columns], generator: generator) * 2 - 1) * bound).to(weight.device);
         lora_a = new Parameter(a, requires_grad: true);
         lora_b = new Parameter(zeros([rows, rank], device: weight.device), requires_grad: true);
         register_parameter(nameof(lora_a), lora_a);
         register_parameter(nameof(lora_b), lora_b);
         loraScale = alpha / rank;
+        adapterRoundsWeight = roundsWeight;
         cachedQuantized = null;
     }
 
@@ -131,7 +141,8 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     {
         if (lora_a is not null && lora_b is not null)
         {
-            return UniformQuantizer.FakeQuantize(weight + (lora_b.matmul(lora_a) * loraScale), bits, groupSize, straightThrough: true);
+            var corrected = weight + (lora_b.matmul(lora_a) * loraScale);
+            return adapterRoundsWeight ? UniformQuantizer.FakeQuantize(corrected, bits, groupSize, straightThrough: true) : corrected;
         }
 
         if (rounded is not null)

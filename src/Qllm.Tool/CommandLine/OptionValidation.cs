@@ -18,4 +18,18 @@ internal static class OptionValidation
         });
         return option;
     }
+
+    /// <summary>The same check for an optional value: absent means "the default", present must be in range.</summary>
+    public static Option<T?> InRange<T>(this Option<T?> option, T min, T max)
+        where T : struct, IComparable<T>
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T?>() is { } value && (value.CompareTo(min) < 0 || value.CompareTo(max) > 0))
+            {
+                result.AddError($"{option.Name} must be between {min} and {max}, not {value}");
+            }
+        });
+        return option;
+    }
 }

@@ -51,7 +51,8 @@ internal static class ArtifactInspection
             Text(options["method"]),
             Text(options["rotation"]) ?? "none",
             Text(options["weightRounding"]) ?? "nearest",
-            options);
+            options,
+            metadata["rotation"]?.DeepClone() as JsonObject);
     }
 
     private static Dictionary<string, InspectInput> Inputs(JsonObject? inputs) =>

@@ -5,7 +5,8 @@ namespace Qllm.Tool.Commands;
 /// <summary>
 /// How the model was quantized: the <c>quantization</c> metadata, and from the <c>options</c>
 /// metadata the preset, method, rotation and rounding; <see cref="Options"/> is every option
-/// recorded, as recorded.
+/// recorded, as recorded; <see cref="Transforms"/> the online transforms of a rotated model (the
+/// <c>rotation</c> metadata), or null.
 /// </summary>
 internal sealed record InspectQuantization(
     string? Preset,
@@ -17,4 +18,5 @@ internal sealed record InspectQuantization(
     string? Method,
     string Rotation,
     string WeightRounding,
-    JsonObject Options);
+    JsonObject Options,
+    JsonObject? Transforms);

@@ -8,6 +8,12 @@ internal static class InspectText
 {
     private const int LabelWidth = 14;
 
+    /// <summary>"heads 48 = 12×4 Hadamard": the site, its order, the dense factor times the Walsh–Hadamard power of two, and its kind.</summary>
+    private static string Transform(KeyValuePair<string, JsonNode?> site) =>
+        site.Value is JsonObject t
+            ? Invariant($"{site.Key} {Value(t["order"])} = {Value(t["factor"])}×{Value(t["powerOfTwo"])} {Value(t["kind"])}{(t["signs"]?.GetValue<bool>() == true ? " with random signs" : string.Empty)}")
+            : site.Key;
+
     /// <summary>The options printed on lines of their own rather than in the list of the others.</summary>
     private static readonly HashSet<string> OwnLines = new(StringComparer.Ordinal) { "preset", "method", "rotation", "weightRounding" };
 
@@ -32,7 +38,7 @@ internal static class InspectText
         Line(output, "quantization", Invariant($"{q.Preset ?? "custom"}: weights {weights}, activations {activations}, embedding {q.EmbeddingBits}-bit per row, attention states {states}"));
         var others = q.Options.Where(option => !OwnLines.Contains(option.Key)).Select(option => $"{option.Key} {Value(option.Value)}");
         Line(output, "method", $"{q.Method ?? "not recorded"}: {string.Join(", ", others)}");
-        Line(output, "rotation", q.Rotation);
+        Line(output, "rotation", q.Transforms?["transforms"] is JsonObject transforms ? $"{q.Rotation}, online: {string.Join(", ", transforms.Select(Transform))}" : q.Rotation);
         Line(output, "rounding", q.WeightRounding);
         var label = "inputs";
         foreach (var (name, input) in report.Inputs)

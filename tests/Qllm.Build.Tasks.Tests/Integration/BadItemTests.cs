@@ -19,6 +19,7 @@ public sealed class BadItemTests : IDisposable
         { """<QuantizedModel Include="gpt2" />""", "QLLM1005" },
         { """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" /><QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Seed="1" />""", "QLLM1006" },
         { """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Samples="many" />""", "QLLM1007" },
+        { """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Rotation="givens" />""", "QLLM1007" },
     };
 
     [Theory]

@@ -91,7 +91,7 @@ public sealed class CacheSafetyTests : IDisposable
     [Fact]
     public void An_error_of_the_tool_becomes_an_msbuild_error_with_its_code_and_file_and_leaves_no_entry()
     {
-        using var project = new FixtureProject(_cache.Path, """<QuantizedModel Include="damaged/stories15M.bin" Method="rtn" Samples="1" />""");
+        using var project = new FixtureProject(_cache.Path, """<QuantizedModel Include="damaged/stories15M.bin" Method="rtn" Rotation="none" WeightRounding="nearest" Samples="1" />""");
         var damaged = Directory.CreateDirectory(Path.Combine(project.Folder, "damaged")).FullName;
         File.Copy(SetupData.ModelPath, Path.Combine(damaged, "stories15M.bin"));
         File.Copy(Path.Combine(SetupData.Directory, "tokenizer.bin"), Path.Combine(damaged, "tokenizer.bin"));

@@ -9,7 +9,7 @@ namespace Qllm.Build.Tasks.Tests.Integration;
 internal sealed class FixtureProject : IDisposable
 {
     /// <summary>Fast, real settings: RTN quantization needs one calibration sample and no training.</summary>
-    public const string FastItem = """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Method="rtn" Samples="1" />""";
+    public const string FastItem = """<QuantizedModel Include="$(QllmDataDir)/stories15M.bin" Method="rtn" Rotation="none" WeightRounding="nearest" Samples="1" />""";
 
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
     private readonly TemporaryFolder _folder = new();

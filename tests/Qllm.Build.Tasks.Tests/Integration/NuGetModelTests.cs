@@ -12,7 +12,7 @@ namespace Qllm.Build.Tasks.Tests.Integration;
 [Collection(RealBuilds.Name)]
 public sealed class NuGetModelTests(ModelFeed feed) : IClassFixture<ModelFeed>, IDisposable
 {
-    private const string Item = """<QuantizedModel Include="nuget:Test.Stories15M/1.0.0" Method="rtn" Samples="1" />""";
+    private const string Item = """<QuantizedModel Include="nuget:Test.Stories15M/1.0.0" Method="rtn" Rotation="none" WeightRounding="nearest" Samples="1" />""";
 
     private readonly TemporaryFolder _cache = new();
     private readonly TemporaryFolder _packages = new();

@@ -17,9 +17,9 @@ public sealed class InspectCommandTests(QuantizedArtifactFixture fixture)
         Assert.Contains($"sha256        {digest}", run.Output, StringComparison.Ordinal);
         Assert.Contains("quantization  W4A4: weights 4-bit per row, activations 4-bit per token, embedding 8-bit per row", run.Output, StringComparison.Ordinal);
         Assert.Contains("model         dim 288, hidden 768, layers 6, heads 6, kv heads 6, vocabulary 32000, context 256", run.Output, StringComparison.Ordinal);
-        Assert.Contains("method        rtn: samples 1, epochs 10, rank 4,", run.Output, StringComparison.Ordinal);
-        Assert.Contains("rotation      none", run.Output, StringComparison.Ordinal);
-        Assert.Contains("rounding      nearest", run.Output, StringComparison.Ordinal);
+        Assert.Contains("method        rtn: samples 1, epochs 10, rank 16,", run.Output, StringComparison.Ordinal);
+        Assert.Contains("rotation      hadamard, online: residual 288 = 144×2 hadamard with random signs, heads 48 = 12×4 hadamard, down 768 = 12×64 hadamard", run.Output, StringComparison.Ordinal);
+        Assert.Contains("rounding      gptq", run.Output, StringComparison.Ordinal);
         Assert.Contains("tokenizer     llama2c, 32000 tokens", run.Output, StringComparison.Ordinal);
         Assert.Contains($"model        {Path.GetFullPath(TestData.ModelPath)}  sha256 cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", run.Output, StringComparison.Ordinal);
         // 6 layers × 7 linears of packed 4-bit codes, the embedding at 8 bits.
@@ -55,7 +55,9 @@ public sealed class InspectCommandTests(QuantizedArtifactFixture fixture)
         Assert.Equal(JsonValueKind.Null, quantization.GetProperty("weightGroupSize").ValueKind);
         Assert.Equal(8, quantization.GetProperty("embeddingBits").GetInt32());
         Assert.Equal("rtn", quantization.GetProperty("method").GetString());
-        Assert.Equal("none", quantization.GetProperty("rotation").GetString());
+        Assert.Equal("hadamard", quantization.GetProperty("rotation").GetString());
+        Assert.Equal("gptq", quantization.GetProperty("weightRounding").GetString());
+        Assert.Equal(768, quantization.GetProperty("transforms").GetProperty("transforms").GetProperty("down").GetProperty("order").GetInt32());
         Assert.Equal("nearest", quantization.GetProperty("weightRounding").GetString());
         var options = quantization.GetProperty("options");
         Assert.Equal(1, options.GetProperty("samples").GetInt32());

@@ -11,7 +11,7 @@ public sealed class QuantizeCommandTests : IDisposable
     public async Task A_quantized_artifact_runs_through_eval_and_generate_and_damage_is_detected()
     {
         var artifact = Path.Combine(folder, "out", "stories15M-w4a16.qllm");
-        var quantize = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", artifact, "--preset", "W4A16", "--method", "rtn", "--samples", "2", "--json");
+        var quantize = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", artifact, "--preset", "W4A16", "--method", "rtn", "--rotation", "none", "--weight-rounding", "nearest", "--samples", "2", "--json");
         Assert.Equal(0, quantize.ExitCode);
         using (var report = JsonDocument.Parse(quantize.Output))
         {
@@ -19,6 +19,8 @@ public sealed class QuantizeCommandTests : IDisposable
             Assert.Equal(new FileInfo(artifact).Length, report.RootElement.GetProperty("bytes").GetInt64());
             Assert.True(report.RootElement.GetProperty("peakMemoryBytes").GetInt64() > 0);
             Assert.Equal("rtn", report.RootElement.GetProperty("method").GetString());
+            Assert.Equal("none", report.RootElement.GetProperty("rotation").GetString());
+            Assert.Equal("nearest", report.RootElement.GetProperty("weightRounding").GetString());
         }
 
         Assert.Contains("block 1 (layers 4-5)", quantize.Error, StringComparison.Ordinal);
@@ -72,6 +74,9 @@ public sealed class QuantizeCommandTests : IDisposable
     [InlineData("--activation-bits", "12")]
     [InlineData("--preset", "W3A3")]
     [InlineData("--method", "gptq")]
+    [InlineData("--rotation", "givens")]
+    [InlineData("--weight-rounding", "awq")]
+    [InlineData("--rank", "0")]
     public async Task Impossible_settings_are_a_bad_command_line(string option, string value)
     {
         var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", Path.Combine(folder, "x.qllm"), option, value);

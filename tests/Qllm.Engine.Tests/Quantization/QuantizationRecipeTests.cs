@@ -1,0 +1,18 @@
+using Qllm.Engine.Quantization;
+using Qllm.Engine.Rotation;
+
+namespace Qllm.Engine.Tests.Quantization;
+
+public sealed class QuantizationRecipeTests
+{
+    [Theory]
+    [InlineData("W4A4", QuantizationMethod.LowRankOnly, 16, 1e-3)]
+    [InlineData("W4A8", QuantizationMethod.LowRankOnly, 4, 5e-4)]
+    [InlineData("W4A16", QuantizationMethod.LowRankOnly, 4, 5e-4)]
+    [InlineData("W6A6", QuantizationMethod.Rtn, 4, 5e-4)]
+    public void Every_preset_rotates_and_rounds_with_GPTQ_and_corrects_where_it_was_measured_to_help(string preset, QuantizationMethod method, int rank, double learningRate)
+    {
+        var recipe = QuantizationRecipe.For(QuantizationSettings.Presets[preset]);
+        Assert.Equal(new QuantizationRecipe(method, RotationKind.Hadamard, WeightRounding.Gptq, rank, learningRate), recipe);
+    }
+}
