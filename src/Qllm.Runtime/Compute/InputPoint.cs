@@ -4,9 +4,10 @@ namespace Qllm.Runtime.Compute;
 
 /// <summary>
 /// What happens to the input of a group of linears before their products: a rotated model's online
-/// transform (the down_proj input's), the optional channel reassembly, then, when activations are quantized, per-token quantization: to integer codes when
-/// the consumers' bit widths allow exact integer products, else fake-quantized floats. Finally the
-/// values are put in the order the consumers' kernels read.
+/// transform (the down_proj input's), the optional channel reassembly, then, when activations are
+/// quantized, per-token quantization: to integer codes when the consumers' bit widths allow exact
+/// integer products, else fake-quantized floats. Finally the values are put in the order the
+/// consumers' kernels read.
 /// </summary>
 internal sealed class InputPoint
 {
@@ -63,6 +64,7 @@ internal sealed class InputPoint
                 transform.Apply(transformed);
                 row = transformed;
             }
+
             if (map is null)
             {
                 row.CopyTo(natural);
