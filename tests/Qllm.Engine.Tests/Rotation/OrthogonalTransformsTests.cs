@@ -30,7 +30,8 @@ public sealed class OrthogonalTransformsTests
         using var transform = OrthogonalTransforms.Create(order, seed: 0, randomSigns: false);
         Assert.True(HadamardMatrix.TryCreate(order, out var h));
         var expected = tensor(h.Cast<sbyte>().Select(v => v / Math.Sqrt(order)).ToArray(), [order, order], ScalarType.Float64);
-        Assert.True(transform.Matrix.allclose(expected, rtol: 0, atol: 1e-15));
+        // The factor is kept rounded to float32, as the artifact stores it.
+        Assert.True(transform.Matrix.allclose(expected, rtol: 0, atol: 1e-7));
         Assert.Equal(0, (order / transform.PowerOfTwo) % 1);
         Assert.True((transform.PowerOfTwo & (transform.PowerOfTwo - 1)) == 0);
     }
@@ -80,6 +81,7 @@ public sealed class OrthogonalTransformsTests
         using var scope = NewDisposeScope();
         long n = q.shape[0];
         var deviation = (q.matmul(q.t()) - eye(n, dtype: ScalarType.Float64)).abs().max().item<double>();
-        Assert.True(deviation < 1e-12, $"max |Q·Qᵀ − I| = {deviation}");
+        // Orthogonal up to the float32 rounding of the stored factor.
+        Assert.True(deviation < 1e-6, $"max |Q·Qᵀ − I| = {deviation}");
     }
 }
