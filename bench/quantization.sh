@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quantization benchmark: stories15M quantized with each configuration PRESET:METHOD[:ROTATION:ROUNDING]
-# (rotation none|hadamard, rounding nearest|gptq; default none:nearest), each artifact evaluated
+# (rotation none|hadamard, rounding nearest|gptq; default none:nearest; METHOD "default": the
+# preset's own recipe, see README), each artifact evaluated
 # against the fp32 model on the evaluation text. Prints a Markdown table (paste it into
 # docs/benchmarks.md with the machine and the command). The default CONFIGS are every method at
 # W4A4, W4A8, W6A6 with and without rotation and GPTQ, as docs/benchmarks.md reports them.
@@ -19,11 +20,11 @@ WINDOWS=${WINDOWS:-100}
 if [ -z "${CONFIGS:-}" ]; then
   CONFIGS=""
   baselines="rtn:none:nearest rtn:none:gptq rtn:hadamard:nearest rtn:hadamard:gptq qllm:none:nearest qllm:hadamard:gptq"
-  for combo in $baselines qllm:none:gptq qllm:hadamard:nearest lowrank-only:hadamard:gptq reassembly-only:hadamard:gptq; do
+  for combo in $baselines qllm:none:gptq qllm:hadamard:nearest lowrank-only:hadamard:gptq reassembly-only:hadamard:gptq default; do
     CONFIGS="$CONFIGS W4A4:$combo"
   done
   for preset in W4A8 W6A6; do
-    for combo in $baselines; do CONFIGS="$CONFIGS $preset:$combo"; done
+    for combo in $baselines lowrank-only:hadamard:gptq default; do CONFIGS="$CONFIGS $preset:$combo"; done
   done
 fi
 if [ -n "${LANES:-}" ]; then
@@ -48,10 +49,14 @@ fi
 for config in $CONFIGS; do
   IFS=: read -r preset method rotation rounding <<<"$config"
   rotation=${rotation:-none}; rounding=${rounding:-nearest}
+  [ "$method" = default ] && rotation=preset && rounding=preset
   name="$preset-$method-$rotation-$rounding"
   out="$work/$name.qllm"
-  q=$($QLLM quantize "$DATA/stories15M.bin" --calibration "$DATA/calibration.txt" --output "$out" --preset "$preset" --method "$method" \
-        --rotation "$rotation" --weight-rounding "$rounding" --samples "$SAMPLES" --epochs "$EPOCHS" --device "$DEVICE" --json 2>"$work/$name.log" | tail -1)
+  # METHOD "default" names nothing, so the preset's recipe (method, rotation, rounding, rank, lr) runs.
+  recipe=(--method "$method" --rotation "$rotation" --weight-rounding "$rounding")
+  [ "$method" = default ] && recipe=()
+  q=$($QLLM quantize "$DATA/stories15M.bin" --calibration "$DATA/calibration.txt" --output "$out" --preset "$preset" "${recipe[@]}" \
+        --samples "$SAMPLES" --epochs "$EPOCHS" --device "$DEVICE" --json 2>"$work/$name.log" | tail -1)
   e=$($QLLM eval "$out" --reference "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
   bytes=$(field bytes <<<"$q")
   printf '| %s | %s | %s | %s | %.3f | %.4f | %.2f%% | %s | %.2f | %.0f | %.0f |\n' "$preset" "$method" "$rotation" "$rounding" \

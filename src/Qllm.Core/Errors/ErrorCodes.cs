@@ -103,6 +103,9 @@ public static class ErrorCodes
     /// <summary>Warning: a linear's calibration Hessian was too ill-conditioned for GPTQ's Cholesky factor, so its damping was raised (more calibration samples avoid it).</summary>
     public const string HessianDampingRaised = "QLLM3006";
 
+    /// <summary>GPTQ cannot round a linear: its weight or calibration Hessian holds non-finite values, or the Hessian stays indefinite however much it is damped.</summary>
+    public const string GptqFailed = "QLLM3007";
+
     /// <summary>The artifact cache's folder cannot be created or written.</summary>
     public const string CacheNotWritable = "QLLM4001";
 

@@ -47,6 +47,7 @@ public static class QuantizedArtifact
         if (sites.Count > 0)
         {
             writer.Metadata["rotation"] = ArtifactMetadata.Rotation(sites, options.Seed);
+            writer.Flags = ArtifactFormat.OnlineTransformsFlag;
         }
 
         foreach (var site in sites)

@@ -77,17 +77,30 @@ public static class QuantizedArtifactLoader
     private static List<RotationSite> RotationSites(ArtifactReader reader, LlamaConfig config)
     {
         var sites = new List<RotationSite>();
-        foreach (var (name, order) in new[] { (RotationSite.Residual, config.Dim), (RotationSite.Heads, config.HeadDim), (RotationSite.Down, config.HiddenDim) })
+        var widths = new[] { (RotationSite.Residual, config.Dim), (RotationSite.Heads, config.HeadDim), (RotationSite.Down, config.HiddenDim) };
+        RotationTensors.Check(reader);
+        foreach (var (name, order) in widths)
         {
             var prefix = ArtifactTensorNames.Rotation(name);
             if (!reader.Tensors.ContainsKey($"{prefix}.factor"))
             {
+                if (reader.Tensors.ContainsKey($"{prefix}.signs"))
+                {
+                    throw ArtifactErrors.Bad(reader.Source, $"'{prefix}.signs' has no '{prefix}.factor'");
+                }
+
                 continue;
             }
 
             using var factor = Floats(reader, $"{prefix}.factor", CPU);
             double[]? signs = reader.Tensors.ContainsKey($"{prefix}.signs") ? [.. reader.ReadFloat32($"{prefix}.signs").Select(v => (double)v)] : null;
             long a = factor.shape[0];
+            if (order % a != 0)
+            {
+                throw ArtifactErrors.Bad(reader.Source, $"'{prefix}.factor' is of order {a}, which does not divide the {name} width {order}");
+            }
+
+            // The metadata's kind is for display (and warnings) only; the tensors decide the transform.
             var kind = reader.Metadata["rotation"]?["transforms"]?[name]?["kind"]?.GetValue<string>() == "random-orthogonal" ? OnlineTransformKind.RandomOrthogonal : OnlineTransformKind.Hadamard;
             sites.Add(new RotationSite(name, new OrthogonalTransform(kind, factor, (int)(order / a), signs)));
         }

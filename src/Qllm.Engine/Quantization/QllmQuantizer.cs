@@ -84,8 +84,8 @@ public static class QllmQuantizer
             {
                 // One generator per block, seeded from the run's seed and the block, so that a
                 // resumed run draws exactly what an uninterrupted one would. On the CPU whatever the
-                // device: a CUDA generator draws other numbers, and the artifact must not depend on
-                // where it was made (the cache key leaves the device out).
+                // device: a CUDA generator draws other numbers (and one on the GPU made a CUDA run
+                // die in the correction), so every device starts the adapters from the same draws.
                 using var generator = new Generator(unchecked(((ulong)options.Seed * 1_000_003UL) + (ulong)block));
                 var current = block;
                 ErrorCorrectionTrainer.Train(blockLayers, model.Rope, quantizedInputs, targets, options, generator, (epoch, loss) => log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"block {current}: epoch {epoch + 1}/{options.Epochs}, training loss {loss:E3}")), cancellation);

@@ -1,4 +1,5 @@
 using Qllm.Engine.Modeling;
+using Qllm.Engine.Quantization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,6 +38,13 @@ public static class ModelRotation
         if (model.ResidualTransform is not null)
         {
             throw new InvalidOperationException("the model is already rotated");
+        }
+
+        // Checked before anything changes: a failure must not leave a half-rotated model.
+        var quantized = model.Layers.SelectMany(LayerQuantizer.NamedLinears).Select(named => named.Linear).FirstOrDefault(linear => linear is not DenseLinear);
+        if (quantized is not null)
+        {
+            throw new InvalidOperationException($"the rotation folds into full-precision weights; {quantized.GetName()} is a {quantized.GetType().Name}");
         }
 
         var config = model.Config;
@@ -83,10 +91,18 @@ public static class ModelRotation
                     model.ResidualTransform = site.Transform;
                     break;
                 case RotationSite.Heads:
-                    Array.ForEach([.. model.Layers], layer => layer.Attention.HeadTransform = site.Transform);
+                    foreach (var layer in model.Layers)
+                    {
+                        layer.Attention.HeadTransform = site.Transform;
+                    }
+
                     break;
                 case RotationSite.Down:
-                    Array.ForEach([.. model.Layers], layer => layer.FeedForward.DownTransform = site.Transform);
+                    foreach (var layer in model.Layers)
+                    {
+                        layer.FeedForward.DownTransform = site.Transform;
+                    }
+
                     break;
                 default:
                     throw new ArgumentException($"unknown rotation site '{site.Name}'", nameof(sites));
@@ -139,7 +155,7 @@ public static class ModelRotation
 
     private static void Update(nn.Module<Tensor, Tensor> linear, Func<Tensor, Tensor> rotate)
     {
-        var weight = (linear as DenseLinear ?? throw new InvalidOperationException($"the rotation folds into full-precision weights; {linear.GetName()} is a {linear.GetType().Name}")).Weight;
+        var weight = ((DenseLinear)linear).Weight;
         weight.copy_(rotate(weight.to(ScalarType.Float64)).to(weight.dtype));
     }
 }

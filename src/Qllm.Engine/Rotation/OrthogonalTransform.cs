@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,25 +13,50 @@ namespace Qllm.Engine.Rotation;
 /// </summary>
 public sealed class OrthogonalTransform : IDisposable
 {
-    private readonly Dictionary<(DeviceType, int), Tensor> onDevice = [];
+    private readonly ConcurrentDictionary<(string Device, bool Transpose), Tensor> onDevice = new();
 
     /// <summary>Creates the transform; <paramref name="factor"/> is [a, a] and orthonormal, and is kept rounded to float32.</summary>
+    /// <exception cref="ArgumentException">The factor is not square and orthonormal, <paramref name="powerOfTwo"/> is not a power of two, or the signs are not n values of ±1.</exception>
     public OrthogonalTransform(OnlineTransformKind kind, Tensor factor, int powerOfTwo, double[]? signs)
     {
         ArgumentNullException.ThrowIfNull(factor);
-        Kind = kind;
-        // Rounded to float32 here, as the artifact stores it: the model that quantizes, the engine
-        // that loads the artifact and the runtime then all use the very same factor.
-        Factor = factor.to(ScalarType.Float32, CPU).to(ScalarType.Float64).detach().clone();
-        PowerOfTwo = powerOfTwo;
-        Order = (int)factor.shape[0] * powerOfTwo;
-        Signs = signs;
-        if (signs is not null && signs.Length != Order)
+        if (factor.shape is not [var rows, var columns] || rows != columns || rows < 1)
         {
-            throw new ArgumentException($"{signs.Length} signs for a transform of order {Order}", nameof(signs));
+            throw new ArgumentException($"the factor must be square, not [{string.Join(", ", factor.shape)}]", nameof(factor));
         }
 
-        Matrix = BuildMatrix();
+        if (powerOfTwo < 1 || (powerOfTwo & (powerOfTwo - 1)) != 0)
+        {
+            throw new ArgumentException($"the Walsh–Hadamard order {powerOfTwo} is not a power of two", nameof(powerOfTwo));
+        }
+
+        Kind = kind;
+        PowerOfTwo = powerOfTwo;
+        Order = (int)rows * powerOfTwo;
+        if (signs is not null && (signs.Length != Order || Array.Exists(signs, s => s is not (1.0 or -1.0))))
+        {
+            throw new ArgumentException($"the signs must be {Order} values of +1 or -1", nameof(signs));
+        }
+
+        Signs = signs;
+
+        // Rounded to float32 here, as the artifact stores it: the model that quantizes, the engine
+        // that loads the artifact and the runtime then all use the very same factor. Owned by this
+        // object, not by whatever dispose scope the caller has open.
+        using (var scope = NewDisposeScope())
+        {
+            Factor = factor.detach().to(ScalarType.Float32, CPU).to(ScalarType.Float64).clone().DetachFromDisposeScope();
+            Matrix = BuildMatrix().DetachFromDisposeScope();
+        }
+
+        using var gram = Factor.matmul(Factor.t());
+        using var identity = eye(rows, dtype: ScalarType.Float64);
+        using var deviation = (gram - identity).abs().max();
+        if (deviation.item<double>() > 1e-4)
+        {
+            Dispose();
+            throw new ArgumentException($"the factor is not orthonormal (max |F·Fᵀ − I| = {deviation.item<double>():G3})", nameof(factor));
+        }
     }
 
     /// <summary>How it was built.</summary>
@@ -72,12 +98,12 @@ public sealed class OrthogonalTransform : IDisposable
     private Tensor Multiply(Tensor x, bool transpose)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var key = (x.device.type, transpose ? 1 : 0);
-        if (!onDevice.TryGetValue(key, out var q))
+        var q = onDevice.GetOrAdd((x.device.ToString(), transpose), key =>
         {
-            using var t = transpose ? Matrix.t() : Matrix.alias();
-            q = onDevice[key] = t.contiguous().to(x.device).DetachFromDisposeScope();
-        }
+            using var scope = NewDisposeScope();
+            var matrix = transpose ? Matrix.t() : Matrix.alias();
+            return matrix.contiguous().to(x.device).DetachFromDisposeScope();
+        });
 
         using var scope = NewDisposeScope();
         return x.to(ScalarType.Float64).matmul(q).to(x.dtype).MoveToOuterDisposeScope();

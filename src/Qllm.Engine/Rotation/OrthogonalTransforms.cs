@@ -8,16 +8,20 @@ public static class OrthogonalTransforms
     /// <summary>
     /// The Hadamard transform of <paramref name="order"/> (H/√n, or diag(s)·H/√n with seeded random
     /// signs when <paramref name="randomSigns"/>), factored as F ⊗ S_b with F the Paley/Kronecker part.
-    /// Where no Hadamard order is known, a seeded random orthogonal matrix: exact all the same, but
-    /// dense online; <see cref="OrthogonalTransform.Kind"/> says which, so the caller can warn.
+    /// Where no Hadamard order is known, a seeded random orthogonal factor times the Sylvester matrix
+    /// of the largest power of two dividing the order: exact all the same, but with a denser factor
+    /// online; <see cref="OrthogonalTransform.Kind"/> says which, so the caller can warn.
     /// </summary>
     public static OrthogonalTransform Create(int order, int seed, bool randomSigns)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(order);
         if (!HadamardMatrix.TryFactor(order, out var paleyFactors, out var powerOfTwo))
         {
-            using var random = RandomOrthogonal(order, seed);
-            return new OrthogonalTransform(OnlineTransformKind.RandomOrthogonal, random, 1, signs: null);
+            // A random orthogonal factor only where needed, times the largest power of two that
+            // divides the order (11008 = 43·256: a 43×43 factor, not an 11008² matrix).
+            int sylvester = order & -order;
+            using var random = RandomOrthogonal(order / sylvester, seed);
+            return new OrthogonalTransform(OnlineTransformKind.RandomOrthogonal, random, sylvester, signs: null);
         }
 
         int a = order / powerOfTwo;

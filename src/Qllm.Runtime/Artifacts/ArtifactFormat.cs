@@ -12,6 +12,16 @@ public static class ArtifactFormat
     /// <summary>The format version this code writes, and the newest it reads.</summary>
     public const int CurrentVersion = 1;
 
+    /// <summary>
+    /// Header flag: the model must be run with the online transforms its <c>rotation.*</c> tensors
+    /// describe. A reader that predates them refuses the file ("upgrade") instead of running the
+    /// rotated weights without their transforms, which would give fluent-looking garbage.
+    /// </summary>
+    public const uint OnlineTransformsFlag = 0x1;
+
+    /// <summary>Every flag this code knows; a file with any other bit set is refused.</summary>
+    public const uint KnownFlags = OnlineTransformsFlag;
+
     /// <summary>Bytes before the manifest: magic (8), version (4), flags (4), manifest length (8).</summary>
     public const int HeaderLength = 24;
 

@@ -21,10 +21,11 @@ public sealed class ArtifactReader : IDisposable
     private readonly Dictionary<string, ArtifactTensorInfo> _tensors;
     private bool _disposed;
 
-    private ArtifactReader(string source, ArtifactStorage storage, int version, long dataStart, ArtifactManifest manifest, string digest)
+    private ArtifactReader(string source, ArtifactStorage storage, int version, uint flags, long dataStart, ArtifactManifest manifest, string digest)
     {
         Source = source;
         FormatVersion = version;
+        Flags = flags;
         _storage = storage;
         _dataStart = dataStart;
         Metadata = manifest.Metadata;
@@ -38,6 +39,9 @@ public sealed class ArtifactReader : IDisposable
 
     /// <summary>The format version the artifact was written in.</summary>
     public int FormatVersion { get; }
+
+    /// <summary>The header's must-understand flags (only <see cref="ArtifactFormat.KnownFlags"/> get this far).</summary>
+    public uint Flags { get; }
 
     /// <summary>The artifact's total length in bytes.</summary>
     public long Length => _storage.Length;
@@ -295,12 +299,12 @@ public sealed class ArtifactReader : IDisposable
     {
         try
         {
-            var (dataStart, manifestBytes, version) = ReadHeader(storage, source);
+            var (dataStart, manifestBytes, version, flags) = ReadHeader(storage, source);
             var digest = VerifyDigest(storage, source);
             var dataLength = storage.Length - ArtifactFormat.TrailerLength - dataStart;
             var manifest = ArtifactManifest.Parse(manifestBytes, source, version, dataLength);
             CheckDataLayout(storage, source, dataStart, dataLength, manifest.Tensors);
-            return new ArtifactReader(source, storage, version, dataStart, manifest, digest);
+            return new ArtifactReader(source, storage, version, flags, dataStart, manifest, digest);
         }
         catch
         {
@@ -318,7 +322,7 @@ public sealed class ArtifactReader : IDisposable
     }
 
     /// <summary>Checks the fixed header and returns where the data section starts and the manifest's bytes.</summary>
-    private static (long DataStart, byte[] Manifest, int Version) ReadHeader(ArtifactStorage storage, string source)
+    private static (long DataStart, byte[] Manifest, int Version, uint Flags) ReadHeader(ArtifactStorage storage, string source)
     {
         var header = storage.GetSpan(0, ArtifactFormat.HeaderLength);
         if (!header[..8].SequenceEqual(ArtifactFormat.Magic))
@@ -338,7 +342,7 @@ public sealed class ArtifactReader : IDisposable
         }
 
         var flags = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
-        if (flags != 0)
+        if ((flags & ~ArtifactFormat.KnownFlags) != 0)
         {
             throw ArtifactErrors.TooNew(source, $"its header sets flags 0x{flags:X8}, which format version {version} does not define");
         }
@@ -361,7 +365,7 @@ public sealed class ArtifactReader : IDisposable
             throw ArtifactErrors.Bad(source, "the padding after its manifest is not zero");
         }
 
-        return (dataStart, storage.GetSpan(ArtifactFormat.HeaderLength, (int)manifestLength).ToArray(), (int)version);
+        return (dataStart, storage.GetSpan(ArtifactFormat.HeaderLength, (int)manifestLength).ToArray(), (int)version, flags);
     }
 
     /// <summary>Checks the trailer against the SHA-256 of everything before it; returns the whole file's SHA-256.</summary>

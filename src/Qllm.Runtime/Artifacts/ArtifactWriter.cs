@@ -19,6 +19,7 @@ public sealed class ArtifactWriter
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private JsonObject _metadata = [];
     private long _dataLength;
+    private uint _flags;
 
     /// <summary>
     /// The free-form metadata object written into the manifest (config, options, method, input
@@ -29,6 +30,14 @@ public sealed class ArtifactWriter
     {
         get => _metadata;
         set => _metadata = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>The header's must-understand flags (<see cref="ArtifactFormat.KnownFlags"/>); 0 by default.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A bit this format does not define.</exception>
+    public uint Flags
+    {
+        get => _flags;
+        set => _flags = (value & ~ArtifactFormat.KnownFlags) == 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "an undefined artifact flag");
     }
 
     /// <summary>The tensors added so far, in order.</summary>
@@ -184,7 +193,7 @@ public sealed class ArtifactWriter
         Span<byte> header = stackalloc byte[ArtifactFormat.HeaderLength];
         ArtifactFormat.Magic.CopyTo(header);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], ArtifactFormat.CurrentVersion);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], _flags);
         BinaryPrimitives.WriteUInt64LittleEndian(header[16..], (ulong)manifest.Length);
         Emit(header);
         Emit(manifest);

@@ -10,8 +10,9 @@ namespace Qllm.Runtime.Compute;
 /// x ↦ x·Q with Q = diag(s)·(F ⊗ S_b/√b), F an orthonormal [a, a] factor, S_b the Sylvester
 /// Hadamard matrix of order b = n / a (a power of two) and s the signs. The Sylvester part is a
 /// fast Walsh–Hadamard transform, so a transform costs n·(a + log₂b) operations, not n².
-/// Computed in double and rounded once to float, as the engine's dense float64 product is, so the
-/// two agree to the last bit but for the rare double-rounding tie.
+/// Computed in double and rounded once to float, as the engine's dense float64 product is: the two
+/// sum in different orders, so their doubles differ by a few ulps, and the floats only where that
+/// crosses a float rounding boundary (rare: the engine and the runtime agree on the logits).
 /// </summary>
 internal sealed class OnlineTransform
 {

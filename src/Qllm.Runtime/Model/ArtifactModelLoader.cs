@@ -112,14 +112,7 @@ internal static class ArtifactModelLoader
 
     private static OnlineTransforms Transforms(ArtifactReader reader, ModelConfig config)
     {
-        var known = ArtifactTensorNames.RotationSites.Select(ArtifactTensorNames.Rotation).SelectMany(prefix => new[] { $"{prefix}.factor", $"{prefix}.signs" }).ToHashSet(StringComparer.Ordinal);
-        var unknown = reader.Tensors.Keys.FirstOrDefault(name => name.StartsWith("rotation.", StringComparison.Ordinal) && !known.Contains(name));
-        if (unknown is not null)
-        {
-            // Running without a transform the model needs would give fluent-looking garbage.
-            throw ArtifactErrors.TooNew(reader.Source, $"it holds '{unknown}', an online transform this runtime does not know");
-        }
-
+        RotationTensors.Check(reader);
         return new OnlineTransforms(
             Transform(reader, ArtifactTensorNames.ResidualRotation, config.Dim),
             Transform(reader, ArtifactTensorNames.HeadRotation, config.HeadDim),

@@ -29,8 +29,8 @@ internal static class QuantizeCommand
         var defaults = new QuantizeOptions(QuantizationSettings.Presets["W4A4"]);
         var samples = new Option<int>("--samples") { Description = "Calibration samples.", DefaultValueFactory = _ => defaults.Samples }.InRange(1, 100_000);
         var epochs = new Option<int>("--epochs") { Description = "Error-correction epochs per block.", DefaultValueFactory = _ => defaults.Epochs }.InRange(0, 1000);
-        var rank = new Option<int?>("--rank") { Description = "Rank of the low-rank adapters (default: the preset's)." }.InRange(1, 4096);
-        var learningRate = new Option<double?>("--learning-rate") { Description = "AdamW learning rate, decayed linearly (default: the preset's)." }.InRange(1e-9, 1);
+        var rank = new Option<int?>("--rank") { Description = $"Rank of the low-rank adapters (default: the preset's, or {defaults.Rank} with --method)." }.InRange(1, 4096);
+        var learningRate = new Option<double?>("--learning-rate") { Description = $"AdamW learning rate, decayed linearly (default: the preset's, or {defaults.LearningRate} with --method)." }.InRange(1e-9, 1);
         var blockLayers = new Option<int>("--block-layers") { Description = "Decoder layers per block.", DefaultValueFactory = _ => defaults.BlockLayers }.InRange(1, 1024);
         var channelRatio = new Option<double>("--channel-ratio") { Description = "Cap on extra channels from disassembly, as a share of the channels.", DefaultValueFactory = _ => defaults.ChannelRatio }.InRange(0, 1);
         var mergeScore = new Option<string>("--merge-score") { Description = "How channel assembly ranks merges: merge-error (the output error a merge causes; measured better) or reference (QLLM's signed column sums).", DefaultValueFactory = _ => "merge-error" }
@@ -68,13 +68,16 @@ internal static class QuantizeCommand
                 ? new QuantizationSettings(weightBits, result.GetValue(activationBits) ?? 16, result.GetValue(groupSize))
                 : QuantizationSettings.Presets[result.GetValue(preset) ?? "W4A4"] with { WeightGroupSize = result.GetValue(groupSize) };
             var recipe = QuantizationRecipe.For(settings);
+            // The recipe's rank and learning rate were tuned for its method: a method named on the
+            // command line keeps QLLM's own (rank 4, lr 5e-4), so `--method qllm` stays the paper's.
+            var methodGiven = result.GetValue(method) is not null;
             var options = new QuantizeOptions(
                 settings,
                 result.GetValue(method) is { } methodText ? QuantizeOptionsText.ParseMethod(methodText) : recipe.Method,
                 result.GetValue(samples),
                 result.GetValue(epochs),
-                result.GetValue(rank) ?? recipe.Rank,
-                LearningRate: result.GetValue(learningRate) ?? recipe.LearningRate,
+                result.GetValue(rank) ?? (methodGiven ? defaults.Rank : recipe.Rank),
+                LearningRate: result.GetValue(learningRate) ?? (methodGiven ? defaults.LearningRate : recipe.LearningRate),
                 BlockLayers: result.GetValue(blockLayers),
                 Seed: result.GetValue(seed),
                 ChannelRatio: result.GetValue(channelRatio),

@@ -50,15 +50,17 @@ public sealed class OrthogonalTransformsTests
     }
 
     [Theory]
-    [InlineData(7)]
-    [InlineData(20)]
-    [InlineData(36)]
-    public void Unknown_orders_fall_back_to_a_seeded_random_orthogonal_matrix(int order)
+    [InlineData(7, 1)]
+    [InlineData(20, 4)]
+    [InlineData(36, 4)]
+    [InlineData(688, 16)] // 43·16, like LLaMA-7B's hidden size 11008 = 43·256: a 43×43 random factor.
+    public void Unknown_orders_fall_back_to_a_seeded_random_orthogonal_factor(int order, int powerOfTwo)
     {
         using var transform = OrthogonalTransforms.Create(order, seed: 5, randomSigns: true);
         using var again = OrthogonalTransforms.Create(order, seed: 5, randomSigns: true);
         Assert.Equal(OnlineTransformKind.RandomOrthogonal, transform.Kind);
-        Assert.Equal(1, transform.PowerOfTwo);
+        Assert.Equal(powerOfTwo, transform.PowerOfTwo);
+        Assert.Equal(order / powerOfTwo, transform.Factor.shape[0]);
         Assert.Null(transform.Signs);
         AssertOrthogonal(transform.Matrix);
         Assert.True(transform.Matrix.eq(again.Matrix).all().item<bool>());
@@ -74,6 +76,16 @@ public sealed class OrthogonalTransformsTests
         Assert.Equal(ScalarType.Float32, rotated.dtype);
         Assert.True(x.to(ScalarType.Float64).matmul(transform.Matrix).to(ScalarType.Float32).eq(rotated).all().item<bool>());
         Assert.True(transform.ApplyTranspose(rotated).allclose(x, rtol: 0, atol: 1e-5));
+    }
+
+    [Fact]
+    public void Bad_factors_and_signs_are_refused()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Throws<ArgumentException>(() => new OrthogonalTransform(OnlineTransformKind.Hadamard, ones(3, 3, dtype: ScalarType.Float64), 2, null));
+        Assert.Throws<ArgumentException>(() => new OrthogonalTransform(OnlineTransformKind.Hadamard, eye(3, dtype: ScalarType.Float64), 3, null));
+        Assert.Throws<ArgumentException>(() => new OrthogonalTransform(OnlineTransformKind.Hadamard, ones(2, 3, dtype: ScalarType.Float64), 1, null));
+        Assert.Throws<ArgumentException>(() => new OrthogonalTransform(OnlineTransformKind.Hadamard, eye(3, dtype: ScalarType.Float64), 2, [1, 1, 1, 1, 1, 0.5]));
     }
 
     private static void AssertOrthogonal(Tensor q)

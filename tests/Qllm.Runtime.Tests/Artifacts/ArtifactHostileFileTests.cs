@@ -40,7 +40,7 @@ public sealed class ArtifactHostileFileTests : IDisposable
     [Fact]
     public void Unknown_flags_ask_for_an_upgrade()
     {
-        var error = AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), flags: 1), "flags 0x00000001");
+        var error = AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), flags: 2), "flags 0x00000002");
         Assert.Contains("upgrade", error.Fix, StringComparison.Ordinal);
     }
 

@@ -86,6 +86,14 @@ public sealed class RotatedArtifactTests(QuantizedArtifactsFixture artifacts, IT
         Assert.Contains("upgrade", error.Fix, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void Rotation_tensors_without_the_header_flag() =>
+        Assert.Contains("does not set the online-transforms flag", Refused(w => w.AddFloat32("rotation.heads.factor", [12, 12], Paley12()), flagged: false).Problem, StringComparison.Ordinal);
+
+    [Fact]
+    public void The_header_flag_without_rotation_tensors() =>
+        Assert.Contains("holds no rotation tensors", Refused(_ => { }).Problem, StringComparison.Ordinal);
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     private static float[] Paley12() => [.. Dense.Paley12().Select(v => (float)v)];
@@ -109,17 +117,20 @@ public sealed class RotatedArtifactTests(QuantizedArtifactsFixture artifacts, IT
         return best;
     }
 
-    private QllmException Refused(Action<ArtifactWriter> addTensors)
+    private QllmException Refused(Action<ArtifactWriter> addTensors, bool flagged = true)
     {
-        var path = Copy(artifacts.Artifact("W4A4"), $"bad-{Guid.NewGuid():N}.qllm", addTensors);
+        var path = Copy(artifacts.Artifact("W4A4"), $"bad-{Guid.NewGuid():N}.qllm", addTensors, flagged);
         var error = Assert.Throws<QllmException>(() => QuantizedLanguageModel.Load(path));
         Assert.Equal(ErrorCodes.BadArtifact, error.Code);
         Assert.Equal(path, error.File);
         return error;
     }
 
-    /// <summary>A copy of an artifact with tensors added after its own (a valid container: the writer recomputes the digest).</summary>
-    private string Copy(string source, string name, Action<ArtifactWriter> addTensors)
+    /// <summary>
+    /// A copy of an artifact with tensors added after its own (a valid container: the writer
+    /// recomputes the digest), flagged as needing online transforms unless <paramref name="flagged"/> is false.
+    /// </summary>
+    private string Copy(string source, string name, Action<ArtifactWriter> addTensors, bool flagged = true)
     {
         using var reader = ArtifactReader.Open(source);
         var writer = new ArtifactWriter { Metadata = (System.Text.Json.Nodes.JsonObject)reader.Metadata.DeepClone() };
@@ -129,6 +140,7 @@ public sealed class RotatedArtifactTests(QuantizedArtifactsFixture artifacts, IT
         }
 
         addTensors(writer);
+        writer.Flags = flagged ? ArtifactFormat.OnlineTransformsFlag : 0;
         var path = Path.Combine(folder, name);
         writer.Write(path);
         return path;

@@ -17,7 +17,7 @@ public sealed class InspectCommandTests(QuantizedArtifactFixture fixture)
         Assert.Contains($"sha256        {digest}", run.Output, StringComparison.Ordinal);
         Assert.Contains("quantization  W4A4: weights 4-bit per row, activations 4-bit per token, embedding 8-bit per row", run.Output, StringComparison.Ordinal);
         Assert.Contains("model         dim 288, hidden 768, layers 6, heads 6, kv heads 6, vocabulary 32000, context 256", run.Output, StringComparison.Ordinal);
-        Assert.Contains("method        rtn: samples 1, epochs 10, rank 16,", run.Output, StringComparison.Ordinal);
+        Assert.Contains("method        rtn: samples 1, epochs 10, rank 4,", run.Output, StringComparison.Ordinal);
         Assert.Contains("rotation      hadamard, online: residual 288 = 144×2 hadamard with random signs, heads 48 = 12×4 hadamard, down 768 = 12×64 hadamard", run.Output, StringComparison.Ordinal);
         Assert.Contains("rounding      gptq", run.Output, StringComparison.Ordinal);
         Assert.Contains("tokenizer     llama2c, 32000 tokens", run.Output, StringComparison.Ordinal);

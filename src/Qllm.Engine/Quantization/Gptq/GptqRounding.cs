@@ -50,7 +50,7 @@ internal static class GptqRounding
         if (!h.isfinite().all().item<bool>() || !w.isfinite().all().item<bool>())
         {
             throw new QllmException(
-                ErrorCodes.Internal,
+                ErrorCodes.GptqFailed,
                 null,
                 $"GPTQ cannot round {name}: its {(w.isfinite().all().item<bool>() ? "calibration Hessian" : "weight")} holds NaN or infinite values",
                 "check the model's weights and the calibration inputs for non-finite values (quantize with --weight-rounding nearest to go on), and report the model if they are finite");
@@ -115,7 +115,7 @@ internal static class GptqRounding
             if (raises == MaxRaises)
             {
                 throw new QllmException(
-                    ErrorCodes.Internal,
+                    ErrorCodes.GptqFailed,
                     null,
                     string.Create(CultureInfo.InvariantCulture, $"GPTQ cannot round {name}: its calibration Hessian is not positive definite even with a damping of {fraction:G3} of its mean diagonal"),
                     "quantize with --weight-rounding nearest, or with more calibration samples, and report the model");

@@ -181,7 +181,7 @@ public sealed class GptqRoundingTests(ITestOutputHelper output)
         var v = ones(Columns, ScalarType.Float64) / Math.Sqrt(Columns);
         var negative = eye(Columns, dtype: ScalarType.Float64) - (1000 * v.outer(v));
         var error = Assert.Throws<QllmException>(() => GptqRounding.Round(w, negative, bits: 4, name: "mlp.down_proj of layer 3"));
-        Assert.Equal(ErrorCodes.Internal, error.Code);
+        Assert.Equal(ErrorCodes.GptqFailed, error.Code);
         Assert.Contains("mlp.down_proj of layer 3", error.Problem, StringComparison.Ordinal);
         Assert.Contains("not positive definite", error.Problem, StringComparison.Ordinal);
 
