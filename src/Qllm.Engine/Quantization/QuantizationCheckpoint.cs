@@ -140,6 +140,7 @@ public sealed class QuantizationCheckpoint
 
         LayerQuantizer.Quantize(layer, settings, maps);
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope(); // the tensors read back, once copied in
         layer.AttentionNorm.Weight.copy_(state.Read($"{layer.Index}.input_layernorm").to(device));
         layer.FeedForwardNorm.Weight.copy_(state.Read($"{layer.Index}.post_attention_layernorm").to(device));
         foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
@@ -150,7 +151,8 @@ public sealed class QuantizationCheckpoint
             var prefix = $"{layer.Index}.{name}";
             if (state.Tensors.ContainsKey($"{prefix}.codes"))
             {
-                quantized.FixRounding(new QuantizedTensor(state.Read($"{prefix}.codes").to(device), state.Read($"{prefix}.scales").to(device), state.Read($"{prefix}.zeros").to(device), quantized.Bits));
+                Tensor Kept(string part) => state.Read($"{prefix}.{part}").to(device).DetachFromDisposeScope();
+                quantized.FixRounding(new QuantizedTensor(Kept("codes"), Kept("scales"), Kept("zeros"), quantized.Bits));
             }
         }
     }

@@ -28,7 +28,7 @@ namespace Qllm.Engine.Rotation;
 /// through their storage, like the quantizers do: a CPU model shares it with the checkpoint it was
 /// built from.
 /// </remarks>
-public static class ModelRotation
+internal static class ModelRotation
 {
     /// <summary>Rotates <paramref name="model"/> in place; returns the online transforms it now applies.</summary>
     /// <exception cref="InvalidOperationException">A linear of the model is not a <see cref="DenseLinear"/> (already quantized or rotated).</exception>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Qllm.Engine.Rotation;
 
 /// <summary>Builds the <see cref="OrthogonalTransform"/>s a rotation uses.</summary>
-public static class OrthogonalTransforms
+internal static class OrthogonalTransforms
 {
     /// <summary>
     /// The Hadamard transform of <paramref name="order"/> (H/√n, or diag(s)·H/√n with seeded random

@@ -5,7 +5,7 @@ namespace Qllm.Engine.Rotation;
 /// <summary>One place where a rotated model applies an orthogonal transform online.</summary>
 /// <param name="Name">The artifact's name for it: residual, heads or down (docs/artifact-format.md, "Rotation").</param>
 /// <param name="Transform">The transform.</param>
-public sealed record RotationSite(string Name, OrthogonalTransform Transform)
+internal sealed record RotationSite(string Name, OrthogonalTransform Transform)
 {
     /// <summary>The residual stream: applied to each embedded token, undone before the final norm.</summary>
     public const string Residual = ArtifactTensorNames.ResidualRotation;

@@ -26,9 +26,6 @@ internal sealed class HessianCapture : nn.Module<Tensor, Tensor>
     /// <summary>Σ xᵀx so far [in, in], or null before the first input. Owned by the caller.</summary>
     public Tensor? Hessian => hessian;
 
-    /// <summary>Tokens seen so far.</summary>
-    public long Tokens { get; private set; }
-
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
@@ -44,8 +41,6 @@ internal sealed class HessianCapture : nn.Module<Tensor, Tensor>
             {
                 hessian.addmm_(x.t(), x);
             }
-
-            Tokens += x.shape[0];
         }
 
         return inner.call(input);
