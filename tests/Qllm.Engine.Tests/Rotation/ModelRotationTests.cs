@@ -1,7 +1,6 @@
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;
 using Qllm.Engine.Rotation;
-using Qllm.Tokenization;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -21,7 +20,7 @@ public sealed class ModelRotationTests(Stories15MFixture stories, ITestOutputHel
         using var rotated = LlamaModel.FromCheckpoint(copy, CPU);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var input = EvaluationTokens(original.Config);
+        var input = TextWindows.Tokens(TestData.EvaluationTextPath, original.Config, Windows, 50_000);
 
         ModelRotation.Apply(rotated, seed: 42);
 
@@ -80,7 +79,7 @@ public sealed class ModelRotationTests(Stories15MFixture stories, ITestOutputHel
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var head = rotated.Classifier;
-        var input = EvaluationTokens(original.Config);
+        var input = TextWindows.Tokens(TestData.EvaluationTextPath, original.Config, Windows, 50_000);
 
         ModelRotation.Apply(rotated, seed: 3);
 
@@ -110,16 +109,4 @@ public sealed class ModelRotationTests(Stories15MFixture stories, ITestOutputHel
     private static double MaxChange(Tensor before, Tensor after) => (before - after).abs().max().item<float>();
 
     private static TorchSharp.Modules.Parameter Weight(nn.Module<Tensor, Tensor> linear) => Assert.IsType<DenseLinear>(linear).Weight;
-
-    /// <summary>Windows of BOS and the evaluation text's next tokens, [Windows, SeqLen].</summary>
-    private static Tensor EvaluationTokens(LlamaConfig config)
-    {
-        var tokenizer = Llama2CTokenizer.Load(TestData.TokenizerPath, config.VocabSize);
-        var text = File.ReadAllText(TestData.EvaluationTextPath);
-        var ids = tokenizer.Encode(text[..Math.Min(text.Length, 50_000)]).Select(i => (long)i).ToArray();
-        var width = config.SeqLen - 1;
-        var batch = Enumerable.Range(0, Windows).SelectMany(w => ids.Skip(w * width).Take(width).Prepend(tokenizer.BosId)).ToArray();
-        Assert.Equal(Windows * config.SeqLen, batch.Length);
-        return tensor(batch, [Windows, config.SeqLen]);
-    }
 }

@@ -1,9 +1,7 @@
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Gptq;
 using Qllm.Engine.Quantization.Reassembly;
-using Qllm.Tokenization;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -25,7 +23,7 @@ public sealed class GptqLayerRoundingTests(Stories15MFixture stories, ITestOutpu
         using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var hidden = model.Embed(CalibrationTokens(model.Config));
+        var hidden = model.Embed(TextWindows.Tokens(TestData.CalibrationTextPath, model.Config, Windows, 100_000));
         foreach (var before in model.Layers.Take(index))
         {
             hidden = before.Forward(hidden, model.Rope);
@@ -88,16 +86,5 @@ public sealed class GptqLayerRoundingTests(Stories15MFixture stories, ITestOutpu
     {
         double Mse(int first, int count) => (actual.narrow(0, first, count) - expected.narrow(0, first, count)).pow(2).mean().to(ScalarType.Float64).item<double>();
         return (Mse(0, CalibrationWindows), Mse(CalibrationWindows, Windows - CalibrationWindows));
-    }
-
-    private static Tensor CalibrationTokens(LlamaConfig config)
-    {
-        var tokenizer = Llama2CTokenizer.Load(TestData.TokenizerPath, config.VocabSize);
-        var text = File.ReadAllText(TestData.CalibrationTextPath);
-        var ids = tokenizer.Encode(text[..Math.Min(text.Length, 100_000)]).Select(i => (long)i).ToArray();
-        var width = config.SeqLen - 1;
-        var batch = Enumerable.Range(0, Windows).SelectMany(w => ids.Skip(w * width).Take(width).Prepend(tokenizer.BosId)).ToArray();
-        Assert.Equal(Windows * config.SeqLen, batch.Length);
-        return tensor(batch, [Windows, config.SeqLen]);
     }
 }
