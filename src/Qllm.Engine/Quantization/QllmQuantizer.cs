@@ -59,25 +59,8 @@ public static class QllmQuantizer
             }
 
             var points = new List<PointReport>();
-            using (no_grad())
-            {
-                var hidden = quantizedInputs;
-                foreach (var layer in blockLayers)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    var maps = ChooseReassembly(layer, model.Rope, hidden, options, points);
-                    LayerQuantizer.Quantize(layer, options.Settings, maps);
-                    var next = RunChunked([layer], model.Rope, hidden);
-                    if (!ReferenceEquals(hidden, quantizedInputs))
-                    {
-                        hidden.Dispose();
-                    }
-
-                    hidden = next;
-                }
-
-                hidden.Dispose();
-            }
+            LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
+                LayerQuantizer.Quantize(layer, options.Settings, ChooseReassembly(layer, model.Rope, hidden, options, points)), cancellation);
 
             double lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets);
             if (options.CorrectsErrors)
@@ -98,7 +81,9 @@ public static class QllmQuantizer
 
             if (options.WeightRounding == WeightRounding.Gptq)
             {
-                RoundWithGptq(blockLayers, model.Rope, quantizedInputs, warn, cancellation);
+                // The last step, after any correction is fused: each layer on the outputs of the rounded ones before it.
+                LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
+                    GptqLayerRounding.Round(layer, model.Rope, hidden, GptqSettings.Default, warn), cancellation);
             }
 
             Tensor outputs;
@@ -172,17 +157,17 @@ public static class QllmQuantizer
     }
 
     /// <summary>
-    /// GPTQ as the last step, after any error correction is fused: layer by layer, each on the
-    /// outputs of the layers before it in the block, already rounded.
+    /// Walks a block layer by layer on the quantized model's inputs: <paramref name="quantize"/> gets
+    /// each layer with its inputs, and the layer it leaves produces the next layer's inputs.
     /// </summary>
-    private static void RoundWithGptq(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Action<string>? warn, CancellationToken cancellation)
+    private static void LayerByLayer(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Action<DecoderLayer, Tensor> quantize, CancellationToken cancellation)
     {
         using var noGrad = no_grad();
         var hidden = inputs;
         for (int i = 0; i < block.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
-            GptqLayerRounding.Round(block[i], rope, hidden, GptqSettings.Default, warn);
+            quantize(block[i], hidden);
             var next = i + 1 < block.Count ? RunChunked([block[i]], rope, hidden) : null;
             if (!ReferenceEquals(hidden, inputs))
             {
