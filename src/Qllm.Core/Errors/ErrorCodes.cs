@@ -7,6 +7,9 @@ namespace Qllm.Errors;
 /// </summary>
 public static class ErrorCodes
 {
+    /// <summary>The <c>qllm</c> command line is malformed (an unknown command or option, a missing or unreadable value); the tool exits with 2.</summary>
+    public const string BadCommandLine = "QLLM1000";
+
     /// <summary>A <c>QuantizedModel</c> item names a model file or folder that does not exist.</summary>
     public const string ModelNotFound = "QLLM1001";
 

@@ -8,7 +8,7 @@ namespace Qllm.Engine.Quantization;
 /// A linear layer whose weight is fake-quantized per output row (or group). During error
 /// correction it carries a low-rank adapter and trains through the quantizer: the forward uses
 /// Q(W + s·B·A) with straight-through rounding, exactly what runs after <see cref="Fuse"/>, rather
-/// than the reference's Q(W) + s·B·A (DESIGN.md: that mismatch costs accuracy).
+/// than the reference's Q(W) + s·B·A (docs/method.md: that mismatch costs accuracy).
 /// </summary>
 public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 {

@@ -16,7 +16,7 @@ namespace Qllm.Engine.Rotation;
 /// <item>The residual stream is rotated by Q = diag(s)·H/√n with seeded random signs: every linear
 /// that reads it (q/k/v, gate/up) W ← W·Q, since (x·Q)(W·Q)ᵀ = x·Wᵀ, and every linear that writes
 /// into it (o_proj, down_proj) W ← Qᵀ·W. The embedding and the final norm are left alone, so a tied
-/// classifier stays tied (DESIGN.md, "Artifact size"): Q is applied online to each embedded token and
+/// classifier stays tied (docs/architecture.md: one 8-bit matrix, not a rotated second copy): Q is applied online to each embedded token and
 /// undone before the final norm.</item>
 /// <item>Per head, H_h (Hadamard of the head size) is folded into v_proj's rows and o_proj's columns:
 /// the value states are rotated for free. Queries and keys are rotated online by H_h after the

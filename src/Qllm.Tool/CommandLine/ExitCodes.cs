@@ -1,6 +1,6 @@
 namespace Qllm.Tool.CommandLine;
 
-/// <summary>The tool's exit codes (DESIGN.md's command-line contract).</summary>
+/// <summary>The tool's exit codes (docs/architecture.md, "The command line").</summary>
 internal static class ExitCodes
 {
     public const int Success = 0;

@@ -35,7 +35,7 @@ internal static class QllmCommandLine
             {
                 // The parser's messages end with a period; ours go on after a semicolon.
                 var message = problem.Message.EndsWith('.') ? problem.Message[..^1] : problem.Message;
-                await error.WriteLineAsync($"qllm: error QLLM1000: {message}; see `qllm --help`");
+                await error.WriteLineAsync($"qllm: error {ErrorCodes.BadCommandLine}: {message}; see `qllm --help`");
             }
 
             return ExitCodes.BadCommandLine;

@@ -59,7 +59,7 @@ public sealed class ModelRotationTests(Stories15MFixture stories, ITestOutputHel
         }
 
         // The embedding, the final norm and the tied classifier stay as they were: the residual
-        // rotation is applied online at both ends instead (DESIGN.md, "Artifact size").
+        // rotation is applied online at both ends instead (docs/architecture.md).
         Assert.True(rotated.FinalNorm.Weight.eq(original.FinalNorm.Weight).all().item<bool>());
         Assert.True(rotated.EmbeddingWeight.eq(original.EmbeddingWeight).all().item<bool>());
         Assert.Same(rotated.EmbeddingWeight, Weight(rotated.Classifier));

@@ -1,7 +1,7 @@
 namespace Qllm.Engine.Quantization.Gptq;
 
 /// <summary>
-/// How GPTQ rounds weights (arXiv 2210.17323). The defaults are the faithful baseline of DESIGN.md:
+/// How GPTQ rounds weights (arXiv 2210.17323). The defaults are the faithful baseline of docs/method.md:
 /// damping 0.01 of the mean Hessian diagonal, blocks of 128 columns, columns in their natural order.
 /// </summary>
 /// <param name="DampingFraction">λ = fraction · mean(diag H) is added to the Hessian's diagonal before it is inverted; raised tenfold while the Cholesky factor fails.</param>
