@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Qllm.IO;
 
@@ -55,22 +53,12 @@ internal sealed class FileDigestCache
         return new FileDigestCache(path, hash ?? FileHash.Sha256Hex, digests);
     }
 
-    /// <summary>The digest of a file, or of a folder's files (each name and digest, in ordinal name order).</summary>
-    public string Digest(string path)
-    {
-        if (!Directory.Exists(path))
-        {
-            return DigestOfFile(Path.GetFullPath(path));
-        }
-
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in Directory.GetFiles(path).Order(StringComparer.Ordinal))
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes($"{Path.GetFileName(file)}\n{DigestOfFile(Path.GetFullPath(file))}\n"));
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
+    /// <summary>
+    /// The digest of a file, or of a folder's files by <see cref="ContentDigest.OfFolder(string, Func{string, string})"/>'s
+    /// formula (the one the artifact records), each file's digest answered from this cache when it can be.
+    /// </summary>
+    public string Digest(string path) =>
+        Directory.Exists(path) ? ContentDigest.OfFolder(path, DigestOfFile) : DigestOfFile(Path.GetFullPath(path));
 
     /// <summary>Writes the cache back (atomically) when a digest was added or replaced.</summary>
     public void SaveIfChanged()

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Qllm.Errors;
 using Qllm.IO;
@@ -86,7 +85,7 @@ internal sealed class LocalArtifactStore
     public CacheEntry Commit(string key, string stagingFolder, string model, string description)
     {
         var artifact = StagedArtifactPath(stagingFolder);
-        var manifest = new CacheEntryManifest(key, Sha256Of(artifact), new FileInfo(artifact).Length, DateTime.UtcNow, model, description);
+        var manifest = new CacheEntryManifest(key, ContentDigest.OfFile(artifact), new FileInfo(artifact).Length, DateTime.UtcNow, model, description);
         AtomicFile.Write(Path.Combine(stagingFolder, ManifestFileName), stream => JsonSerializer.Serialize(stream, manifest, CacheJson.Default.CacheEntryManifest));
         CreateFolder(Entries);
         var folder = EntryFolder(key);
@@ -185,7 +184,7 @@ internal sealed class LocalArtifactStore
             return (null, $"its artifact is {length} bytes, the manifest says {entry.Manifest.Bytes}");
         }
 
-        return Sha256Of(artifact) == entry.Manifest.Sha256 ? (entry, null) : (null, "its artifact's SHA-256 does not match the manifest");
+        return ContentDigest.OfFile(artifact) == entry.Manifest.Sha256 ? (entry, null) : (null, "its artifact's SHA-256 does not match the manifest");
     }
 
     private static CacheEntry? ReadManifestOnly(string folder)
@@ -288,12 +287,6 @@ internal sealed class LocalArtifactStore
         {
             // Already gone.
         }
-    }
-
-    private static string Sha256Of(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     private QllmException NotWritable(Exception inner) =>

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using System.Text;
 using Qllm.Cache;
+using Qllm.IO;
 
 namespace Qllm.Cache.Tests;
 
@@ -127,6 +129,34 @@ public sealed class FileDigestCacheTests : IDisposable
 
         File.Move(config, Path.Combine(model, "other.json"));
         Assert.NotEqual(before, cache.Digest(model));
+    }
+
+    [Fact]
+    public void A_folder_digest_is_the_shared_formula_over_its_own_files_hidden_ones_included()
+    {
+        var model = Path.Combine(folder.Path, "hf");
+        Directory.CreateDirectory(Path.Combine(model, "sub"));
+        var config = Bytes(100, seed: 1);
+        var weights = Bytes(5000, seed: 2);
+        var hidden = Bytes(10, seed: 3);
+        Write(Path.Combine("hf", "model.safetensors"), weights);
+        Write(Path.Combine("hf", "config.json"), config);
+        Write(Path.Combine("hf", ".gitattributes"), hidden);
+        Write(Path.Combine("hf", "sub", "ignored.bin"), Bytes(10, seed: 4));
+
+        // Written out by hand, so a change of formula (which would change every cache key of a folder) fails here.
+        var text = string.Concat(new[] { (".gitattributes", hidden), ("config.json", config), ("model.safetensors", weights) }
+            .Select(f => $"{f.Item1}\n{Convert.ToHexStringLower(SHA256.HashData(f.Item2))}\n"));
+        var expected = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+        var cache = FileDigestCache.Load(CachePath);
+        Assert.Equal(expected, cache.Digest(model));
+        Assert.Equal(expected, ContentDigest.Of(model));
+        Assert.Equal(3, cache.FilesHashed);
+
+        // The subfolder is not part of it.
+        Write(Path.Combine("hf", "sub", "ignored.bin"), Bytes(10, seed: 5));
+        Assert.Equal(expected, FileDigestCache.Load(null).Digest(model));
     }
 
     [Fact]

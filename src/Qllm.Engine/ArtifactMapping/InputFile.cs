@@ -1,14 +1,22 @@
 using System.Text.Json.Nodes;
+using Qllm.IO;
 
 namespace Qllm.Engine.ArtifactMapping;
 
-/// <summary>An input of a quantization run and its SHA-256 (<see cref="InputDigests.Of"/>).</summary>
-/// <param name="Path">The full path.</param>
-/// <param name="Sha256">The digest, lower-case hex.</param>
-public sealed record InputFile(string Path, string Sha256)
+/// <summary>An input of a quantization run, by name and SHA-256 (<see cref="ContentDigest.Of"/>).</summary>
+/// <param name="Name">The file's or folder's name, without the folder it was in.</param>
+/// <param name="Sha256">The digest, lower-case hex: for a folder, the formula of the build's cache keys.</param>
+public sealed record InputFile(string Name, string Sha256)
 {
-    /// <summary>Digests <paramref name="path"/> (a file or a folder).</summary>
-    public static InputFile Of(string path) => new(System.IO.Path.GetFullPath(path), InputDigests.Of(path));
+    /// <summary>Names and digests <paramref name="path"/> (a file or a folder).</summary>
+    /// <remarks>
+    /// Only the name is kept, as deterministic builds map source paths away: the artifact is embedded
+    /// in apps, so a full path would publish the builder's folders, and the same inputs quantized in
+    /// two places would give different bytes.
+    /// </remarks>
+    public static InputFile Of(string path) =>
+        new(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))), ContentDigest.Of(path));
 
-    internal JsonObject ToJson() => new() { ["path"] = Path, ["sha256"] = Sha256 };
+    // The key stays "path", so readers of artifacts written before (which hold a full path there) and after read it alike.
+    internal JsonObject ToJson() => new() { ["path"] = Name, ["sha256"] = Sha256 };
 }

@@ -102,8 +102,8 @@ public sealed class DataSetup
     private bool ModelIsInPlace(SetupPaths paths) =>
         File.Exists(paths.Model) && File.Exists(paths.Tokenizer)
         && new FileInfo(paths.Model).Length == sources.ModelLength
-        && Sha256Digest.OfFile(paths.Model) == sources.ModelSha256
-        && Sha256Digest.OfFile(paths.Tokenizer) == sources.TokenizerSha256;
+        && ContentDigest.OfFile(paths.Model) == sources.ModelSha256
+        && ContentDigest.OfFile(paths.Tokenizer) == sources.TokenizerSha256;
 
     /// <summary>Turns a damaged tarball's low-level errors into one the user can act on.</summary>
     private static async Task ReadPackageAsync(string tarball, string package, Func<Task> read)

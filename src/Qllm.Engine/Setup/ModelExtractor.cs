@@ -103,7 +103,7 @@ internal static class ModelExtractor
             left -= read;
         }
 
-        return Sha256Digest.ToHex(hash.GetHashAndReset());
+        return ContentDigest.ToHex(hash.GetHashAndReset());
     }
 
     private static void Check(string actual, string expected, string path, SetupSources sources)

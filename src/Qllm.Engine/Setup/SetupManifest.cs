@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Qllm.IO;
 
 namespace Qllm.Engine.Setup;
 
@@ -26,7 +27,7 @@ internal static class SetupManifest
         text.Append(SourcesLine(sources)).Append('\n');
         foreach (var path in Files(paths))
         {
-            text.Append(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)} {new FileInfo(path).Length} {Sha256Digest.OfFile(path)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)} {new FileInfo(path).Length} {ContentDigest.OfFile(path)}\n");
         }
 
         return text.ToString();

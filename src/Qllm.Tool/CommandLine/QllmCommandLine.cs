@@ -12,7 +12,10 @@ internal static class QllmCommandLine
 {
     public static RootCommand Build(GlobalOptions options)
     {
-        var root = new RootCommand("Qllm: 4-bit LLaMA quantization with QLLM (channel reassembly + low-rank error correction).");
+        // Says what the defaults do (QuantizationRecipe.For), not the paper's full method, which is one --method among others.
+        var root = new RootCommand(
+            "Qllm: 4-bit quantization of LLaMA-family models. By default every preset rotates the model (Hadamard), rounds its weights with GPTQ "
+            + "and, except at W6A6, trains QLLM's low-rank error correction on top; QLLM's channel reassembly runs only with --method qllm or reassembly-only.");
         options.AddTo(root);
         root.Subcommands.Add(SetupCommand.Create(options));
         root.Subcommands.Add(GenerateCommand.Create(options));

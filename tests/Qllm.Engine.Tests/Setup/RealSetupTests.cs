@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Qllm.Engine.Setup;
+using Qllm.IO;
 
 namespace Qllm.Engine.Tests.Setup;
 
@@ -21,8 +22,8 @@ public sealed class RealSetupTests : IDisposable
         var paths = await setup.EnsureAsync(dataDir, TextWriter.Null);
 
         Assert.Equal(60_816_028, new FileInfo(paths.Model).Length);
-        Assert.Equal("cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", Sha256Digest.OfFile(paths.Model));
-        Assert.Equal("74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8c753f28ae9f", Sha256Digest.OfFile(paths.Tokenizer));
+        Assert.Equal("cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", ContentDigest.OfFile(paths.Model));
+        Assert.Equal("74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8c753f28ae9f", ContentDigest.OfFile(paths.Tokenizer));
         var calibration = await File.ReadAllTextAsync(paths.CalibrationText);
         var evaluation = await File.ReadAllTextAsync(paths.EvaluationText);
         Assert.True(calibration.Length > 500_000, $"calibration text is {calibration.Length} characters");

@@ -22,6 +22,15 @@ public sealed class QllmCommandLineTests
     }
 
     [Fact]
+    public async Task The_root_help_says_what_the_default_recipe_does()
+    {
+        var run = await QllmRun.InvokeAsync("--help");
+        Assert.Contains("Hadamard", run.Output, StringComparison.Ordinal);
+        Assert.Contains("GPTQ", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("QLLM (channel reassembly + low-rank error correction)", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_help_of_inspect_names_its_argument_and_json()
     {
         var run = await QllmRun.InvokeAsync("inspect", "--help");

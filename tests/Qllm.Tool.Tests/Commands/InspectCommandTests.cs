@@ -21,7 +21,7 @@ public sealed class InspectCommandTests(QuantizedArtifactFixture fixture)
         Assert.Contains("rotation      hadamard, online: residual 288 = 144×2 hadamard with random signs, heads 48 = 12×4 hadamard, down 768 = 12×64 hadamard", run.Output, StringComparison.Ordinal);
         Assert.Contains("rounding      gptq", run.Output, StringComparison.Ordinal);
         Assert.Contains("tokenizer     llama2c, 32000 tokens", run.Output, StringComparison.Ordinal);
-        Assert.Contains($"model        {Path.GetFullPath(TestData.ModelPath)}  sha256 cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"model        {Path.GetFileName(TestData.ModelPath)}  sha256 cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", run.Output, StringComparison.Ordinal);
         // 6 layers × 7 linears of packed 4-bit codes, the embedding at 8 bits.
         Assert.Matches(@"packed 4-bit weight codes +U4 +42 ", run.Output);
         Assert.Matches(@"8-bit embedding codes +U8 +1 +9,216,000", run.Output);
@@ -65,7 +65,8 @@ public sealed class InspectCommandTests(QuantizedArtifactFixture fixture)
 
         var inputs = root.GetProperty("inputs");
         Assert.Equal("cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", inputs.GetProperty("model").GetProperty("sha256").GetString());
-        Assert.Equal(Path.GetFullPath(TestData.CalibrationTextPath), inputs.GetProperty("calibration").GetProperty("path").GetString());
+        // The name only: the builder's folders stay out of the artifact.
+        Assert.Equal(Path.GetFileName(TestData.CalibrationTextPath), inputs.GetProperty("calibration").GetProperty("path").GetString());
         Assert.Equal(32000, root.GetProperty("tokenizer").GetProperty("vocabSize").GetInt32());
         Assert.Equal(2, root.GetProperty("blocks").GetArrayLength());
 
