@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Qllm.Engine.Runtime;
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 using static TorchSharp.torch;
 
 namespace Qllm.Tool.CommandLine;

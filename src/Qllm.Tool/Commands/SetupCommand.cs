@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 using Qllm.Tool.CommandLine;
 
 namespace Qllm.Tool.Commands;

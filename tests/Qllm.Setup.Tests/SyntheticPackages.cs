@@ -1,9 +1,9 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 
-namespace Qllm.Engine.Tests.Setup;
+namespace Qllm.Setup.Tests;
 
 /// <summary>Small stand-ins for the two npm packages, built as real .tgz files, and the sources that describe them.</summary>
 internal sealed class SyntheticPackages : IDisposable

@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// What setup fetches and what it must get. Tests replace the packages and digests with small

@@ -4,7 +4,7 @@ using System.Text;
 using Qllm.Errors;
 using Qllm.IO;
 
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// The calibration and evaluation texts, made from the fiction of the Brown corpus (the genre

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 using Qllm.IO;
 
-namespace Qllm.Engine.Tests.Setup;
+namespace Qllm.Setup.Tests;
 
 /// <summary>
 /// The real thing: npm fetches both packages from the registry (about 115 MB) and setup writes the

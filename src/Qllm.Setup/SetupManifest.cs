@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Qllm.IO;
 
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// The record of a finished setup, <c>setup.manifest</c> in the data folder, written last: while it

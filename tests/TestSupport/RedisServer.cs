@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Qllm.Cache.Tests.Remote;
+namespace Qllm.TestSupport;
 
 /// <summary>
 /// A real redis-server of the test's own, on a free loopback port, without persistence; stopped

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using Qllm.Errors;
 using Qllm.IO;
 
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// Cuts the checkpoint and the tokenizer out of the model package's data file, streaming from the

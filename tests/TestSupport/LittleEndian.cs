@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Qllm.Engine.Tests;
+namespace Qllm.TestSupport;
 
 /// <summary>Bytes of hand-built files, little-endian as every format here is.</summary>
 internal static class LittleEndian

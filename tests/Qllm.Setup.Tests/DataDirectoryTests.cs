@@ -1,6 +1,6 @@
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 
-namespace Qllm.Engine.Tests.Setup;
+namespace Qllm.Setup.Tests;
 
 public sealed class DataDirectoryTests
 {

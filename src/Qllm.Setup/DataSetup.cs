@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Qllm.Errors;
 using Qllm.IO;
 
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// Puts the real model and the real texts in a data folder: what <c>qllm setup</c> does.

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Qllm.Errors;
 
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// Fetches a package tarball with <c>npm pack</c>: it only downloads (through npm's cache, with

@@ -1,7 +1,7 @@
 using Qllm.Errors;
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 
-namespace Qllm.Engine.Tests.Setup;
+namespace Qllm.Setup.Tests;
 
 public sealed class NpmPackageFetcherTests : IDisposable
 {

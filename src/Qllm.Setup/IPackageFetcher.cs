@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>Fetches a package tarball; an interface so tests can hand setup synthetic packages without npm.</summary>
 internal interface IPackageFetcher

@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Tests;
+namespace Qllm.TestSupport;
 
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 internal sealed class TemporaryFolder : IDisposable

@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// Where <c>qllm setup</c> puts the model, its tokenizer and the texts, and where the other

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>
 /// Turns one POS-tagged Brown corpus file back into running text.

@@ -1,6 +1,6 @@
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 
-namespace Qllm.Engine.Tests;
+namespace Qllm.TestSupport;
 
 /// <summary>
 /// The real stories15M model, its tokenizer and the Brown texts, fetched on first use by the

@@ -1,6 +1,6 @@
-using Qllm.Engine.Setup;
+using Qllm.Setup;
 
-namespace Qllm.Engine.Tests.Setup;
+namespace Qllm.Setup.Tests;
 
 /// <summary>Hands setup prepared tarballs, as npm pack would, and counts what was asked for.</summary>
 internal sealed class FakeFetcher(IReadOnlyDictionary<string, string> tarballs) : IPackageFetcher

@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Setup;
+namespace Qllm.Setup;
 
 /// <summary>The files <c>qllm setup</c> provides, as absolute paths.</summary>
 /// <param name="Model">The stories15M llama2.c checkpoint (<c>stories15M.bin</c>).</param>
