@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Errors;
 
 namespace Qllm.Runtime.Tests;

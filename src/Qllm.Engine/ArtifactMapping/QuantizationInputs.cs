@@ -16,7 +16,7 @@ public sealed record QuantizationInputs(InputFile Model, InputFile Tokenizer, In
     {
         var identity = new JsonObject
         {
-            ["format"] = Qllm.Artifacts.ArtifactFormat.CurrentVersion,
+            ["format"] = Qllm.Artifacts.Container.ArtifactFormat.CurrentVersion,
             ["producer"] = typeof(QuantizationInputs).Assembly.GetName().Version?.ToString(),
             ["quantization"] = ArtifactMetadata.Settings(options.Settings, options.EmbeddingBits),
             ["options"] = ArtifactMetadata.Options(options),

@@ -1,4 +1,4 @@
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Errors;
 using Qllm.Runtime.Tests.Compute;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Errors;
 using Qllm.Engine.Loading.Llama2C;
 using Qllm.Engine.Models;
