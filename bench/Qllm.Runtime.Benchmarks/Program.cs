@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using BenchmarkDotNet.Running;
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Runtime;
 using Qllm.Runtime.Benchmarks;
 using Qllm.Runtime.Compute;

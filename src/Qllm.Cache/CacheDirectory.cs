@@ -16,5 +16,5 @@ internal static class CacheDirectory
 
     /// <summary>The same resolution with the environment and home folder given, for tests.</summary>
     public static string Resolve(string? option, Func<string, string?> environment, string home) =>
-        Qllm.IO.UserFolder.Resolve(option, EnvironmentVariable, "XDG_CACHE_HOME", ".cache", environment, home);
+        Qllm.Core.IO.UserFolder.Resolve(option, EnvironmentVariable, "XDG_CACHE_HOME", ".cache", environment, home);
 }

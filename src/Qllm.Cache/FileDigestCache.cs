@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Qllm.IO;
+using Qllm.Core.IO;
 
 namespace Qllm.Cache;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Qllm.IO;
+using Qllm.Core.IO;
 
 namespace Qllm.Cache;
 

@@ -1,12 +1,12 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Qllm.Artifacts;
-using Qllm.Errors;
+using Qllm.Artifacts.Container;
+using Qllm.Artifacts.Tokenization;
+using Qllm.Core.Errors;
 using Qllm.Runtime.Compute;
 using Qllm.Runtime.Generation;
 using Qllm.Runtime.Model;
-using Qllm.Tokenization;
 
 namespace Qllm.Runtime;
 
@@ -212,9 +212,18 @@ public sealed class QuantizedLanguageModel : IDisposable
         reader?.Dispose();
     }
 
-    /// <summary>A float32 model from a llama2.c checkpoint, run by the same code: the baseline the quantized models are measured against.</summary>
-    internal static QuantizedLanguageModel LoadFullPrecision(string checkpointPath, string tokenizerPath, RuntimeOptions? options = null)
+    /// <summary>
+    /// Loads an unquantized float32 model from a llama2.c checkpoint and runs it by the same code:
+    /// the baseline a quantized model is measured against (<c>qllm eval</c> and <c>qllm generate</c> use it).
+    /// </summary>
+    /// <param name="checkpointPath">The llama2.c checkpoint (<c>.bin</c>).</param>
+    /// <param name="tokenizerPath">Its tokenizer file (llama2.c <c>tokenizer.bin</c> or SentencePiece <c>tokenizer.model</c>).</param>
+    /// <param name="options">How to run it.</param>
+    /// <exception cref="QllmException">A file is missing or malformed.</exception>
+    public static QuantizedLanguageModel LoadFullPrecision(string checkpointPath, string tokenizerPath, RuntimeOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(checkpointPath);
+        ArgumentNullException.ThrowIfNull(tokenizerPath);
         var transformer = Llama2CFloatLoader.Load(checkpointPath);
         var tokenizer = TokenizerFiles.Load(tokenizerPath, transformer.Config.VocabSize);
         return new QuantizedLanguageModel(transformer, tokenizer, null, checkpointPath, string.Empty, 32, 16, options);
@@ -234,9 +243,18 @@ public sealed class QuantizedLanguageModel : IDisposable
         }
     }
 
-    /// <summary>Like <see cref="Generate(string, GenerationOptions?, CancellationToken)"/>, with the text as it grows: first the decoded prompt, then each new piece (the <c>qllm generate</c> command prints it).</summary>
-    internal GenerationResult Generate(string prompt, GenerationOptions options, Action<string> onText, CancellationToken cancellationToken) =>
-        Run(prompt, options, onText, cancellationToken);
+    /// <summary>
+    /// Like <see cref="Generate(string, GenerationOptions?, CancellationToken)"/>, and hands
+    /// <paramref name="onText"/> the text as it grows on the calling thread: first the decoded prompt,
+    /// then each new piece (what <c>qllm generate</c> prints).
+    /// </summary>
+    /// <exception cref="QllmException">The prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public GenerationResult Generate(string prompt, GenerationOptions? options, Action<string> onText, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onText);
+        return Run(prompt, options, onText, cancellationToken);
+    }
 
     private GenerationResult Run(string prompt, GenerationOptions? options, Action<string>? onText, CancellationToken cancellationToken)
     {

@@ -1,8 +1,8 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
-using Qllm.Errors;
-using Qllm.IO;
+using Qllm.Core.Errors;
+using Qllm.Core.IO;
 
 namespace Qllm.Setup;
 

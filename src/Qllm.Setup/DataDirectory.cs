@@ -21,5 +21,5 @@ public static class DataDirectory
 
     /// <summary>The same resolution with the environment and home folder given, so tests need not change the process's environment.</summary>
     internal static string Resolve(string? option, Func<string, string?> environment, string home) =>
-        Qllm.IO.UserFolder.Resolve(option, EnvironmentVariable, "XDG_DATA_HOME", Path.Combine(".local", "share"), environment, home);
+        Qllm.Core.IO.UserFolder.Resolve(option, EnvironmentVariable, "XDG_DATA_HOME", Path.Combine(".local", "share"), environment, home);
 }

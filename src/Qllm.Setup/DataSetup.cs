@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Qllm.Errors;
-using Qllm.IO;
+using Qllm.Core.Errors;
+using Qllm.Core.IO;
 
 namespace Qllm.Setup;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Setup;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Qllm.IO;
+using Qllm.Core.IO;
 
 namespace Qllm.Setup;
 

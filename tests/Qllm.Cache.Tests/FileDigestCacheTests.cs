@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Qllm.Cache;
-using Qllm.IO;
+using Qllm.Core.IO;
 
 namespace Qllm.Cache.Tests;
 

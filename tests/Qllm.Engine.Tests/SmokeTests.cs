@@ -1,4 +1,4 @@
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Engine.Tests;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
-using Qllm.Artifacts;
-using Qllm.Errors;
+using Qllm.Artifacts.Container;
+using Qllm.Core.Errors;
 
 namespace Qllm.Runtime.Tests;
 

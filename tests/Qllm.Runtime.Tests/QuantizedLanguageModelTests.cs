@@ -1,6 +1,6 @@
 using Qllm.Engine.Generation;
 using Qllm.Engine.Loading;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -153,7 +153,7 @@ public sealed class QuantizedLanguageModelTests(QuantizedArtifactsFixture artifa
         var bytes = File.ReadAllBytes(artifacts.Artifact("W4A4"));
         fixed (byte* start = bytes)
         {
-            using var reader = Qllm.Artifacts.ArtifactReader.Open(new UnmanagedMemoryStream(start, bytes.Length), "resource");
+            using var reader = Qllm.Artifacts.Container.ArtifactReader.Open(new UnmanagedMemoryStream(start, bytes.Length), "resource");
             fixed (byte* tokenizer = reader.GetBytes("tokenizer"))
             {
                 Assert.True(tokenizer > start && tokenizer < start + bytes.Length, "the tensor is not read in place");

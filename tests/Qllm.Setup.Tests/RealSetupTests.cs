@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Qllm.Setup;
-using Qllm.IO;
+using Qllm.Core.IO;
 
 namespace Qllm.Setup.Tests;
 

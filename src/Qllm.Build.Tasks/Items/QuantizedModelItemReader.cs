@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
 using Qllm.Build.Tasks.Packages;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Build.Tasks.Items;
 

@@ -3,8 +3,8 @@ using NuGet.Configuration;
 using NuGet.Packaging;
 using Qllm.Build.Tasks.Items;
 using Qllm.Cache;
-using Qllm.Errors;
-using Qllm.Packaging;
+using Qllm.Core.Errors;
+using Qllm.Core.Packaging;
 
 namespace Qllm.Build.Tasks.Packages;
 

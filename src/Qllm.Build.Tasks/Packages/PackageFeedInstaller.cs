@@ -6,7 +6,7 @@ using NuGet.Packaging.Signing;
 using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
 using Qllm.Build.Tasks.Items;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Build.Tasks.Packages;
 

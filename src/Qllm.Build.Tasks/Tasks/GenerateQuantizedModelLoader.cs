@@ -30,7 +30,7 @@ public sealed class GenerateQuantizedModelLoader : Microsoft.Build.Utilities.Tas
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputFile))!);
-        Qllm.IO.AtomicFile.Write(OutputFile, stream => stream.Write(bytes));
+        Qllm.Core.IO.AtomicFile.Write(OutputFile, stream => stream.Write(bytes));
         return true;
     }
 

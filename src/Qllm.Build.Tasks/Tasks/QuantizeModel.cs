@@ -3,7 +3,7 @@ using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
 using Qllm.Cache;
 using Qllm.Cache.Remote;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Build.Tasks.Tasks;
 
@@ -241,7 +241,7 @@ public sealed class QuantizeModel : ToolTask
 
         var artifact = Model.GetMetadata(ModelMetadata.ArtifactPath);
         Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
-        var temporary = Qllm.IO.AtomicFile.TemporaryPathFor(artifact);
+        var temporary = Qllm.Core.IO.AtomicFile.TemporaryPathFor(artifact);
         try
         {
             File.Copy(entry.ArtifactPath, temporary);
@@ -252,12 +252,12 @@ public sealed class QuantizeModel : ToolTask
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Qllm.IO.AtomicFile.Discard(temporary);
-            throw Qllm.IO.AtomicFile.NotWritable(artifact, e);
+            Qllm.Core.IO.AtomicFile.Discard(temporary);
+            throw Qllm.Core.IO.AtomicFile.NotWritable(artifact, e);
         }
 
-        Qllm.IO.AtomicFile.Commit(temporary, artifact);
-        Qllm.IO.AtomicFile.WriteAllText(Model.GetMetadata(ModelMetadata.StampPath), entry.Manifest.Key);
+        Qllm.Core.IO.AtomicFile.Commit(temporary, artifact);
+        Qllm.Core.IO.AtomicFile.WriteAllText(Model.GetMetadata(ModelMetadata.StampPath), entry.Manifest.Key);
     }
 
     private void LogWarning(string code, string message) =>

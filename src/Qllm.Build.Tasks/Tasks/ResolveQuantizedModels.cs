@@ -3,7 +3,7 @@ using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
 using Qllm.Build.Tasks.Packages;
 using Qllm.Cache;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Build.Tasks.Tasks;
 

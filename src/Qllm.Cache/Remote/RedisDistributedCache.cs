@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using StackExchange.Redis;
 
 namespace Qllm.Cache.Remote;

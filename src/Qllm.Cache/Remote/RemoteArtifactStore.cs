@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Distributed;
-using Qllm.IO;
+using Qllm.Core.IO;
 
 namespace Qllm.Cache.Remote;
 

@@ -1,4 +1,4 @@
-namespace Qllm.Errors;
+namespace Qllm.Core.Errors;
 
 /// <summary>
 /// Every error code, in one list: QLLM1xxx project and item configuration (the build tasks),

@@ -1,4 +1,4 @@
-namespace Qllm.Errors;
+namespace Qllm.Core.Errors;
 
 /// <summary>
 /// An error the user can act on: a code (QLLMnnnn), the file it concerns, what is wrong and what to do.

@@ -1,4 +1,4 @@
-namespace Qllm.Errors;
+namespace Qllm.Core.Errors;
 
 /// <summary>A problem the run worked around: it goes on, and the user hears what was done and how to avoid it.</summary>
 /// <param name="File">The file concerned.</param>

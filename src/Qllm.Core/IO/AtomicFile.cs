@@ -1,14 +1,14 @@
 using System.Text;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
-namespace Qllm.IO;
+namespace Qllm.Core.IO;
 
 /// <summary>
 /// Writes a file under a temporary name in the same folder and renames it into place, so a
 /// process killed half-way never leaves a file that looks complete under its real name, and a
 /// failed write leaves any previous file intact.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>A fresh temporary name beside <paramref name="finalPath"/>; same folder, so the rename cannot cross file systems.</summary>
     public static string TemporaryPathFor(string finalPath) =>

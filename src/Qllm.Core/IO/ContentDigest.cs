@@ -1,14 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Qllm.IO;
+namespace Qllm.Core.IO;
 
 /// <summary>
 /// The one SHA-256 digest of a file's bytes and of a folder's files, as lower-case hex. The build's
 /// cache keys, the inputs an artifact records, the local store's entries and the setup's checksums
 /// all use it, so one folder has one digest wherever it is reported.
 /// </summary>
-internal static class ContentDigest
+public static class ContentDigest
 {
     private const int BufferSize = 1 << 20;
 

@@ -1,7 +1,7 @@
-namespace Qllm.IO;
+namespace Qllm.Core.IO;
 
 /// <summary>Where a per-user folder of the tool lives (the data folder, the cache), by one rule for all of them.</summary>
-internal static class UserFolder
+public static class UserFolder
 {
     /// <summary>
     /// <paramref name="option"/> when given, else <c>$variable</c>, else <c>$xdgVariable/qllm</c> when

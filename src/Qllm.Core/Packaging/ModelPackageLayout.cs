@@ -1,4 +1,4 @@
-namespace Qllm.Packaging;
+namespace Qllm.Core.Packaging;
 
 /// <summary>
 /// How a NuGet package carries a model, shared by the writer (<c>qllm pack-model</c>) and the reader
@@ -6,7 +6,7 @@ namespace Qllm.Packaging;
 /// <see cref="ModelFolder"/>, a folder NuGet gives no meaning to, so a project that references the
 /// package by mistake gets no assets from it.
 /// </summary>
-internal static class ModelPackageLayout
+public static class ModelPackageLayout
 {
     /// <summary>The folder inside the package that holds config.json, the safetensors and the tokenizer files.</summary>
     public const string ModelFolder = "model";

@@ -1,106 +1,82 @@
 using System.Text.Json.Nodes;
-using Qllm.Artifacts;
-using Qllm.Errors;
-using Qllm.Engine.Models;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Reassembly;
-using Qllm.Runtime.Model;
 using Qllm.Engine.Rotation;
 
 namespace Qllm.Engine.ArtifactMapping;
 
-/// <summary>The metadata objects of an artifact's manifest, written and read in one place.</summary>
+/// <summary>
+/// The engine's one conversion between its own types and the artifact schema
+/// (<see cref="ArtifactSchema"/>, which writes and reads every metadata key): the model's shape needs
+/// none (<see cref="LlamaConfig"/> is the schema's), the rest is mapped here.
+/// </summary>
 internal static class ArtifactMetadata
 {
-    public static JsonObject Config(LlamaConfig c) => new()
-    {
-        ["dim"] = c.Dim,
-        ["hiddenDim"] = c.HiddenDim,
-        ["layers"] = c.Layers,
-        ["heads"] = c.Heads,
-        ["kvHeads"] = c.KvHeads,
-        ["vocabSize"] = c.VocabSize,
-        ["seqLen"] = c.SeqLen,
-        ["rmsNormEps"] = c.RmsNormEps,
-        ["ropeTheta"] = c.RopeTheta,
-        ["tiedEmbeddings"] = c.TiedEmbeddings,
-        ["ropeLayout"] = c.RopeLayout == RopeLayout.Interleaved ? "interleaved" : "half-split",
-    };
+    public static QuantizationSpec Spec(QuantizationSettings s, int embeddingBits) =>
+        new(s.WeightBits, s.ActivationBits, s.WeightGroupSize, s.QuantizeAttentionStates, embeddingBits);
 
-    public static JsonObject Settings(QuantizationSettings s, int embeddingBits) => new()
-    {
-        ["weightBits"] = s.WeightBits,
-        ["activationBits"] = s.ActivationBits,
-        ["weightGroupSize"] = s.WeightGroupSize,
-        ["quantizeAttentionStates"] = s.QuantizeAttentionStates,
-        ["embeddingBits"] = embeddingBits,
-    };
+    public static JsonObject Settings(QuantizationSettings s, int embeddingBits) => ArtifactSchema.ToJson(Spec(s, embeddingBits));
 
-    public static JsonObject Options(QuantizeOptions o) => new()
-    {
-        ["preset"] = o.Settings.Name,
-        ["method"] = QuantizeOptionsText.Method(o.Method),
-        ["rotation"] = QuantizeOptionsText.Rotation(o.Rotation),
-        ["weightRounding"] = QuantizeOptionsText.WeightRounding(o.WeightRounding),
-        ["samples"] = o.Samples,
-        ["epochs"] = o.Epochs,
-        ["rank"] = o.Rank,
-        ["alpha"] = o.Alpha,
-        ["learningRate"] = o.LearningRate,
-        ["blockLayers"] = o.BlockLayers,
-        ["seed"] = o.Seed,
-        ["channelRatio"] = o.ChannelRatio,
-        ["mergeScore"] = o.MergeScore == AssemblyScore.MergeError ? "merge-error" : "reference",
-    };
+    public static JsonObject Options(QuantizeOptions o) => ArtifactSchema.ToJson(new RunOptions(
+        o.Settings.Name,
+        QuantizeOptionsText.Method(o.Method),
+        QuantizeOptionsText.Rotation(o.Rotation),
+        QuantizeOptionsText.WeightRounding(o.WeightRounding),
+        o.Samples,
+        o.Epochs,
+        o.Rank,
+        o.Alpha,
+        o.LearningRate,
+        o.BlockLayers,
+        o.Seed,
+        o.ChannelRatio,
+        o.MergeScore == AssemblyScore.MergeError ? "merge-error" : "reference"));
+
+    public static JsonObject Inputs(QuantizationInputs inputs) => ArtifactSchema.ToJson(
+    [
+        KeyValuePair.Create("model", Input(inputs.Model)),
+        KeyValuePair.Create("tokenizer", Input(inputs.Tokenizer)),
+        KeyValuePair.Create("calibration", Input(inputs.Calibration)),
+    ]);
 
     /// <summary>What a rotated model applies online (docs/artifact-format.md, "Rotation"); the tensors say the same for the runtime.</summary>
-    public static JsonObject Rotation(IEnumerable<RotationSite> sites, int seed) => new()
-    {
-        ["kind"] = "hadamard",
-        ["seed"] = seed,
-        ["transforms"] = new JsonObject([.. sites.Select(site => KeyValuePair.Create(site.Name, (JsonNode?)new JsonObject
-        {
-            ["order"] = site.Transform.Order,
-            ["kind"] = site.Transform.Kind == OnlineTransformKind.Hadamard ? "hadamard" : "random-orthogonal",
-            ["factor"] = site.Transform.Order / site.Transform.PowerOfTwo,
-            ["powerOfTwo"] = site.Transform.PowerOfTwo,
-            ["signs"] = site.Transform.Signs is not null,
-        }))]),
-    };
+    public static JsonObject Rotation(IEnumerable<RotationSite> sites, int seed) => ArtifactSchema.ToJson(new RotationRecord(
+        ArtifactSchema.HadamardKind,
+        seed,
+        [
+            .. sites.Select(site => new RotationSiteRecord(
+                site.Name,
+                site.Transform.Order,
+                Kind(site.Transform.Kind),
+                site.Transform.Order / site.Transform.PowerOfTwo,
+                site.Transform.PowerOfTwo,
+                site.Transform.Signs is not null)),
+        ]));
 
     // Wall times stay out: the same inputs, seed and device must give the same bytes.
-    public static JsonArray Blocks(IEnumerable<BlockReport> blocks) =>
+    public static JsonArray Blocks(IEnumerable<BlockReport> blocks) => ArtifactSchema.ToJson(
     [
-        .. blocks.Select(b => (JsonNode)new JsonObject
-        {
-            ["block"] = b.Block,
-            ["firstLayer"] = b.FirstLayer,
-            ["layers"] = b.Layers,
-            ["lossBefore"] = b.LossBefore,
-            ["lossAfter"] = b.LossAfter,
-            ["points"] = new JsonArray([.. b.Points.Select(p => (JsonNode)new JsonObject
-            {
-                ["layer"] = p.Layer,
-                ["point"] = p.Point,
-                ["threshold"] = double.IsInfinity(p.Threshold) ? null : p.Threshold,
-                ["extraChannels"] = p.ExtraChannels,
-                ["error"] = p.Error,
-                ["identityError"] = p.IdentityError,
-            })]),
-        }),
-    ];
-
-    public static LlamaConfig ReadConfig(JsonObject metadata, string source)
-    {
-        var c = ArtifactModelMetadata.ReadConfig(metadata, source);
-        return new LlamaConfig(
-            c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KvHeads, c.VocabSize, c.SeqLen, c.RmsNormEps, c.RopeTheta, c.TiedEmbeddings,
-            c.InterleavedRope ? RopeLayout.Interleaved : RopeLayout.HalfSplit);
-    }
+        .. blocks.Select(b => new BlockRecord(
+            b.Block,
+            b.FirstLayer,
+            b.Layers,
+            b.LossBefore,
+            b.LossAfter,
+            [.. b.Points.Select(p => new PointRecord(p.Layer, p.Point, double.IsInfinity(p.Threshold) ? null : p.Threshold, p.ExtraChannels, p.Error, p.IdentityError))])),
+    ]);
 
     public static (QuantizationSettings Settings, int EmbeddingBits) ReadSettings(JsonObject metadata, string source)
     {
-        var q = ArtifactModelMetadata.ReadQuantization(metadata, source);
+        var q = ArtifactSchema.ReadQuantization(metadata, source);
         return (new QuantizationSettings(q.WeightBits, q.ActivationBits, q.WeightGroupSize, q.QuantizeAttentionStates), q.EmbeddingBits);
     }
+
+    /// <summary>The recorded kind of a site's transform (for display and warnings only: the tensors decide the transform).</summary>
+    public static OnlineTransformKind ReadTransformKind(JsonObject metadata, string site) =>
+        ArtifactSchema.ReadRotationKind(metadata, site) == ArtifactSchema.RandomOrthogonalKind ? OnlineTransformKind.RandomOrthogonal : OnlineTransformKind.Hadamard;
+
+    private static string Kind(OnlineTransformKind kind) => kind == OnlineTransformKind.Hadamard ? ArtifactSchema.HadamardKind : ArtifactSchema.RandomOrthogonalKind;
+
+    private static ArtifactInput Input(InputFile file) => new(file.Name, file.Sha256);
 }

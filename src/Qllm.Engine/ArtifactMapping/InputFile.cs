@@ -1,5 +1,4 @@
-using System.Text.Json.Nodes;
-using Qllm.IO;
+using Qllm.Core.IO;
 
 namespace Qllm.Engine.ArtifactMapping;
 
@@ -16,7 +15,4 @@ public sealed record InputFile(string Name, string Sha256)
     /// </remarks>
     public static InputFile Of(string path) =>
         new(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))), ContentDigest.Of(path));
-
-    // The key stays "path", so readers of artifacts written before (which hold a full path there) and after read it alike.
-    internal JsonObject ToJson() => new() { ["path"] = Name, ["sha256"] = Sha256 };
 }

@@ -16,7 +16,7 @@ public sealed record QuantizationInputs(InputFile Model, InputFile Tokenizer, In
     {
         var identity = new JsonObject
         {
-            ["format"] = Qllm.Artifacts.ArtifactFormat.CurrentVersion,
+            ["format"] = Qllm.Artifacts.Container.ArtifactFormat.CurrentVersion,
             ["producer"] = typeof(QuantizationInputs).Assembly.GetName().Version?.ToString(),
             ["quantization"] = ArtifactMetadata.Settings(options.Settings, options.EmbeddingBits),
             ["options"] = ArtifactMetadata.Options(options),
@@ -24,6 +24,4 @@ public sealed record QuantizationInputs(InputFile Model, InputFile Tokenizer, In
         };
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToJsonString())));
     }
-
-    internal JsonObject ToJson() => new() { ["model"] = Model.ToJson(), ["tokenizer"] = Tokenizer.ToJson(), ["calibration"] = Calibration.ToJson() };
 }

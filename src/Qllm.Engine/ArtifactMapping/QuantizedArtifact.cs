@@ -1,11 +1,11 @@
-using Qllm.Runtime.Model;
 using System.Text.Json.Nodes;
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
+using Qllm.Artifacts.Schema;
+using Qllm.Artifacts.Tokenization;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;
-using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,15 +27,15 @@ public static class QuantizedArtifact
         ArgumentNullException.ThrowIfNull(options);
         var model = loaded.Model;
         var writer = new ArtifactWriter();
-        writer.Metadata["producer"] = $"qllm {typeof(QuantizedArtifact).Assembly.GetName().Version}";
-        writer.Metadata["config"] = ArtifactMetadata.Config(model.Config);
-        writer.Metadata["quantization"] = ArtifactMetadata.Settings(options.Settings, options.EmbeddingBits);
-        writer.Metadata["options"] = ArtifactMetadata.Options(options);
-        writer.Metadata["inputs"] = inputs.ToJson();
-        writer.Metadata["blocks"] = ArtifactMetadata.Blocks(result.Blocks);
+        writer.Metadata[ArtifactSchema.ProducerKey] = $"qllm {typeof(QuantizedArtifact).Assembly.GetName().Version}";
+        writer.Metadata[ArtifactSchema.ConfigKey] = ArtifactSchema.ToJson(model.Config);
+        writer.Metadata[ArtifactSchema.QuantizationKey] = ArtifactMetadata.Settings(options.Settings, options.EmbeddingBits);
+        writer.Metadata[ArtifactSchema.OptionsKey] = ArtifactMetadata.Options(options);
+        writer.Metadata[ArtifactSchema.InputsKey] = ArtifactMetadata.Inputs(inputs);
+        writer.Metadata[ArtifactSchema.BlocksKey] = ArtifactMetadata.Blocks(result.Blocks);
 
         var sentencePiece = TokenizerFiles.IsSentencePiece(loaded.TokenizerSource);
-        writer.AddUInt8(ArtifactTensorNames.Tokenizer, [new FileInfo(loaded.TokenizerSource).Length], File.ReadAllBytes(loaded.TokenizerSource), new Dictionary<string, ArtifactAttributeValue> { ["format"] = sentencePiece ? "sentencepiece" : "llama2c" });
+        ArtifactSchema.WriteTokenizer(writer, File.ReadAllBytes(loaded.TokenizerSource), sentencePiece);
         AddMatrix(writer, ArtifactTensorNames.Embedding, result.Embedding);
         if (result.Classifier is not null)
         {
@@ -46,7 +46,7 @@ public static class QuantizedArtifact
         var sites = ModelRotation.Sites(model);
         if (sites.Count > 0)
         {
-            writer.Metadata["rotation"] = ArtifactMetadata.Rotation(sites, options.Seed);
+            writer.Metadata[ArtifactSchema.RotationKey] = ArtifactMetadata.Rotation(sites, options.Seed);
             writer.Flags = ArtifactFormat.OnlineTransformsFlag;
         }
 

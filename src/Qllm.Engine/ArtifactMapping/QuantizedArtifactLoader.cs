@@ -1,13 +1,13 @@
-using Qllm.Runtime.Model;
-using Qllm.Artifacts;
-using Qllm.Errors;
+using Qllm.Artifacts.Container;
+using Qllm.Artifacts.Schema;
+using Qllm.Artifacts.Tokenization;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Engine.Rotation;
-using Qllm.Tokenization;
+using Qllm.Core.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,9 +23,9 @@ public static class QuantizedArtifactLoader
     public static LoadedModel Load(string path, Device device)
     {
         using var reader = ArtifactReader.Open(path);
-        var config = ArtifactMetadata.ReadConfig(reader.Metadata, path);
+        var config = ArtifactSchema.ReadConfig(reader.Metadata, path);
         var (settings, _) = ArtifactMetadata.ReadSettings(reader.Metadata, path);
-        var tokenizer = ArtifactModelMetadata.ReadTokenizer(reader, config.VocabSize);
+        var tokenizer = ArtifactSchema.ReadTokenizer(reader, config.VocabSize);
 
         var matrices = new Dictionary<string, QuantizedTensor>();
         var tensors = new Dictionary<string, Tensor>();
@@ -101,7 +101,7 @@ public static class QuantizedArtifactLoader
             }
 
             // The metadata's kind is for display (and warnings) only; the tensors decide the transform.
-            var kind = reader.Metadata["rotation"]?["transforms"]?[name]?["kind"]?.GetValue<string>() == "random-orthogonal" ? OnlineTransformKind.RandomOrthogonal : OnlineTransformKind.Hadamard;
+            var kind = ArtifactMetadata.ReadTransformKind(reader.Metadata, name);
             sites.Add(new RotationSite(name, new OrthogonalTransform(kind, factor, (int)(order / a), signs)));
         }
 

@@ -1,5 +1,5 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Quantization;
-using Qllm.Runtime.Model;
 
 namespace Qllm.Engine.ArtifactMapping;
 

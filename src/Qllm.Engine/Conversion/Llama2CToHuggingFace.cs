@@ -1,7 +1,7 @@
-using Qllm.Errors;
 using Qllm.Engine.Loading.HuggingFace;
+using Qllm.Core.Errors;
 using Qllm.Engine.Loading.Llama2C;
-using Qllm.Tokenization;
+using Qllm.Artifacts.Tokenization;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Conversion;

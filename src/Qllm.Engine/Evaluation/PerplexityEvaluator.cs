@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Engine.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
+using Qllm.Artifacts.Tokenization;
 using Qllm.Engine.Modeling;
 using Qllm.Runtime;
 using Qllm.Runtime.Generation;
-using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 

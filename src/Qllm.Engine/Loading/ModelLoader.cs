@@ -1,11 +1,11 @@
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Engine.ArtifactMapping;
-using Qllm.Errors;
 using Qllm.Engine.Loading.HuggingFace;
+using Qllm.Core.Errors;
 using Qllm.Engine.Loading.Llama2C;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;
-using Qllm.Tokenization;
+using Qllm.Artifacts.Tokenization;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Loading;

@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Models;
 using Qllm.Engine.Rotation;
 using TorchSharp;

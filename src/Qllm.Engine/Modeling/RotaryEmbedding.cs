@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Models;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,5 @@
+using Qllm.Artifacts.Schema;
+
 namespace Qllm.Engine.Models;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class TensorNames
     public const string Classifier = "lm_head.weight";
 
     /// <summary>The seven linear layers of a decoder layer, in the order they run.</summary>
-    public static readonly IReadOnlyList<string> LayerLinears = global::Qllm.Runtime.Model.ArtifactTensorNames.Linears;
+    public static readonly IReadOnlyList<string> LayerLinears = global::Qllm.Artifacts.Schema.ArtifactTensorNames.Linears;
 
     /// <summary>Prefix of every tensor of layer <paramref name="layer"/>.</summary>
     public static string Layer(int layer) => $"model.layers.{layer}.";

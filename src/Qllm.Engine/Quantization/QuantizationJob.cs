@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Qllm.Engine.ArtifactMapping;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Rotation;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Engine.Modeling;
 using static TorchSharp.torch;
 

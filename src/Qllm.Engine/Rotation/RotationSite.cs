@@ -1,4 +1,4 @@
-using Qllm.Runtime.Model;
+using Qllm.Artifacts.Schema;
 
 namespace Qllm.Engine.Rotation;
 

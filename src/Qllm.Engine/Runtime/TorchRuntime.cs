@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Engine.SafeTensors;
 

@@ -1,5 +1,5 @@
 using Microsoft.Win32.SafeHandles;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.SafeTensors;

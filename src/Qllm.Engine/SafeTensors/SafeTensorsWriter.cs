@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
-using Qllm.IO;
+using Qllm.Core.IO;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.SafeTensors;
@@ -21,7 +21,7 @@ public static class SafeTensorsWriter
     /// <param name="tensors">The tensors by name; not modified or disposed.</param>
     /// <param name="dtype"><see cref="ScalarType.Float32"/>, <see cref="ScalarType.Float16"/> or <see cref="ScalarType.BFloat16"/>.</param>
     /// <param name="metadata">The optional <c>__metadata__</c> string map.</param>
-    /// <exception cref="Errors.QllmException">The file cannot be written.</exception>
+    /// <exception cref="Qllm.Core.Errors.QllmException">The file cannot be written.</exception>
     public static void Write(
         string path,
         IReadOnlyDictionary<string, Tensor> tensors,

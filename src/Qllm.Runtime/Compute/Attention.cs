@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Runtime.Kernels;
 using Qllm.Runtime.Model;
 
@@ -18,7 +19,7 @@ internal static class Attention
     /// Attends for <paramref name="tokens"/> new tokens at positions start..; appends their keys and
     /// values to the cache and writes the merged heads to <paramref name="attended"/> [tokens × dim].
     /// </summary>
-    public static void Run(ModelConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers)
+    public static void Run(LlamaConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers)
     {
         int headDim = config.HeadDim, kvDim = config.KvDim, dim = config.Dim;
         for (int t = 0; t < tokens; t++)

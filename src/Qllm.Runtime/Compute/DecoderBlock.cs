@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Runtime.Model;
 
 namespace Qllm.Runtime.Compute;
@@ -8,7 +9,7 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class DecoderBlock(
     int index,
-    ModelConfig config,
+    LlamaConfig config,
     float[] attentionNorm,
     float[] feedForwardNorm,
     LinearGroup queryKeyValue,

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Numerics;
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Runtime.Kernels;
 
 namespace Qllm.Runtime.Compute;

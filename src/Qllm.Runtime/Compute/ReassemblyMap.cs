@@ -21,7 +21,7 @@ internal sealed class ReassemblyMap
 
         if (!valid || Array.Exists(sources, s => (uint)s >= (uint)inputColumns) || Array.Exists(coefficients, c => !float.IsFinite(c)))
         {
-            throw Artifacts.ArtifactErrors.Bad(source, $"a reassembly map is not a valid CSR map over {inputColumns} channels");
+            throw Qllm.Artifacts.Container.ArtifactErrors.Bad(source, $"a reassembly map is not a valid CSR map over {inputColumns} channels");
         }
 
         this.offsets = offsets;

@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Runtime.Model;
 
 namespace Qllm.Runtime.Compute;
@@ -9,11 +10,11 @@ namespace Qllm.Runtime.Compute;
 /// turns the embedding rows after the lookup and turns the hidden state back (its transpose) before
 /// the final norm, so the classifier stays the tied embedding; the blocks hold the other transforms.
 /// </summary>
-internal sealed class Transformer(ModelConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier, OnlineTransforms transforms)
+internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier, OnlineTransforms transforms)
 {
-    private readonly RotaryTables rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.InterleavedRope);
+    private readonly RotaryTables rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.RopeLayout == RopeLayout.Interleaved);
 
-    public ModelConfig Config { get; } = config;
+    public LlamaConfig Config { get; } = config;
 
     /// <summary>Bytes of model data held in memory (mapped or owned); a tied classifier and the shared transforms are counted once.</summary>
     public long Bytes => embedding.Bytes + blocks.Sum(b => b.Bytes) + (finalNorm.Length * 4L) + transforms.Bytes

@@ -1,4 +1,4 @@
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 
 namespace Qllm.Runtime.Compute;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Qllm.Errors;
-using Qllm.Tokenization;
+using Qllm.Artifacts.Tokenization;
+using Qllm.Core.Errors;
 
 namespace Qllm.Runtime.Generation;
 
@@ -8,9 +8,10 @@ namespace Qllm.Runtime.Generation;
 /// Continues a prompt one token at a time, whatever computes the logits (the runtime's managed
 /// forward pass or the engine's TorchSharp model): BOS and the prompt first, then sampled tokens
 /// until EOS (or BOS, which llama2.c models emit at the end of a story), the token budget, or the
-/// end of the context, whichever comes first.
+/// end of the context, whichever comes first. Public so that another forward pass (the qllm
+/// tool's TorchSharp engine, or an app's own) generates exactly as <see cref="QuantizedLanguageModel"/> does.
 /// </summary>
-internal static class GenerationLoop
+public static class GenerationLoop
 {
     /// <summary>Runs a generation.</summary>
     /// <param name="tokenizer">The model's tokenizer.</param>
@@ -20,10 +21,15 @@ internal static class GenerationLoop
     /// <param name="step">Feeds the given tokens at the next positions and returns the last position's logits.</param>
     /// <param name="onText">Receives the text as it grows: first the decoded prompt (always, even when empty), then each new piece.</param>
     /// <param name="cancellation">Checked before every step.</param>
+    /// <returns>The text, the counts, why it stopped and how long each phase took.</returns>
+    /// <exception cref="QllmException">The prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
     public static GenerationResult Run(ITextTokenizer tokenizer, int contextLength, string prompt, GenerationOptions options, Func<int[], float[]> step, Action<string>? onText, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(step);
         var tokens = new List<int> { tokenizer.BosId };
         tokens.AddRange(tokenizer.Encode(prompt));
         if (tokens.Count >= contextLength)

@@ -1,7 +1,8 @@
-using Qllm.Artifacts;
-using Qllm.Errors;
+using Qllm.Artifacts.Container;
+using Qllm.Artifacts.Schema;
+using Qllm.Artifacts.Tokenization;
+using Qllm.Core.Errors;
 using Qllm.Runtime.Compute;
-using Qllm.Tokenization;
 
 namespace Qllm.Runtime.Model;
 
@@ -17,11 +18,11 @@ internal static class ArtifactModelLoader
     public static (Transformer Model, ITextTokenizer Tokenizer, QuantizationSpec Quantization) Load(ArtifactReader reader)
     {
         string source = reader.Source;
-        var config = ArtifactModelMetadata.ReadConfig(reader.Metadata, source);
-        var spec = ArtifactModelMetadata.ReadQuantization(reader.Metadata, source);
+        var config = ArtifactSchema.ReadConfig(reader.Metadata, source);
+        var spec = ArtifactSchema.ReadQuantization(reader.Metadata, source);
         CheckSupported(spec, config, source);
 
-        var tokenizer = ArtifactModelMetadata.ReadTokenizer(reader, config.VocabSize);
+        var tokenizer = ArtifactSchema.ReadTokenizer(reader, config.VocabSize);
         var transforms = Transforms(reader, config);
 
         var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
@@ -37,7 +38,7 @@ internal static class ArtifactModelLoader
         return (model, tokenizer, spec);
     }
 
-    private static DecoderBlock Block(ArtifactReader reader, ModelConfig config, QuantizationSpec spec, OnlineTransforms transforms, int layer)
+    private static DecoderBlock Block(ArtifactReader reader, LlamaConfig config, QuantizationSpec spec, OnlineTransforms transforms, int layer)
     {
         QuantizedMatrix Linear(string name, int rows, int columns) => Matrix(reader, ArtifactTensorNames.Linear(layer, name), rows, columns);
         InputPoint Input(string? point, int inputColumns, OnlineTransform? transform = null)
@@ -63,7 +64,7 @@ internal static class ArtifactModelLoader
             spec.QuantizesStates ? spec.ActivationBits : 0);
     }
 
-    private static void CheckSupported(QuantizationSpec spec, ModelConfig config, string source)
+    private static void CheckSupported(QuantizationSpec spec, LlamaConfig config, string source)
     {
         if (spec.WeightBits is < 2 or > 8 || spec.EmbeddingBits is < 2 or > 8 || (spec.ActivationBits is < 2 or > 8 && spec.ActivationBits < 16))
         {
@@ -110,7 +111,7 @@ internal static class ArtifactModelLoader
         return values;
     }
 
-    private static OnlineTransforms Transforms(ArtifactReader reader, ModelConfig config)
+    private static OnlineTransforms Transforms(ArtifactReader reader, LlamaConfig config)
     {
         RotationTensors.Check(reader);
         return new OnlineTransforms(

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using Qllm.Errors;
+using Qllm.Artifacts.Schema;
+using Qllm.Core.Errors;
 using Qllm.Runtime.Compute;
 
 namespace Qllm.Runtime.Model;
@@ -27,7 +28,7 @@ internal static class Llama2CFloatLoader
             throw Bad(path, $"its header (dim {dim}, hidden {hidden}, layers {layers}, heads {heads}/{kvHeads}, context {seqLen}) describes no model");
         }
 
-        var config = new ModelConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, 1e-5, 10000, shared, InterleavedRope: true);
+        var config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, 1e-5, 10000, shared, RopeLayout.Interleaved);
         int headDim = dim / heads, kvDim = config.KvDim;
         long needed = 28 + (4L * ((vocab * (long)dim) + (layers * ((2L * dim) + (2L * dim * dim) + (2L * dim * kvDim) + (3L * dim * hidden))) + dim + (seqLen * (long)headDim) + (shared ? 0 : vocab * (long)dim)));
         if (bytes.Length < needed)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Tool.Commands;
 
 namespace Qllm.Tool.CommandLine;

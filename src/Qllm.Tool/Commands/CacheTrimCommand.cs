@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Qllm.Cache;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Tool.CommandLine;
 
 namespace Qllm.Tool.Commands;

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
-using Qllm.Artifacts;
-using Qllm.Errors;
+using Qllm.Artifacts.Container;
 using Qllm.Engine.Evaluation;
 using Qllm.Engine.Loading;
+using Qllm.Core.Errors;
 using Qllm.Runtime;
 using Qllm.Tool.CommandLine;
 

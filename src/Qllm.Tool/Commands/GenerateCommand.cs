@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Engine.Generation;
 using Qllm.Engine.Loading;
 using Qllm.Runtime;

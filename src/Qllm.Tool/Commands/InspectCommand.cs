@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Tool.CommandLine;
 
 namespace Qllm.Tool.Commands;

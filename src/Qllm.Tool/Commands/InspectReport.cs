@@ -1,3 +1,5 @@
+using Qllm.Artifacts.Schema;
+
 namespace Qllm.Tool.Commands;
 
 /// <summary>`qllm inspect --json`'s object: what an artifact holds, as its header, metadata and manifest record it.</summary>
@@ -7,9 +9,9 @@ internal sealed record InspectReport(
     int FormatVersion,
     string Sha256,
     string? Producer,
-    InspectConfig Config,
+    LlamaConfig Config,
     InspectQuantization Quantization,
-    IReadOnlyDictionary<string, InspectInput> Inputs,
+    IReadOnlyDictionary<string, ArtifactInput> Inputs,
     InspectTokenizer Tokenizer,
     IReadOnlyList<InspectBlock> Blocks,
     IReadOnlyList<InspectTensorGroup> Tensors);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Qllm.Artifacts.Schema;
 
 namespace Qllm.Tool.Commands;
 
@@ -31,7 +32,7 @@ internal static class InspectText
         }
 
         Line(output, "model", Invariant($"dim {c.Dim}, hidden {c.HiddenDim}, layers {c.Layers}, heads {c.Heads}, kv heads {c.KvHeads}, vocabulary {c.VocabSize}, context {c.SeqLen}"));
-        Line(output, string.Empty, Invariant($"rmsNormEps {c.RmsNormEps:R}, ropeTheta {c.RopeTheta:R}, {(c.TiedEmbeddings ? "tied" : "separate")} embedding and classifier, {c.RopeLayout} rotary pairs"));
+        Line(output, string.Empty, Invariant($"rmsNormEps {c.RmsNormEps:R}, ropeTheta {c.RopeTheta:R}, {(c.TiedEmbeddings ? "tied" : "separate")} embedding and classifier, {ArtifactSchema.Name(c.RopeLayout)} rotary pairs"));
         var weights = q.WeightGroupSize is { } group ? Invariant($"{q.WeightBits}-bit in groups of {group} columns") : Invariant($"{q.WeightBits}-bit per row");
         var activations = q.ActivationBits >= 16 ? "16-bit (weight-only)" : Invariant($"{q.ActivationBits}-bit per token");
         var states = q.QuantizeAttentionStates ? "quantized" : "not quantized";

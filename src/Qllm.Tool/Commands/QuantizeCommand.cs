@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Qllm.Engine.Quantization;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Tool.CommandLine;
 

@@ -1,5 +1,5 @@
-using Qllm.Artifacts;
-using Qllm.Runtime.Model;
+using Qllm.Artifacts.Container;
+using Qllm.Artifacts.Schema;
 
 namespace Qllm.Tool.Commands;
 

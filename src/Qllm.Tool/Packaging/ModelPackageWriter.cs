@@ -1,9 +1,9 @@
 using NuGet.Packaging;
 using NuGet.Packaging.Core;
 using NuGet.Packaging.Licenses;
-using Qllm.Errors;
-using Qllm.IO;
-using Qllm.Packaging;
+using Qllm.Core.Errors;
+using Qllm.Core.IO;
+using Qllm.Core.Packaging;
 
 namespace Qllm.Tool.Packaging;
 

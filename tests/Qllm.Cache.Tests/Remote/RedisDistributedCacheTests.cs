@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Qllm.Cache.Remote;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 

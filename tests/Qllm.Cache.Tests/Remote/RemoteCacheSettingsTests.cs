@@ -1,5 +1,5 @@
 using Qllm.Cache.Remote;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Cache.Tests.Remote;
 

@@ -1,5 +1,5 @@
 using Qllm.Engine.ArtifactMapping;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;

@@ -1,7 +1,8 @@
+using Qllm.Artifacts.Schema;
+using Qllm.Artifacts.Tokenization;
 using Qllm.Engine.Conversion;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Models;
-using Qllm.Tokenization;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests.Conversion;

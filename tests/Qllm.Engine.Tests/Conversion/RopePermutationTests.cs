@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Conversion;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;

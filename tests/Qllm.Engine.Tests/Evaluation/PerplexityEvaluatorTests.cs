@@ -1,4 +1,4 @@
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Engine.Evaluation;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Models;

@@ -1,9 +1,10 @@
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Runtime;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Engine.SafeTensors;
 
 namespace Qllm.Engine.Tests.SafeTensors;

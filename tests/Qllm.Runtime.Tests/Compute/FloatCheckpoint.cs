@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Qllm.Artifacts.Schema;
 using Qllm.Runtime.Model;
 
 namespace Qllm.Runtime.Tests.Compute;
@@ -6,9 +7,9 @@ namespace Qllm.Runtime.Tests.Compute;
 /// <summary>The weights of a llama2.c float32 checkpoint (stories15M.bin), as plain arrays a test can rotate.</summary>
 internal sealed class FloatCheckpoint
 {
-    private FloatCheckpoint(ModelConfig config) => Config = config;
+    private FloatCheckpoint(LlamaConfig config) => Config = config;
 
-    public ModelConfig Config { get; }
+    public LlamaConfig Config { get; }
 
     public float[] Embedding { get; private set; } = [];
 
@@ -22,7 +23,7 @@ internal sealed class FloatCheckpoint
         var bytes = File.ReadAllBytes(path);
         var header = MemoryMarshal.Cast<byte, int>(bytes.AsSpan(0, 28));
         int dim = header[0], hidden = header[1], layers = header[2], heads = header[3], kvHeads = header[4], vocab = Math.Abs(header[5]), seqLen = header[6];
-        var config = new ModelConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, 1e-5, 10000, header[5] > 0, InterleavedRope: true);
+        var config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, 1e-5, 10000, header[5] > 0, RopeLayout.Interleaved);
         long at = 28;
         float[] Take(long count)
         {

@@ -1,4 +1,4 @@
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using Qllm.Runtime.Compute;
 
 namespace Qllm.Runtime.Tests.Compute;

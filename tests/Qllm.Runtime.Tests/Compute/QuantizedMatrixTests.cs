@@ -1,4 +1,4 @@
-using Qllm.Artifacts;
+using Qllm.Artifacts.Container;
 using Qllm.Runtime.Compute;
 
 namespace Qllm.Runtime.Tests.Compute;

@@ -1,5 +1,5 @@
-using Qllm.Artifacts;
-using Qllm.Errors;
+using Qllm.Artifacts.Container;
+using Qllm.Core.Errors;
 using Qllm.Runtime.Tests.Compute;
 using Xunit.Abstractions;
 

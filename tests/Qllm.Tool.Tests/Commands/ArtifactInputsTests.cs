@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Qllm.Cache;
-using Qllm.Engine.Tests;
 
 namespace Qllm.Tool.Tests.Commands;
 

@@ -1,4 +1,3 @@
-using Qllm.Engine.Tests;
 
 namespace Qllm.Tool.Tests.Commands;
 

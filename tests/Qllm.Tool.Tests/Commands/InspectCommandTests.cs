@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Qllm.Engine.Tests;
 
 namespace Qllm.Tool.Tests.Commands;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Qllm.Engine.Tests;
 
 namespace Qllm.Tool.Tests.Commands;
 

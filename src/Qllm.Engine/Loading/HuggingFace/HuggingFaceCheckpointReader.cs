@@ -1,6 +1,7 @@
-using Qllm.Errors;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Models;
 using Qllm.Engine.SafeTensors;
+using Qllm.Core.Errors;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Loading.HuggingFace;

@@ -1,7 +1,8 @@
-using Qllm.Errors;
-using Qllm.IO;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Models;
 using Qllm.Engine.SafeTensors;
+using Qllm.Core.Errors;
+using Qllm.Core.IO;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Loading.HuggingFace;

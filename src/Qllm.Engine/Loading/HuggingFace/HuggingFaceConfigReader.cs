@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Qllm.Errors;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Models;
+using Qllm.Core.Errors;
 
 namespace Qllm.Engine.Loading.HuggingFace;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Models;
 
 namespace Qllm.Engine.Loading.HuggingFace;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 
 namespace Qllm.Engine.Loading.HuggingFace;
 

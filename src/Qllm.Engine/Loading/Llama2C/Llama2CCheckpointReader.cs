@@ -1,5 +1,6 @@
-using Qllm.Errors;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Models;
+using Qllm.Core.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 

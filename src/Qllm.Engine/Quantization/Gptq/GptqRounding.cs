@@ -1,5 +1,5 @@
 using System.Globalization;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 

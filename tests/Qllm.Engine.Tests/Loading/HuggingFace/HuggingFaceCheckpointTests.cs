@@ -1,9 +1,10 @@
 using System.Text.Json;
-using Qllm.Errors;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Models;
 using Qllm.Engine.SafeTensors;
 using Qllm.Engine.Tests.SafeTensors;
+using Qllm.Core.Errors;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests.Loading.HuggingFace;

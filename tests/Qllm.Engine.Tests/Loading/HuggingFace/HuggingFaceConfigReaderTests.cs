@@ -1,6 +1,7 @@
-using Qllm.Errors;
+using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Engine.Models;
+using Qllm.Core.Errors;
 
 namespace Qllm.Engine.Tests.Loading.HuggingFace;
 

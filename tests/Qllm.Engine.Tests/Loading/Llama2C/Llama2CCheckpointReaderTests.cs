@@ -1,4 +1,5 @@
-using Qllm.Errors;
+using Qllm.Artifacts.Schema;
+using Qllm.Core.Errors;
 using Qllm.Engine.Loading.Llama2C;
 using Qllm.Engine.Models;
 

@@ -1,6 +1,6 @@
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Quantization.Gptq;
-using Qllm.Errors;
+using Qllm.Core.Errors;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

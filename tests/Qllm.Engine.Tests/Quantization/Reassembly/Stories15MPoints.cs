@@ -1,5 +1,5 @@
+using Qllm.Artifacts.Tokenization;
 using Qllm.Engine.Modeling;
-using Qllm.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,0 +1,106 @@
+using Qllm.Core.Errors;
+
+namespace Qllm.Artifacts.Tokenization;
+
+/// <summary>Finds and opens a model's tokenizer: a llama2.c <c>tokenizer.bin</c> or a SentencePiece <c>tokenizer.model</c>.</summary>
+public static class TokenizerFiles
+{
+    /// <summary>The llama2.c tokenizer's file name.</summary>
+    public const string Llama2CFileName = "tokenizer.bin";
+
+    /// <summary>The SentencePiece tokenizer's file name in Hugging Face folders.</summary>
+    public const string SentencePieceFileName = "tokenizer.model";
+
+    /// <summary>
+    /// Opens a tokenizer file: SentencePiece when it is named <c>*.model</c> or its content is a
+    /// protobuf message, llama2.c's format otherwise.
+    /// </summary>
+    /// <param name="path">The tokenizer file.</param>
+    /// <param name="vocabSize">The model's vocabulary size; the tokenizer must have exactly as many tokens.</param>
+    /// <exception cref="QllmException">The file is missing (QLLM2005) or malformed or of another vocabulary (QLLM2006).</exception>
+    public static ITextTokenizer Load(string path, int vocabSize)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new QllmException(
+                ErrorCodes.MissingTokenizer, path, $"no tokenizer at {path}", "pass --tokenizer FILE or put tokenizer.bin beside the model");
+        }
+
+        if (!IsSentencePiece(path))
+        {
+            return Llama2CTokenizer.Load(path, vocabSize);
+        }
+
+        var tokenizer = SentencePieceTokenizer.Load(path);
+        if (tokenizer.VocabSize != vocabSize)
+        {
+            throw new QllmException(
+                ErrorCodes.BadTokenizer, path, $"tokenizer has {tokenizer.VocabSize} tokens, the model's vocabulary has {vocabSize}", "pass the model's own tokenizer with --tokenizer FILE");
+        }
+
+        return tokenizer;
+    }
+
+    /// <summary>
+    /// Opens the tokenizer of a model: <paramref name="tokenizerPath"/> when given, else
+    /// <c>tokenizer.model</c> or <c>tokenizer.bin</c> inside a model folder or beside a model file.
+    /// </summary>
+    /// <exception cref="QllmException">No tokenizer is found (QLLM2005) or it is malformed (QLLM2006).</exception>
+    public static ITextTokenizer LoadForModel(string modelPath, string? tokenizerPath, int vocabSize) =>
+        Load(Resolve(modelPath, tokenizerPath), vocabSize);
+
+    /// <summary>
+    /// The tokenizer file of a model: <paramref name="tokenizerPath"/> when given, else
+    /// <c>tokenizer.model</c> or <c>tokenizer.bin</c> inside a model folder or beside a model file
+    /// (the latter when neither exists, so that the error names the file expected).
+    /// </summary>
+    public static string Resolve(string modelPath, string? tokenizerPath)
+    {
+        ArgumentNullException.ThrowIfNull(modelPath);
+        if (tokenizerPath is not null)
+        {
+            return tokenizerPath;
+        }
+
+        var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
+        var sentencePiece = Path.Combine(folder, SentencePieceFileName);
+        return File.Exists(sentencePiece) ? sentencePiece : Path.Combine(folder, Llama2CFileName);
+    }
+
+    /// <summary>Opens a tokenizer from its bytes, in the format named.</summary>
+    public static ITextTokenizer Load(byte[] bytes, bool sentencePiece, string source, int vocabSize)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (!sentencePiece)
+        {
+            return Llama2CTokenizer.Parse(bytes, source, vocabSize);
+        }
+
+        using var stream = new MemoryStream(bytes, writable: false);
+        return SentencePieceTokenizer.Load(stream, source);
+    }
+
+    /// <summary>
+    /// Whether the tokenizer file at <paramref name="path"/> is SentencePiece (else llama2.c). By
+    /// name first; otherwise a llama2.c file starts with a small little-endian int32
+    /// (max_token_length: zeros after the first byte) and a ModelProto with field 1 (tag 0x0A) and a non-zero length.
+    /// </summary>
+    public static bool IsSentencePiece(string path)
+    {
+        if (path.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (path.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        Span<byte> head = stackalloc byte[4];
+        using var stream = File.OpenRead(path);
+        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return read == head.Length && head[0] == 0x0A && (head[1] | head[2] | head[3]) != 0;
+    }
+}

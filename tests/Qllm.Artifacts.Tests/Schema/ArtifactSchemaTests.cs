@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using Qllm.Artifacts.Container;
+using Qllm.Artifacts.Schema;
+using Qllm.Core.Errors;
+
+namespace Qllm.Artifacts.Tests.Schema;
+
+public sealed class ArtifactSchemaTests
+{
+    private static readonly LlamaConfig Config = new(288, 768, 6, 6, 3, 32000, 256, 1e-5, 10000, TiedEmbeddings: true, RopeLayout.HalfSplit);
+    private static readonly QuantizationSpec Spec = new(4, 8, 128, QuantizeAttentionStates: true, 8);
+    private static readonly RunOptions Options = new("W4A8", "lowrank-only", "hadamard", "gptq", 128, 10, 16, 1, 1e-3, 4, 42, 0.2, "merge-error");
+    private static readonly KeyValuePair<string, ArtifactInput>[] Inputs =
+        [KeyValuePair.Create("model", new ArtifactInput("/data/m.bin", "aa")), KeyValuePair.Create("tokenizer", new ArtifactInput("/data/t.bin", "bb"))];
+
+    private static readonly BlockRecord[] Blocks =
+        [new(0, 0, 4, 0.25, 0.125, [new(0, "qkv", 1.5, 3, 0.5, 0.75), new(0, "down", null, 0, 0.5, 0.5)])];
+
+    private static readonly RotationRecord Rotation =
+        new(ArtifactSchema.HadamardKind, 7, [new("residual", 288, ArtifactSchema.HadamardKind, 9, 32, true), new("down", 768, ArtifactSchema.RandomOrthogonalKind, 3, 256, false)]);
+
+    /// <summary>The metadata as artifacts hold it: these keys and values must not change, or existing artifacts stop reading the same.</summary>
+    private static readonly string Expected = (
+        "{'producer':'qllm test','config':{'dim':288,'hiddenDim':768,'layers':6,'heads':6,'kvHeads':3,'vocabSize':32000,'seqLen':256,'rmsNormEps':1E-05,'ropeTheta':10000,'tiedEmbeddings':true,'ropeLayout':'half-split'},"
+        + "'quantization':{'weightBits':4,'activationBits':8,'weightGroupSize':128,'quantizeAttentionStates':true,'embeddingBits':8},"
+        + "'options':{'preset':'W4A8','method':'lowrank-only','rotation':'hadamard','weightRounding':'gptq','samples':128,'epochs':10,'rank':16,'alpha':1,'learningRate':0.001,'blockLayers':4,'seed':42,'channelRatio':0.2,'mergeScore':'merge-error'},"
+        + "'inputs':{'model':{'path':'/data/m.bin','sha256':'aa'},'tokenizer':{'path':'/data/t.bin','sha256':'bb'}},"
+        + "'blocks':[{'block':0,'firstLayer':0,'layers':4,'lossBefore':0.25,'lossAfter':0.125,'points':[{'layer':0,'point':'qkv','threshold':1.5,'extraChannels':3,'error':0.5,'identityError':0.75},{'layer':0,'point':'down','threshold':null,'extraChannels':0,'error':0.5,'identityError':0.5}]}],"
+        + "'rotation':{'kind':'hadamard','seed':7,'transforms':{'residual':{'order':288,'kind':'hadamard','factor':9,'powerOfTwo':32,'signs':true},'down':{'order':768,'kind':'random-orthogonal','factor':3,'powerOfTwo':256,'signs':false}}}}").Replace("'", "\"", StringComparison.Ordinal);
+
+    [Fact]
+    public void The_metadata_is_written_with_the_documented_keys()
+    {
+        Assert.Equal(Expected, Metadata().ToJsonString());
+    }
+
+    [Fact]
+    public void What_is_written_reads_back_equal()
+    {
+        var writer = new ArtifactWriter { Metadata = Metadata() };
+        byte[] tokenizer = [1, 2, 3];
+        ArtifactSchema.WriteTokenizer(writer, tokenizer, sentencePiece: true);
+        using var stream = new MemoryStream();
+        writer.WriteTo(stream);
+        stream.Position = 0;
+        using var reader = ArtifactReader.Open(stream, "test.qllm");
+
+        var metadata = reader.Metadata;
+        Assert.Equal(Expected, metadata.ToJsonString());
+        Assert.Equal("qllm test", ArtifactSchema.ReadProducer(metadata));
+        Assert.Equal(Config, ArtifactSchema.ReadConfig(metadata, reader.Source));
+        Assert.Equal(Spec, ArtifactSchema.ReadQuantization(metadata, reader.Source));
+        var options = ArtifactSchema.ReadOptions(metadata);
+        Assert.Equal((Options.Preset, Options.Method, Options.Rotation, Options.WeightRounding), (options.Preset, options.Method, options.Rotation, options.WeightRounding));
+        Assert.True(JsonNode.DeepEquals(ArtifactSchema.ToJson(Options), options.All));
+        Assert.Equal(Inputs.ToDictionary(), ArtifactSchema.ReadInputs(metadata));
+        var blocks = ArtifactSchema.ReadBlocks(metadata);
+        Assert.Equal(Blocks[0] with { Points = [] }, blocks.Single() with { Points = [] });
+        Assert.Equal(Blocks[0].Points, blocks.Single().Points);
+        Assert.True(JsonNode.DeepEquals(ArtifactSchema.ToJson(Rotation), ArtifactSchema.ReadRotation(metadata)));
+        Assert.Equal(ArtifactSchema.RandomOrthogonalKind, ArtifactSchema.ReadRotationKind(metadata, "down"));
+        Assert.Null(ArtifactSchema.ReadRotationKind(metadata, "heads"));
+        Assert.Equal(ArtifactSchema.SentencePieceTokenizerFormat, ArtifactSchema.ReadTokenizerFormat(reader));
+        Assert.Equal(tokenizer, reader.GetBytes(ArtifactTensorNames.Tokenizer).ToArray());
+    }
+
+    [Fact]
+    public void Run_metadata_missing_from_older_artifacts_reads_as_their_defaults()
+    {
+        var options = ArtifactSchema.ReadOptions(new JsonObject { ["options"] = new JsonObject { ["method"] = "qllm" } });
+        Assert.Equal((null, "qllm", "none", "nearest"), (options.Preset, options.Method, options.Rotation, options.WeightRounding));
+        Assert.Empty(ArtifactSchema.ReadInputs([]));
+        Assert.Empty(ArtifactSchema.ReadBlocks([]));
+        Assert.Null(ArtifactSchema.ReadRotation([]));
+    }
+
+    [Fact]
+    public void A_config_with_an_unknown_rope_layout_is_a_bad_artifact()
+    {
+        var metadata = Metadata();
+        metadata["config"]!["ropeLayout"] = "sideways";
+        var error = Assert.Throws<QllmException>(() => ArtifactSchema.ReadConfig(metadata, "x.qllm"));
+        Assert.Equal(ErrorCodes.BadArtifact, error.Code);
+    }
+
+    private static JsonObject Metadata() => new()
+    {
+        [ArtifactSchema.ProducerKey] = "qllm test",
+        [ArtifactSchema.ConfigKey] = ArtifactSchema.ToJson(Config),
+        [ArtifactSchema.QuantizationKey] = ArtifactSchema.ToJson(Spec),
+        [ArtifactSchema.OptionsKey] = ArtifactSchema.ToJson(Options),
+        [ArtifactSchema.InputsKey] = ArtifactSchema.ToJson(Inputs),
+        [ArtifactSchema.BlocksKey] = ArtifactSchema.ToJson(Blocks),
+        [ArtifactSchema.RotationKey] = ArtifactSchema.ToJson(Rotation),
+    };
+}

@@ -1,0 +1,34 @@
+using Qllm.Artifacts.Tokenization;
+
+namespace Qllm.Artifacts.Tests.Tokenization;
+
+public sealed class SentencePieceLlamaEncoderTests
+{
+    private static readonly Lazy<SentencePieceModel> Model = new(() =>
+        SentencePieceModelReader.Parse(SentencePieceModelWriter.Serialize(RealTokenizer.Instance)));
+
+    [Fact]
+    public void Takes_the_llama_model_and_encodes_as_llama2c()
+    {
+        var encoder = SentencePieceLlamaEncoder.TryCreate(Model.Value);
+
+        Assert.NotNull(encoder);
+        Assert.Equal([9038, 2501, 263, 931], encoder.Encode("Once upon a time"));
+
+        // SentencePiece reads a literal U+2581 as the space it stands for.
+        Assert.Equal(RealTokenizer.Instance.Encode("zoooop   bannnnnng"), encoder.Encode(SentencePieceLlamaEncoder.Prepare("zoooop \u2581 bannnnnng")));
+    }
+
+    [Fact]
+    public void Leaves_models_of_another_shape_to_microsoft_ml_tokenizers()
+    {
+        var model = Model.Value;
+        var userDefined = model.Pieces.Select((p, id) => id == 300 ? p with { Type = 4 } : p).ToList();
+
+        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { RemoveExtraWhitespaces = true }));
+        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { ModelType = 1 }));
+        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { PrecompiledCharsMapLength = 100 }));
+        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { ByteFallback = false }));
+        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { Pieces = userDefined }));
+    }
+}

@@ -1,0 +1,52 @@
+using Qllm.Artifacts.Tokenization;
+using Qllm.Core.Errors;
+
+namespace Qllm.Artifacts.Tests.Tokenization;
+
+public sealed class SentencePieceTokenizerTests
+{
+    private static readonly Lazy<SentencePieceTokenizer> Tokenizer = new(() =>
+    {
+        using var stream = new MemoryStream(SentencePieceModelWriter.Serialize(RealTokenizer.Instance));
+        return SentencePieceTokenizer.Load(stream, "tokenizer.model");
+    });
+
+    [Fact]
+    public void Encodes_the_known_ids_without_bos_or_eos()
+    {
+        var tokenizer = Tokenizer.Value;
+
+        Assert.Equal([9038, 2501, 263, 931], tokenizer.Encode("Once upon a time"));
+        Assert.Empty(tokenizer.Encode(string.Empty));
+        Assert.Equal(32000, tokenizer.VocabSize);
+        Assert.Equal(1, tokenizer.BosId);
+        Assert.Equal(2, tokenizer.EosId);
+    }
+
+    [Theory]
+    [InlineData("Once upon a time")]
+    [InlineData("The cat 🐈 sat on the mat 🙂.")]
+    [InlineData("Привет, мир! 日本語")]
+    [InlineData("  two leading spaces and\nnew lines\n")]
+    public void Decodes_as_the_llama2c_tokenizer_does(string text)
+    {
+        var ids = RealTokenizer.Instance.Encode(text);
+        var withSpecials = new List<int> { 1 };
+        withSpecials.AddRange(ids);
+        withSpecials.Add(2);
+
+        Assert.Equal(text, Tokenizer.Value.Decode(withSpecials));
+        Assert.Equal(text, RealTokenizer.Instance.Decode(withSpecials));
+    }
+
+    [Fact]
+    public void Rejects_a_file_that_is_not_a_sentencepiece_model()
+    {
+        using var stream = new MemoryStream([0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 1, 2, 3]);
+
+        var error = Assert.Throws<QllmException>(() => SentencePieceTokenizer.Load(stream, "bad.model"));
+
+        Assert.Equal(ErrorCodes.BadTokenizer, error.Code);
+        Assert.Equal("bad.model", error.File);
+    }
+}
