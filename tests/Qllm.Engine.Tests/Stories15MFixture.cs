@@ -1,6 +1,6 @@
 using Qllm.Engine.Loading.Llama2C;
-using Qllm.Engine.Models;
-using Qllm.Engine.Runtime;
+using Qllm.Engine.Loading;
+using Qllm.Engine.Torch;
 
 namespace Qllm.Engine.Tests;
 

@@ -1,6 +1,6 @@
 using Qllm.Artifacts.Schema;
 using Qllm.Artifacts.Tokenization;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests;

@@ -1,6 +1,6 @@
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;
-using Qllm.Engine.Runtime;
+using Qllm.Engine.Torch;
 using static TorchSharp.torch;
 
 namespace Qllm.Runtime.Tests;

@@ -3,7 +3,6 @@ using Qllm.Artifacts.Container;
 using Qllm.Artifacts.Schema;
 using Qllm.Artifacts.Tokenization;
 using Qllm.Engine.Loading;
-using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;
 using TorchSharp;

@@ -4,7 +4,7 @@ using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Core.Errors;
 using Qllm.Engine.Loading.Llama2C;
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using Qllm.Artifacts.Tokenization;
 using static TorchSharp.torch;
 

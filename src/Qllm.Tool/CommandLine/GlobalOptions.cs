@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Qllm.Engine.Runtime;
+using Qllm.Engine.Torch;
 using Qllm.Setup;
 using static TorchSharp.torch;
 

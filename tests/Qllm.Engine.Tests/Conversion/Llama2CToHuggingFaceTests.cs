@@ -2,7 +2,6 @@ using Qllm.Artifacts.Schema;
 using Qllm.Artifacts.Tokenization;
 using Qllm.Engine.Conversion;
 using Qllm.Engine.Loading;
-using Qllm.Engine.Models;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests.Conversion;

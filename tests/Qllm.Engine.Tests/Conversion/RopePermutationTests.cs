@@ -1,7 +1,7 @@
 using Qllm.Artifacts.Schema;
 using Qllm.Engine.Conversion;
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests.Conversion;

@@ -1,7 +1,7 @@
 using Qllm.Core.Errors;
 using Qllm.Engine.Evaluation;
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests.Evaluation;

@@ -1,5 +1,5 @@
 using Qllm.Engine.Modeling;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using Qllm.Engine.Rotation;
 using TorchSharp;
 using Xunit.Abstractions;

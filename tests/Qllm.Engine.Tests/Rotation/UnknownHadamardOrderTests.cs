@@ -1,7 +1,6 @@
 using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Loading.HuggingFace;
-using Qllm.Engine.Models;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;
 using Qllm.Core.Errors;

@@ -1,5 +1,5 @@
 using Qllm.Engine.Quantization;
-using Qllm.Engine.Runtime;
+using Qllm.Engine.Torch;
 using Qllm.Runtime.Compute;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Qllm.Artifacts.Schema;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using Qllm.Core.Errors;
 
 namespace Qllm.Engine.Loading.HuggingFace;

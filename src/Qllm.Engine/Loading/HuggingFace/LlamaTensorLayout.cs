@@ -1,5 +1,5 @@
 using Qllm.Artifacts.Schema;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 
 namespace Qllm.Engine.Loading.HuggingFace;
 

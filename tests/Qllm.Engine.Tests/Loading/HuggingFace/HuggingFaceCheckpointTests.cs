@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading.HuggingFace;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using Qllm.Engine.SafeTensors;
 using Qllm.Engine.Tests.SafeTensors;
 using Qllm.Core.Errors;

@@ -1,6 +1,6 @@
 using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading.HuggingFace;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using Qllm.Artifacts.Schema;
 using Qllm.Core.Errors;
 using Qllm.Engine.Loading.Llama2C;
-using Qllm.Engine.Models;
+using Qllm.Engine.Loading;
 
 namespace Qllm.Engine.Tests.Loading.Llama2C;
 

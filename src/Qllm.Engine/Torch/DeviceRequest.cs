@@ -1,4 +1,4 @@
-namespace Qllm.Engine.Runtime;
+namespace Qllm.Engine.Torch;
 
 /// <summary>Where the user asked the engine to run.</summary>
 public enum DeviceRequest

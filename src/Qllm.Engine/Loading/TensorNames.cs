@@ -1,6 +1,6 @@
 using Qllm.Artifacts.Schema;
 
-namespace Qllm.Engine.Models;
+namespace Qllm.Engine.Loading;
 
 /// <summary>
 /// The canonical tensor names of a LLaMA model: Hugging Face's, whatever the source format, so that

@@ -3,7 +3,7 @@ using Qllm.Core.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Qllm.Engine.Runtime;
+namespace Qllm.Engine.Torch;
 
 /// <summary>
 /// Brings up libtorch: the CPU build that ships with the tool, or an external one (a PyTorch

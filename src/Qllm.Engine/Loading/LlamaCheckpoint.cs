@@ -2,7 +2,7 @@ using Qllm.Artifacts.Schema;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Qllm.Engine.Models;
+namespace Qllm.Engine.Loading;
 
 /// <summary>
 /// A LLaMA model's configuration and its float32 CPU tensors under <see cref="TensorNames"/>,
