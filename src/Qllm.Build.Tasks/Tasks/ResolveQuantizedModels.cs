@@ -176,17 +176,12 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
         var stamp = artifact + ".key";
         var keyValue = key?.Value() ?? string.Empty;
         // Full paths, so the other tasks read the item the same way wherever the item now seems to be defined.
-        var resolved = new TaskItem(item) { ItemSpec = spec.ModelPath };
-        resolved.SetMetadata("Calibration", spec.CalibrationPath);
-        resolved.SetMetadata("Tokenizer", spec.TokenizerPath ?? string.Empty);
+        var resolved = new TaskItem(item);
+        ResolvedModelItem.Write(resolved, spec);
         resolved.SetMetadata(ModelMetadata.ProjectFile, item.GetMetadata("DefiningProjectFullPath"));
         resolved.SetMetadata(ModelMetadata.SourceName, spec.SourceName);
-        resolved.SetMetadata(ModelMetadata.ClassName, spec.ClassName);
-        resolved.SetMetadata(ModelMetadata.Namespace, spec.Namespace);
-        resolved.SetMetadata(ModelMetadata.Embed, spec.Embedding.ToString());
         resolved.SetMetadata(ModelMetadata.ResourceName, spec.ResourceName);
         resolved.SetMetadata(ModelMetadata.ContentPath, spec.ContentPath);
-        resolved.SetMetadata(ModelMetadata.QuantizationOptions, spec.DescribeOptions());
         resolved.SetMetadata(ModelMetadata.ArtifactPath, artifact);
         resolved.SetMetadata(ModelMetadata.StampPath, stamp);
         resolved.SetMetadata(ModelMetadata.CacheKey, keyValue);
