@@ -45,6 +45,14 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
     [Output]
     public ITaskItem[] ResolvedModels { get; set; } = [];
 
+    /// <summary>
+    /// The files whose bytes decide the artifacts: each model file (or the files of a model folder), its
+    /// tokenizer and its calibration text, for the IDE's fast up-to-date check. A <c>nuget:</c> model's
+    /// files are left out: the package's version in the project file decides them.
+    /// </summary>
+    [Output]
+    public ITaskItem[] InputFiles { get; set; } = [];
+
     /// <inheritdoc/>
     public override bool Execute()
     {
@@ -71,6 +79,7 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
             return false;
         }
 
+        InputFiles = [.. specs.SelectMany(s => InputFilesOf(s.Spec)).Distinct(StringComparer.Ordinal).Select(path => new TaskItem(path))];
         if (DesignTime || specs.Count == 0)
         {
             ResolvedModels = [.. specs.Select(s => Resolve(s.Item, s.Spec, key: null))];
@@ -168,6 +177,32 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
         }
 
         return DesignTime ? packages.Locate(reference) : packages.Resolve(reference, problems, cancellation);
+    }
+
+    private static IEnumerable<string> InputFilesOf(QuantizedModelSpec spec)
+    {
+        if (spec.Package is null)
+        {
+            if (Directory.Exists(spec.ModelPath))
+            {
+                // The files the key digests: a folder's top-level files.
+                foreach (var file in Directory.GetFiles(spec.ModelPath))
+                {
+                    yield return file;
+                }
+            }
+            else
+            {
+                yield return spec.ModelPath;
+            }
+        }
+
+        if (ModelCacheKey.TokenizerOf(spec) is { } tokenizer)
+        {
+            yield return tokenizer;
+        }
+
+        yield return spec.CalibrationPath;
     }
 
     private TaskItem Resolve(ITaskItem item, QuantizedModelSpec spec, CacheKey? key)
