@@ -53,7 +53,7 @@ internal static class ModelCacheKey
     }
 
     /// <summary>The tokenizer the tool will use: the item's, or for a llama2.c file, tokenizer.bin beside it (a folder carries its own).</summary>
-    private static string? TokenizerOf(QuantizedModelSpec spec)
+    public static string? TokenizerOf(QuantizedModelSpec spec)
     {
         if (spec.TokenizerPath is not null)
         {

@@ -2,28 +2,18 @@ using System.Globalization;
 using Microsoft.Build.Framework;
 using Qllm.Build.Tasks.Packages;
 using Qllm.Core.Errors;
+using Qllm.Core.Quantization;
 
 namespace Qllm.Build.Tasks.Items;
 
 /// <summary>
 /// Reads and validates one <c>QuantizedModel</c> item. Everything that can be checked without
 /// quantizing is checked here, so a bad item fails the build in a second, before any tool starts.
+/// The accepted names are Qllm.Core's (<see cref="QuantizationPresets"/>, <see cref="MethodNames"/>
+/// and the others), the ones the tool and the engine accept.
 /// </summary>
 internal static class QuantizedModelItemReader
 {
-    /// <summary>The presets the engine knows (<c>qllm quantize --preset</c>).</summary>
-    public static readonly string[] Presets = ["W4A4", "W4A8", "W6A6", "W4A16"];
-
-    /// <summary>The methods the engine knows (<c>qllm quantize --method</c>).</summary>
-    public static readonly string[] Methods = ["qllm", "rtn", "reassembly-only", "lowrank-only"];
-
-    /// <summary>The rotations the engine knows (<c>qllm quantize --rotation</c>).</summary>
-    public static readonly string[] Rotations = ["none", "hadamard"];
-
-    /// <summary>The weight roundings the engine knows (<c>qllm quantize --weight-rounding</c>).</summary>
-    public static readonly string[] WeightRoundings = ["nearest", "gptq"];
-
-    private static readonly string[] Devices = ["auto", "cpu", "cuda"];
 
     /// <summary>Reads <paramref name="item"/>; returns the spec, or null and the problems found.</summary>
     /// <param name="item">The item.</param>
@@ -48,9 +38,9 @@ internal static class QuantizedModelItemReader
 
         var options = new List<KeyValuePair<string, string>>();
         ReadBits(item, options, problems);
-        Choice(item, "Method", "--method", Methods, options, problems);
-        Choice(item, "Rotation", "--rotation", Rotations, options, problems);
-        Choice(item, "WeightRounding", "--weight-rounding", WeightRoundings, options, problems);
+        Choice(item, "Method", "--method", MethodNames.All, options, problems);
+        Choice(item, "Rotation", "--rotation", RotationNames.All, options, problems);
+        Choice(item, "WeightRounding", "--weight-rounding", WeightRoundingNames.All, options, problems);
         Number(item, "Samples", "--samples", 1, options, problems);
         Number(item, "Epochs", "--epochs", 0, options, problems);
         Number(item, "Rank", "--rank", 1, options, problems);
@@ -58,10 +48,10 @@ internal static class QuantizedModelItemReader
 
         var calibration = ExistingFile(item, "Calibration", required: true, problems);
         var tokenizer = ExistingFile(item, "Tokenizer", required: false, problems);
-        var device = Metadata(item, "Device") is { Length: > 0 } givenDevice ? givenDevice.ToLowerInvariant() : "auto";
-        if (!Devices.Contains(device))
+        var device = Metadata(item, "Device") is { Length: > 0 } givenDevice ? givenDevice.ToLowerInvariant() : DeviceNames.Auto;
+        if (!DeviceNames.All.Contains(device))
         {
-            problems.Add(new(ErrorCodes.BadItemOption, $"Device=\"{device}\" on the QuantizedModel \"{item.ItemSpec}\" is not one of {string.Join(", ", Devices)}"));
+            problems.Add(new(ErrorCodes.BadItemOption, $"Device=\"{device}\" on the QuantizedModel \"{item.ItemSpec}\" is not one of {string.Join(", ", DeviceNames.All)}"));
         }
 
         var className = Metadata(item, "ClassName") is { Length: > 0 } givenClass ? givenClass
@@ -87,7 +77,7 @@ internal static class QuantizedModelItemReader
         return problems.Count > before ? null : new QuantizedModelSpec(model, tokenizer, calibration!, options, device, className, ns, embedding, package);
     }
 
-    /// <summary>Preset, or Bits and ActivationBits; W4A4 when none is given.</summary>
+    /// <summary>Preset, or Bits and ActivationBits; the default preset when none is given.</summary>
     private static void ReadBits(ITaskItem item, List<KeyValuePair<string, string>> options, List<ItemProblem> problems)
     {
         var preset = Metadata(item, "Preset");
@@ -95,13 +85,14 @@ internal static class QuantizedModelItemReader
         var activationBits = Metadata(item, "ActivationBits");
         if (bits is null && activationBits is null)
         {
-            var name = (preset ?? "W4A4").ToUpperInvariant();
-            if (!Presets.Contains(name))
+            var found = QuantizationPresets.Find(preset ?? QuantizationPresets.Default.Name);
+            if (found is null)
             {
-                problems.Add(new(ErrorCodes.UnknownPreset, $"Preset=\"{preset}\" on the QuantizedModel \"{item.ItemSpec}\" is not a preset; use one of {string.Join(", ", Presets)}, or Bits and ActivationBits"));
+                problems.Add(new(ErrorCodes.UnknownPreset, $"Preset=\"{preset}\" on the QuantizedModel \"{item.ItemSpec}\" is not a preset; use one of {string.Join(", ", QuantizationPresets.Names)}, or Bits and ActivationBits"));
+                return;
             }
 
-            options.Add(new("--preset", name));
+            options.Add(new("--preset", found.Name));
             return;
         }
 
@@ -111,22 +102,22 @@ internal static class QuantizedModelItemReader
             return;
         }
 
-        if (!int.TryParse(bits, NumberStyles.None, CultureInfo.InvariantCulture, out var weightBits) || weightBits is < 2 or > 8)
+        if (!int.TryParse(bits, NumberStyles.None, CultureInfo.InvariantCulture, out var weightBits) || !BitWidths.IsWeightBits(weightBits))
         {
-            problems.Add(new(ErrorCodes.BitsOutOfRange, $"Bits=\"{bits}\" on the QuantizedModel \"{item.ItemSpec}\" is out of range; weight bits are 2 to 8"));
+            problems.Add(new(ErrorCodes.BitsOutOfRange, $"Bits=\"{bits}\" on the QuantizedModel \"{item.ItemSpec}\" is out of range; weight bits are {BitWidths.Minimum} to {BitWidths.Maximum}"));
         }
 
-        var activation = activationBits ?? "16";
-        if (!int.TryParse(activation, NumberStyles.None, CultureInfo.InvariantCulture, out var inputBits) || (inputBits is < 2 or > 8 && inputBits != 16))
+        var activation = activationBits ?? BitWidths.WeightOnly.ToString(CultureInfo.InvariantCulture);
+        if (!int.TryParse(activation, NumberStyles.None, CultureInfo.InvariantCulture, out var inputBits) || !BitWidths.IsActivationBits(inputBits))
         {
-            problems.Add(new(ErrorCodes.BitsOutOfRange, $"ActivationBits=\"{activation}\" on the QuantizedModel \"{item.ItemSpec}\" is out of range; activation bits are 2 to 8, or 16 for weight-only"));
+            problems.Add(new(ErrorCodes.BitsOutOfRange, $"ActivationBits=\"{activation}\" on the QuantizedModel \"{item.ItemSpec}\" is out of range; activation bits are {BitWidths.Minimum} to {BitWidths.Maximum}, or {BitWidths.WeightOnly} for weight-only"));
         }
 
         options.Add(new("--bits", weightBits.ToString(CultureInfo.InvariantCulture)));
         options.Add(new("--activation-bits", inputBits.ToString(CultureInfo.InvariantCulture)));
     }
 
-    private static void Choice(ITaskItem item, string name, string option, string[] allowed, List<KeyValuePair<string, string>> options, List<ItemProblem> problems)
+    private static void Choice(ITaskItem item, string name, string option, IReadOnlyList<string> allowed, List<KeyValuePair<string, string>> options, List<ItemProblem> problems)
     {
         if (Metadata(item, name) is not { } value)
         {

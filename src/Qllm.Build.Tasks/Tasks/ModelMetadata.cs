@@ -9,7 +9,16 @@ internal static class ModelMetadata
     /// </summary>
     public const string ProjectFile = "QllmProjectFile";
 
-    /// <summary>How the generated loader's docs name the model (its file name, or its package and version).</summary>
+    /// <summary>The calibration text (full path).</summary>
+    public const string Calibration = "Calibration";
+
+    /// <summary>The tokenizer the item names (full path), or empty.</summary>
+    public const string Tokenizer = "Tokenizer";
+
+    /// <summary>Where the tool runs, normalised: auto, cpu or cuda.</summary>
+    public const string Device = "Device";
+
+        /// <summary>How the generated loader's docs name the model (its file name, or its package and version).</summary>
     public const string SourceName = "QllmSourceName";
 
     /// <summary>The generated class's name.</summary>
@@ -33,7 +42,10 @@ internal static class ModelMetadata
     /// <summary>The file under obj/ that records which cache key the artifact under obj/ was made for.</summary>
     public const string StampPath = "StampPath";
 
-    /// <summary>The quantization options as the tool's options (<c>--preset W4A4 --samples 32</c>), for messages and docs.</summary>
+    /// <summary>
+    /// The quantization options as the tool's options (<c>--preset W4A4 --samples 32</c>), normalised and in
+    /// a fixed order: the arguments QuantizeModel passes to the tool, and the text of messages and docs.
+    /// </summary>
     public const string QuantizationOptions = "QuantizationOptions";
 
     /// <summary>The cache key.</summary>

@@ -49,18 +49,8 @@ public sealed class QuantizeModel : ToolTask
     /// <inheritdoc/>
     public override bool Execute()
     {
-        var problems = new List<ItemProblem>();
-        _spec = QuantizedModelItemReader.Read(Model, Model.GetMetadata(ModelMetadata.Namespace), problems);
-        foreach (var problem in problems)
-        {
-            LogError(problem.Code, problem.Message);
-        }
-
-        if (_spec is null)
-        {
-            return false;
-        }
-
+        // ResolveQuantizedModels validated the item and probed the model; its normalised values are read back, not checked again.
+        _spec = ResolvedModelItem.Read(Model);
         var key = Model.GetMetadata(ModelMetadata.CacheKey);
         using var cancellation = new CancellationTokenSource();
         _cancellation = cancellation;

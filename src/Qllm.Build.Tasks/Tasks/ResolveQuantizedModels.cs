@@ -45,6 +45,14 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
     [Output]
     public ITaskItem[] ResolvedModels { get; set; } = [];
 
+    /// <summary>
+    /// The files whose bytes decide the artifacts: each model file (or the files of a model folder), its
+    /// tokenizer and its calibration text, for the IDE's fast up-to-date check. A <c>nuget:</c> model's
+    /// files are left out: the package's version in the project file decides them.
+    /// </summary>
+    [Output]
+    public ITaskItem[] InputFiles { get; set; } = [];
+
     /// <inheritdoc/>
     public override bool Execute()
     {
@@ -71,6 +79,7 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
             return false;
         }
 
+        InputFiles = [.. specs.SelectMany(s => InputFilesOf(s.Spec)).Distinct(StringComparer.Ordinal).Select(path => new TaskItem(path))];
         if (DesignTime || specs.Count == 0)
         {
             ResolvedModels = [.. specs.Select(s => Resolve(s.Item, s.Spec, key: null))];
@@ -170,23 +179,44 @@ public sealed class ResolveQuantizedModels : Microsoft.Build.Utilities.Task, ICa
         return DesignTime ? packages.Locate(reference) : packages.Resolve(reference, problems, cancellation);
     }
 
+    private static IEnumerable<string> InputFilesOf(QuantizedModelSpec spec)
+    {
+        if (spec.Package is null)
+        {
+            if (Directory.Exists(spec.ModelPath))
+            {
+                // The files the key digests: a folder's top-level files.
+                foreach (var file in Directory.GetFiles(spec.ModelPath))
+                {
+                    yield return file;
+                }
+            }
+            else
+            {
+                yield return spec.ModelPath;
+            }
+        }
+
+        if (ModelCacheKey.TokenizerOf(spec) is { } tokenizer)
+        {
+            yield return tokenizer;
+        }
+
+        yield return spec.CalibrationPath;
+    }
+
     private TaskItem Resolve(ITaskItem item, QuantizedModelSpec spec, CacheKey? key)
     {
         var artifact = Path.Combine(Path.GetFullPath(IntermediateDirectory), spec.FullClassName + ".qllm");
         var stamp = artifact + ".key";
         var keyValue = key?.Value() ?? string.Empty;
         // Full paths, so the other tasks read the item the same way wherever the item now seems to be defined.
-        var resolved = new TaskItem(item) { ItemSpec = spec.ModelPath };
-        resolved.SetMetadata("Calibration", spec.CalibrationPath);
-        resolved.SetMetadata("Tokenizer", spec.TokenizerPath ?? string.Empty);
+        var resolved = new TaskItem(item);
+        ResolvedModelItem.Write(resolved, spec);
         resolved.SetMetadata(ModelMetadata.ProjectFile, item.GetMetadata("DefiningProjectFullPath"));
         resolved.SetMetadata(ModelMetadata.SourceName, spec.SourceName);
-        resolved.SetMetadata(ModelMetadata.ClassName, spec.ClassName);
-        resolved.SetMetadata(ModelMetadata.Namespace, spec.Namespace);
-        resolved.SetMetadata(ModelMetadata.Embed, spec.Embedding.ToString());
         resolved.SetMetadata(ModelMetadata.ResourceName, spec.ResourceName);
         resolved.SetMetadata(ModelMetadata.ContentPath, spec.ContentPath);
-        resolved.SetMetadata(ModelMetadata.QuantizationOptions, spec.DescribeOptions());
         resolved.SetMetadata(ModelMetadata.ArtifactPath, artifact);
         resolved.SetMetadata(ModelMetadata.StampPath, stamp);
         resolved.SetMetadata(ModelMetadata.CacheKey, keyValue);

@@ -1,3 +1,5 @@
+using Qllm.Core.Quantization;
+
 namespace Qllm.Engine.Quantization;
 
 /// <summary>Bit widths and granularities of a quantized model.</summary>
@@ -10,14 +12,12 @@ public sealed record QuantizationSettings(int WeightBits, int ActivationBits, in
     /// <summary>Whether activations are quantized at all.</summary>
     public bool QuantizesActivations => ActivationBits < 16;
 
-    /// <summary>The preset names and what they mean.</summary>
-    public static IReadOnlyDictionary<string, QuantizationSettings> Presets { get; } = new Dictionary<string, QuantizationSettings>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["W4A4"] = new(4, 4),
-        ["W4A8"] = new(4, 8),
-        ["W6A6"] = new(6, 6),
-        ["W4A16"] = new(4, 16),
-    };
+    /// <summary>The preset names and what they mean (Qllm.Core's <see cref="QuantizationPresets"/>, in its order).</summary>
+    public static IReadOnlyDictionary<string, QuantizationSettings> Presets { get; } =
+        QuantizationPresets.All.ToDictionary(p => p.Name, p => new QuantizationSettings(p.WeightBits, p.ActivationBits), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The settings of a run that names neither a preset nor bits.</summary>
+    public static QuantizationSettings Default => Presets[QuantizationPresets.Default.Name];
 
     /// <summary>A short name such as W4A4.</summary>
     public string Name => $"W{WeightBits}A{ActivationBits}";

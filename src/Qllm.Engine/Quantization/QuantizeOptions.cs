@@ -1,5 +1,6 @@
 using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Engine.Rotation;
+using Qllm.Core.Quantization;
 
 namespace Qllm.Engine.Quantization;
 
@@ -27,9 +28,9 @@ public sealed record QuantizeOptions(
     QuantizationMethod Method = QuantizationMethod.Qllm,
     int Samples = 128,
     int Epochs = 10,
-    int Rank = 4,
+    int Rank = PresetRecipe.PaperRank,
     double Alpha = 1,
-    double LearningRate = 5e-4,
+    double LearningRate = PresetRecipe.PaperLearningRate,
     int BlockLayers = 4,
     int Seed = 42,
     double ChannelRatio = 0.2,

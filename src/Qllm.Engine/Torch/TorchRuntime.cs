@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Qllm.Core.Errors;
+using Qllm.Core.Quantization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,9 +67,9 @@ public static class TorchRuntime
     /// <summary>Parses <c>auto</c>, <c>cpu</c> or <c>cuda</c>.</summary>
     public static DeviceRequest ParseDevice(string text) => text.ToLowerInvariant() switch
     {
-        "auto" => DeviceRequest.Auto,
-        "cpu" => DeviceRequest.Cpu,
-        "cuda" => DeviceRequest.Cuda,
+        DeviceNames.Auto => DeviceRequest.Auto,
+        DeviceNames.Cpu => DeviceRequest.Cpu,
+        DeviceNames.Cuda => DeviceRequest.Cuda,
         _ => throw new ArgumentException($"unknown device '{text}': use auto, cpu or cuda", nameof(text)),
     };
 

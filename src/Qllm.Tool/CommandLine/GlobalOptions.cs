@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Qllm.Core.Quantization;
 using Qllm.Engine.Torch;
 using Qllm.Setup;
 using static TorchSharp.torch;
@@ -11,9 +12,9 @@ internal sealed class GlobalOptions
     public Option<string> Device { get; } = new Option<string>("--device")
     {
         Description = "Where to run: auto (CUDA when available), cpu or cuda.",
-        DefaultValueFactory = _ => "auto",
+        DefaultValueFactory = _ => DeviceNames.Auto,
         Recursive = true,
-    }.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+    }.AcceptOnlyFromAmong([.. DeviceNames.All]);
 
     public Option<string?> LibTorch { get; } = new("--libtorch")
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Qllm.Engine.Quantization;
 using Qllm.Core.Errors;
 using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Core.Quantization;
 using Qllm.Tool.CommandLine;
 
 namespace Qllm.Tool.Commands;
@@ -15,22 +16,22 @@ internal static class QuantizeCommand
         var model = new Argument<string>("MODEL") { Description = "A llama2.c .bin checkpoint or a Hugging Face folder." };
         var calibration = new Option<string>("--calibration") { Description = "Calibration text (plain UTF-8).", Required = true };
         var output = new Option<string>("--output") { Description = "The artifact to write.", Required = true };
-        var preset = new Option<string?>("--preset") { Description = "W4A4, W4A8, W6A6 or W4A16 (default W4A4 unless --bits is given)." }
-            .AcceptOnlyFromAmong([.. QuantizationSettings.Presets.Keys]);
-        var bits = new Option<int?>("--bits") { Description = "Weight bits, 2-8 (instead of --preset)." };
-        var activationBits = new Option<int?>("--activation-bits") { Description = "Activation bits, 2-8, or 16 for weight-only (with --bits; default 16)." };
+        var preset = new Option<string?>("--preset") { Description = $"{string.Join(", ", QuantizationPresets.Names)} (default {QuantizationPresets.Default.Name} unless --bits is given)." }
+            .AcceptOnlyFromAmong([.. QuantizationPresets.Names]);
+        var bits = new Option<int?>("--bits") { Description = $"Weight bits, {BitWidths.Minimum}-{BitWidths.Maximum} (instead of --preset)." };
+        var activationBits = new Option<int?>("--activation-bits") { Description = $"Activation bits, {BitWidths.Minimum}-{BitWidths.Maximum}, or {BitWidths.WeightOnly} for weight-only (with --bits; default {BitWidths.WeightOnly})." };
         var groupSize = new Option<int?>("--group-size") { Description = "Columns per weight range (default: one range per output row)." };
         var method = new Option<string?>("--method") { Description = "Which QLLM steps run (default: the preset's, see README)." }
-            .AcceptOnlyFromAmong("qllm", "rtn", "reassembly-only", "lowrank-only");
+            .AcceptOnlyFromAmong([.. MethodNames.All]);
         var rotation = new Option<string?>("--rotation") { Description = "none, or hadamard: QuaRot-style rotation of the residual stream, attention heads and down_proj input (default: the preset's)." }
-            .AcceptOnlyFromAmong("none", "hadamard");
+            .AcceptOnlyFromAmong([.. RotationNames.All]);
         var rounding = new Option<string?>("--weight-rounding") { Description = "nearest, or gptq: error-feedback rounding on the calibration Hessians (default: the preset's)." }
-            .AcceptOnlyFromAmong("nearest", "gptq");
-        var defaults = new QuantizeOptions(QuantizationSettings.Presets["W4A4"]);
+            .AcceptOnlyFromAmong([.. WeightRoundingNames.All]);
+        var defaults = new QuantizeOptions(QuantizationSettings.Default);
         var samples = new Option<int>("--samples") { Description = "Calibration samples.", DefaultValueFactory = _ => defaults.Samples }.InRange(1, 100_000);
         var epochs = new Option<int>("--epochs") { Description = "Error-correction epochs per block.", DefaultValueFactory = _ => defaults.Epochs }.InRange(0, 1000);
-        var rank = new Option<int?>("--rank") { Description = $"Rank of the low-rank adapters (default: the preset's, or {defaults.Rank} with --method)." }.InRange(1, 4096);
-        var learningRate = new Option<double?>("--learning-rate") { Description = $"AdamW learning rate, decayed linearly (default: the preset's, or {defaults.LearningRate} with --method)." }.InRange(1e-9, 1);
+        var rank = new Option<int?>("--rank") { Description = $"Rank of the low-rank adapters (default: the preset's, or {PresetRecipe.PaperRank} with --method)." }.InRange(1, 4096);
+        var learningRate = new Option<double?>("--learning-rate") { Description = $"AdamW learning rate, decayed linearly (default: the preset's, or {PresetRecipe.PaperLearningRate} with --method)." }.InRange(1e-9, 1);
         var blockLayers = new Option<int>("--block-layers") { Description = "Decoder layers per block.", DefaultValueFactory = _ => defaults.BlockLayers }.InRange(1, 1024);
         var channelRatio = new Option<double>("--channel-ratio") { Description = "Cap on extra channels from disassembly, as a share of the channels.", DefaultValueFactory = _ => defaults.ChannelRatio }.InRange(0, 1);
         var mergeScore = new Option<string>("--merge-score") { Description = "How channel assembly ranks merges: merge-error (the output error a merge causes; measured better) or reference (QLLM's signed column sums).", DefaultValueFactory = _ => "merge-error" }
@@ -43,16 +44,16 @@ internal static class QuantizeCommand
         };
         bits.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is { } value && value is < 2 or > 8)
+            if (result.GetValueOrDefault<int?>() is { } value && !BitWidths.IsWeightBits(value))
             {
-                result.AddError($"--bits must be between 2 and 8, not {value}");
+                result.AddError($"--bits must be between {BitWidths.Minimum} and {BitWidths.Maximum}, not {value}");
             }
         });
         activationBits.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is { } value && (value is < 2 or > 8) && value != 16)
+            if (result.GetValueOrDefault<int?>() is { } value && !BitWidths.IsActivationBits(value))
             {
-                result.AddError($"--activation-bits must be between 2 and 8, or 16 for weight-only, not {value}");
+                result.AddError($"--activation-bits must be between {BitWidths.Minimum} and {BitWidths.Maximum}, or {BitWidths.WeightOnly} for weight-only, not {value}");
             }
         });
         command.Validators.Add(result =>
@@ -65,19 +66,16 @@ internal static class QuantizeCommand
         command.SetAction((result, cancellation) =>
         {
             var settings = result.GetValue(bits) is { } weightBits
-                ? new QuantizationSettings(weightBits, result.GetValue(activationBits) ?? 16, result.GetValue(groupSize))
-                : QuantizationSettings.Presets[result.GetValue(preset) ?? "W4A4"] with { WeightGroupSize = result.GetValue(groupSize) };
-            var recipe = QuantizationRecipe.For(settings);
-            // The recipe's rank and learning rate were tuned for its method: a method named on the
-            // command line keeps QLLM's own (rank 4, lr 5e-4), so `--method qllm` stays the paper's.
-            var methodGiven = result.GetValue(method) is not null;
+                ? new QuantizationSettings(weightBits, result.GetValue(activationBits) ?? BitWidths.WeightOnly, result.GetValue(groupSize))
+                : (result.GetValue(preset) is { } presetName ? QuantizationSettings.Presets[presetName] : QuantizationSettings.Default) with { WeightGroupSize = result.GetValue(groupSize) };
+            var recipe = QuantizationRecipe.For(settings, result.GetValue(method) is { } methodText ? QuantizeOptionsText.ParseMethod(methodText) : null);
             var options = new QuantizeOptions(
                 settings,
-                result.GetValue(method) is { } methodText ? QuantizeOptionsText.ParseMethod(methodText) : recipe.Method,
+                recipe.Method,
                 result.GetValue(samples),
                 result.GetValue(epochs),
-                result.GetValue(rank) ?? (methodGiven ? defaults.Rank : recipe.Rank),
-                LearningRate: result.GetValue(learningRate) ?? (methodGiven ? defaults.LearningRate : recipe.LearningRate),
+                result.GetValue(rank) ?? recipe.Rank,
+                LearningRate: result.GetValue(learningRate) ?? recipe.LearningRate,
                 BlockLayers: result.GetValue(blockLayers),
                 Seed: result.GetValue(seed),
                 ChannelRatio: result.GetValue(channelRatio),

@@ -53,8 +53,8 @@ internal sealed class FixtureProject : IDisposable
 
     public string ArtifactPath(string className = "Stories15M") => Path.Combine(IntermediateFolder, "qllm", $"Fixture.{className}.qllm");
 
-    /// <summary>Replaces the project's QuantizedModel items.</summary>
-    public void WriteProject(string items)
+    /// <summary>Replaces the project's QuantizedModel items, and what follows the import of Qllm.Build.targets (<paramref name="afterTargets"/>, such as targets that hook it).</summary>
+    public void WriteProject(string items, string afterTargets = "")
     {
         var runtime = SecurityElement.Escape(Repository.RuntimeAssembly);
         var core = SecurityElement.Escape(Repository.CoreAssembly);
@@ -83,6 +83,7 @@ internal sealed class FixtureProject : IDisposable
                 <PackageReference Include="Microsoft.ML.Tokenizers" Version="2.0.1" />
               </ItemGroup>
               <Import Project="{Repository.BuildFolder}/Qllm.Build.targets" />
+              {afterTargets}
             </Project>
             """);
     }

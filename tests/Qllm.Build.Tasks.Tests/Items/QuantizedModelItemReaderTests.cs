@@ -1,5 +1,6 @@
 using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
+using Qllm.Core.Quantization;
 
 namespace Qllm.Build.Tasks.Tests.Items;
 
@@ -38,6 +39,40 @@ public sealed class QuantizedModelItemReaderTests
         Assert.Null(spec);
         Assert.Equal(["QLLM1002", "QLLM1007", "QLLM1007", "QLLM1007", "QLLM1007"], problems.Select(p => p.Code));
     }
+
+    public static TheoryData<string, string, string> EveryName()
+    {
+        // The item takes exactly the vocabulary the tool and the engine take (see the tool's QuantizeVocabularyTests).
+        var data = new TheoryData<string, string, string>();
+        foreach (var (metadata, option, names) in new[] { ("Preset", "--preset", QuantizationPresets.Names), ("Method", "--method", MethodNames.All), ("Rotation", "--rotation", RotationNames.All), ("WeightRounding", "--weight-rounding", WeightRoundingNames.All) })
+        {
+            foreach (var name in names)
+            {
+                data.Add(metadata, option, name);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryName))]
+    public void Every_name_of_the_vocabulary_is_taken_in_any_case_and_passed_as_the_tool_spells_it(string metadata, string option, string name)
+    {
+        var problems = new List<ItemProblem>();
+        var spec = QuantizedModelItemReader.Read(Item((metadata, name.ToUpperInvariant())), "App", problems);
+
+        Assert.Empty(problems);
+        Assert.Contains(new KeyValuePair<string, string>(option, name), spec!.Options);
+    }
+
+    [Fact]
+    public void Every_device_of_the_vocabulary_is_taken() =>
+        Assert.All(DeviceNames.All, device => Assert.Equal(device, QuantizedModelItemReader.Read(Item(("Device", device)), "App", [])!.Device));
+
+    [Fact]
+    public void An_item_without_preset_or_bits_gets_the_default_preset() =>
+        Assert.Equal([new("--preset", QuantizationPresets.Default.Name)], QuantizedModelItemReader.Read(Item(), "App", [])!.Options);
 
     [Fact]
     public void Preset_and_bits_together_are_refused() =>

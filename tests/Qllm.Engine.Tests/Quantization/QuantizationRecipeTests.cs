@@ -15,4 +15,14 @@ public sealed class QuantizationRecipeTests
         var recipe = QuantizationRecipe.For(QuantizationSettings.Presets[preset]);
         Assert.Equal(new QuantizationRecipe(method, RotationKind.Hadamard, WeightRounding.Gptq, rank, learningRate), recipe);
     }
+
+    [Theory]
+    [InlineData("W4A4", QuantizationMethod.Qllm)]
+    [InlineData("W4A4", QuantizationMethod.LowRankOnly)]
+    [InlineData("W6A6", QuantizationMethod.ReassemblyOnly)]
+    public void A_named_method_keeps_QLLMs_own_rank_and_learning_rate_and_the_presets_rotation_and_rounding(string preset, QuantizationMethod method)
+    {
+        var recipe = QuantizationRecipe.For(QuantizationSettings.Presets[preset], method);
+        Assert.Equal(new QuantizationRecipe(method, RotationKind.Hadamard, WeightRounding.Gptq, 4, 5e-4), recipe);
+    }
 }
