@@ -5,11 +5,11 @@ using Qllm.Cache;
 
 namespace Qllm.Build.Tasks.Items;
 
-/// <summary>The cache key of a <see cref="QuantizedModelSpec"/> (DESIGN.md: format, engine, options, input digests).</summary>
+/// <summary>The cache key of a <see cref="QuantizedModelSpec"/> (format, engine, options, input digests; docs/architecture.md).</summary>
 internal static class ModelCacheKey
 {
     /// <summary>The assemblies of the tool whose bytes decide what it computes.</summary>
-    private static readonly string[] EngineAssemblies = ["qllm.dll", "Qllm.Engine.dll", "Qllm.Runtime.dll", "Qllm.Core.dll"];
+    private static readonly string[] EngineAssemblies = ["qllm.dll", "Qllm.Engine.dll", "Qllm.Artifacts.dll", "Qllm.Runtime.dll", "Qllm.Core.dll"];
 
     /// <summary>The key description of <paramref name="spec"/>, with every input digested through <paramref name="digests"/>.</summary>
     public static CacheKey For(QuantizedModelSpec spec, string engine, FileDigestCache digests)

@@ -2,7 +2,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
 
-namespace Qllm.Build.Tasks.Tasks;
+namespace Qllm.Build.Tasks.Items;
 
 /// <summary>
 /// How a validated <see cref="QuantizedModelSpec"/> travels from <see cref="ResolveQuantizedModels"/>

@@ -5,7 +5,7 @@ using Qllm.Build.Tasks.Packages;
 using Qllm.Cache;
 using Qllm.Core.Errors;
 
-namespace Qllm.Build.Tasks.Tasks;
+namespace Qllm.Build.Tasks;
 
 /// <summary>
 /// Validates every <c>QuantizedModel</c> item, computes each one's cache key (input digests come

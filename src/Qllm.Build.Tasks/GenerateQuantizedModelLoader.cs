@@ -1,8 +1,9 @@
 using System.Text;
 using Microsoft.Build.Framework;
+using Qllm.Build.Tasks.Items;
 using Qllm.Build.Tasks.Loader;
 
-namespace Qllm.Build.Tasks.Tasks;
+namespace Qllm.Build.Tasks;
 
 /// <summary>
 /// Writes the typed loader (QuantizedModels.g.cs) for the resolved models, only when its text

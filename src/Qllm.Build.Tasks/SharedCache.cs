@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Caching.Distributed;
 using Qllm.Cache.Remote;
 
-namespace Qllm.Build.Tasks.Tasks;
+namespace Qllm.Build.Tasks;
 
 /// <summary>
 /// The shared tier as one build sees it: a Redis connection opened only on a local miss, and

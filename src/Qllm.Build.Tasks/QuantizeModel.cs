@@ -5,7 +5,7 @@ using Qllm.Cache;
 using Qllm.Cache.Remote;
 using Qllm.Core.Errors;
 
-namespace Qllm.Build.Tasks.Tasks;
+namespace Qllm.Build.Tasks;
 
 /// <summary>
 /// Makes the artifact of one resolved model available under obj/: from the local store when it

@@ -1,8 +1,8 @@
 using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
-using Qllm.Build.Tasks.Tasks;
+using Qllm.Build.Tasks;
 
-namespace Qllm.Build.Tasks.Tests.Tasks;
+namespace Qllm.Build.Tasks.Tests.Items;
 
 /// <summary>QuantizeModel reads back exactly the spec ResolveQuantizedModels validated, without reading the item again.</summary>
 public sealed class ResolvedModelItemTests

@@ -1,4 +1,4 @@
-namespace Qllm.Build.Tasks.Tasks;
+namespace Qllm.Build.Tasks.Items;
 
 /// <summary>The metadata <see cref="ResolveQuantizedModels"/> adds to each resolved model item, read by the other tasks and the targets.</summary>
 internal static class ModelMetadata
