@@ -1,6 +1,10 @@
 using System.CommandLine;
 using Qllm.Core.Errors;
 using Qllm.Tool.Commands;
+using Qllm.Tool.Commands.Cache;
+using Qllm.Tool.Commands.Eval;
+using Qllm.Tool.Commands.Inspect;
+using Qllm.Tool.Commands.Quantize;
 
 namespace Qllm.Tool.CommandLine;
 

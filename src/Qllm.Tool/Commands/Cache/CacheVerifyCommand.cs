@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.Text.Json;
+using Qllm.Tool.CommandLine;
+
+namespace Qllm.Tool.Commands.Cache;
+
+/// <summary>
+/// `qllm cache verify`: checks every entry's digest and removes the bad ones. Removing them
+/// repairs the store, so it exits 0 either way; the next build quantizes those models again.
+/// </summary>
+internal static class CacheVerifyCommand
+{
+    public static Command Create(CacheOptions options)
+    {
+        var command = new Command("verify", "Check every cached artifact's SHA-256; remove the corrupt or truncated ones.");
+        command.SetAction(result =>
+        {
+            var store = options.Store(result);
+            var removed = store.Verify().Select(bad => new CacheVerifyProblem(bad.Folder, bad.Problem)).ToList();
+
+            // What is left passed (or is being written by a build right now, which verify leaves alone).
+            var verified = store.List().Count;
+            var stdout = result.InvocationConfiguration.Output;
+            if (result.GetValue(options.Json))
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new CacheVerifyReport(store.Root, verified, removed), ReportJson.Default.CacheVerifyReport));
+                return ExitCodes.Success;
+            }
+
+            foreach (var bad in removed)
+            {
+                stdout.WriteLine($"removed {bad.Folder}: {bad.Problem}");
+            }
+
+            stdout.WriteLine($"{verified} {(verified == 1 ? "entry" : "entries")} verified, {removed.Count} removed");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,4 +1,0 @@
-namespace Qllm.Tool.Commands;
-
-/// <summary>`cache clear --json`'s object: how many entries were removed.</summary>
-internal sealed record CacheClearReport(string CacheDir, int Removed);

@@ -1,4 +1,0 @@
-namespace Qllm.Tool.Commands;
-
-/// <summary>An entry `cache verify` removed, and why.</summary>
-internal sealed record CacheVerifyProblem(string Folder, string Problem);

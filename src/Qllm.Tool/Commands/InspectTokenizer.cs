@@ -1,4 +1,0 @@
-namespace Qllm.Tool.Commands;
-
-/// <summary>The tokenizer the artifact carries: its file format, its vocabulary and its size in bytes.</summary>
-internal sealed record InspectTokenizer(string Format, int VocabSize, long Bytes);

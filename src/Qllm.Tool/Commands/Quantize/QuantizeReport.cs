@@ -1,0 +1,50 @@
+using Qllm.Engine.Quantization;
+using Qllm.Engine.Quantization.Reassembly;
+
+namespace Qllm.Tool.Commands.Quantize;
+
+/// <summary>`quantize --json`'s object: output, bytes, seconds, peakMemoryBytes, then the options used.</summary>
+internal sealed record QuantizeReport(
+    string Output,
+    long Bytes,
+    double Seconds,
+    long PeakMemoryBytes,
+    string Device,
+    string Preset,
+    int Bits,
+    int ActivationBits,
+    int? GroupSize,
+    string Method,
+    string Rotation,
+    string WeightRounding,
+    int Samples,
+    int Epochs,
+    int Rank,
+    double LearningRate,
+    int BlockLayers,
+    double ChannelRatio,
+    string MergeScore,
+    int Seed)
+{
+    public static QuantizeReport From(QuantizeSummary summary, QuantizeOptions options, string device) => new(
+        summary.Output,
+        summary.Bytes,
+        summary.Seconds,
+        summary.PeakMemoryBytes,
+        device,
+        options.Settings.Name,
+        options.Settings.WeightBits,
+        options.Settings.ActivationBits,
+        options.Settings.WeightGroupSize,
+        QuantizeOptionsText.Method(options.Method),
+        QuantizeOptionsText.Rotation(options.Rotation),
+        QuantizeOptionsText.WeightRounding(options.WeightRounding),
+        options.Samples,
+        options.Epochs,
+        options.Rank,
+        options.LearningRate,
+        options.BlockLayers,
+        options.ChannelRatio,
+        options.MergeScore == AssemblyScore.Reference ? "reference" : "merge-error",
+        options.Seed);
+}
