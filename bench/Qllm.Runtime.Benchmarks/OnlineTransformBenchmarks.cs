@@ -20,27 +20,27 @@ public class OnlineTransformBenchmarks
     private const int Layers = 6;
     private const int HeadsPerLayer = 12;
 
-    private readonly OnlineTransform residual = Hadamard(144, 288);
-    private readonly OnlineTransform heads = Hadamard(12, 48);
-    private readonly OnlineTransform down = Hadamard(12, 768);
-    private readonly double[] dense288 = DenseMatrix(288);
-    private readonly double[] dense768 = DenseMatrix(768);
-    private readonly float[] row288 = Row(288);
-    private readonly float[] row768 = Row(768);
-    private readonly float[] headRows = Row(HeadsPerLayer * 48);
+    private readonly OnlineTransform _residual = Hadamard(144, 288);
+    private readonly OnlineTransform _heads = Hadamard(12, 48);
+    private readonly OnlineTransform _down = Hadamard(12, 768);
+    private readonly double[] _dense288 = DenseMatrix(288);
+    private readonly double[] _dense768 = DenseMatrix(768);
+    private readonly float[] _row288 = Row(288);
+    private readonly float[] _row768 = Row(768);
+    private readonly float[] _headRows = Row(HeadsPerLayer * 48);
 
     [Benchmark(Description = "residual 288 (144×2): Apply + ApplyTranspose")]
     public void Residual()
     {
-        residual.Apply(row288);
-        residual.ApplyTranspose(row288);
+        _residual.Apply(_row288);
+        _residual.ApplyTranspose(_row288);
     }
 
     [Benchmark(Description = "dense 288×288 float64 matvec, twice")]
     public void ResidualDense()
     {
-        Dense(dense288, row288);
-        Dense(dense288, row288);
+        Dense(_dense288, _row288);
+        Dense(_dense288, _row288);
     }
 
     [Benchmark(Description = "heads 48 (12×4): 12 heads, one layer")]
@@ -48,27 +48,27 @@ public class OnlineTransformBenchmarks
     {
         for (int h = 0; h < HeadsPerLayer; h++)
         {
-            heads.Apply(headRows.AsSpan(h * 48, 48));
+            _heads.Apply(_headRows.AsSpan(h * 48, 48));
         }
     }
 
     [Benchmark(Description = "down 768 (12×64): one layer")]
-    public void Down() => down.Apply(row768);
+    public void Down() => _down.Apply(_row768);
 
     [Benchmark(Description = "dense 768×768 float64 matvec")]
-    public void DownDense() => Dense(dense768, row768);
+    public void DownDense() => Dense(_dense768, _row768);
 
     [Benchmark(Description = "all transforms of one token (6 layers)")]
     public void Token()
     {
-        residual.Apply(row288);
+        _residual.Apply(_row288);
         for (int layer = 0; layer < Layers; layer++)
         {
             Heads();
-            down.Apply(row768);
+            _down.Apply(_row768);
         }
 
-        residual.ApplyTranspose(row288);
+        _residual.ApplyTranspose(_row288);
     }
 
     private static void Dense(double[] q, Span<float> row)

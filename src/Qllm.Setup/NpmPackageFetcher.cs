@@ -12,7 +12,7 @@ internal sealed class NpmPackageFetcher : IPackageFetcher
 {
     private const int StderrTailLength = 2000;
 
-    private readonly string executable;
+    private readonly string _executable;
 
     public NpmPackageFetcher()
         : this(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
@@ -20,12 +20,12 @@ internal sealed class NpmPackageFetcher : IPackageFetcher
     }
 
     /// <summary>Uses another npm executable; tests name a missing one to see the error.</summary>
-    internal NpmPackageFetcher(string executable) => this.executable = executable;
+    internal NpmPackageFetcher(string executable) => _executable = executable;
 
     public async Task<string> FetchAsync(string packageSpec, string destinationDir, TextWriter log, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(destinationDir);
-        var start = new ProcessStartInfo(executable)
+        var start = new ProcessStartInfo(_executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -8,9 +8,9 @@ namespace Qllm.Cache.Tests;
 public sealed class FileDigestCacheTests : IDisposable
 {
     private static readonly DateTime AnHourAgo = DateTime.UtcNow.AddHours(-1);
-    private readonly TemporaryFolder folder = new();
+    private readonly TemporaryFolder _folder = new();
 
-    private string CachePath => folder.File(Path.Combine("obj", "digests.json"));
+    private string CachePath => _folder.File(Path.Combine("obj", "digests.json"));
 
     [Fact]
     public void The_digest_is_the_sha256_of_the_bytes()
@@ -105,7 +105,7 @@ public sealed class FileDigestCacheTests : IDisposable
     [Fact]
     public void A_folder_digest_changes_when_one_of_its_files_changes()
     {
-        var model = Path.Combine(folder.Path, "hf");
+        var model = Path.Combine(_folder.Path, "hf");
         Directory.CreateDirectory(model);
         Write(Path.Combine("hf", "config.json"), Bytes(100, seed: 1));
         var weights = Write(Path.Combine("hf", "model.safetensors"), Bytes(5000, seed: 2));
@@ -121,7 +121,7 @@ public sealed class FileDigestCacheTests : IDisposable
     [Fact]
     public void A_folder_digest_changes_when_a_file_is_renamed()
     {
-        var model = Path.Combine(folder.Path, "hf");
+        var model = Path.Combine(_folder.Path, "hf");
         Directory.CreateDirectory(model);
         var config = Write(Path.Combine("hf", "config.json"), Bytes(100, seed: 1));
         var cache = FileDigestCache.Load(CachePath);
@@ -134,7 +134,7 @@ public sealed class FileDigestCacheTests : IDisposable
     [Fact]
     public void A_folder_digest_is_the_shared_formula_over_its_own_files_hidden_ones_included()
     {
-        var model = Path.Combine(folder.Path, "hf");
+        var model = Path.Combine(_folder.Path, "hf");
         Directory.CreateDirectory(Path.Combine(model, "sub"));
         var config = Bytes(100, seed: 1);
         var weights = Bytes(5000, seed: 2);
@@ -176,11 +176,11 @@ public sealed class FileDigestCacheTests : IDisposable
         Assert.Equal(AnHourAgo, File.GetLastWriteTimeUtc(CachePath));
     }
 
-    public void Dispose() => folder.Dispose();
+    public void Dispose() => _folder.Dispose();
 
     private string Write(string name, byte[] bytes)
     {
-        var path = folder.File(name);
+        var path = _folder.File(name);
         File.WriteAllBytes(path, bytes);
 
         // Settled in the past, as inputs usually are when a build hashes them.

@@ -7,22 +7,22 @@ namespace Qllm.Cache.Tests;
 public sealed class LocalArtifactStoreTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly TemporaryFolder folder = new();
-    private readonly LocalArtifactStore store;
+    private readonly TemporaryFolder _folder = new();
+    private readonly LocalArtifactStore _store;
 
-    public LocalArtifactStoreTests() => store = new LocalArtifactStore(Path.Combine(folder.Path, "cache"));
+    public LocalArtifactStoreTests() => _store = new LocalArtifactStore(Path.Combine(_folder.Path, "cache"));
 
     [Fact]
     public void An_empty_store_is_a_miss_and_creates_nothing()
     {
-        var lookup = store.TryGet(Key("a"));
+        var lookup = _store.TryGet(Key("a"));
         Assert.False(lookup.Hit);
         Assert.Null(lookup.Evicted);
-        Assert.Empty(store.List());
-        Assert.Empty(store.Verify());
-        Assert.Empty(store.Trim(0));
-        Assert.Equal(0, store.Clear());
-        Assert.False(Directory.Exists(store.Root));
+        Assert.Empty(_store.List());
+        Assert.Empty(_store.Verify());
+        Assert.Empty(_store.Trim(0));
+        Assert.Equal(0, _store.Clear());
+        Assert.False(Directory.Exists(_store.Root));
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class LocalArtifactStoreTests : IDisposable
         var bytes = Bytes(4096, seed: 1);
         var committed = Put("a", bytes);
 
-        var lookup = store.TryGet(Key("a"));
+        var lookup = _store.TryGet(Key("a"));
         Assert.True(lookup.Hit);
         Assert.Null(lookup.Evicted);
         var entry = lookup.Entry!;
@@ -56,11 +56,11 @@ public sealed class LocalArtifactStoreTests : IDisposable
             artifact.WriteByte((byte)(value ^ 0x01));
         }
 
-        var lookup = store.TryGet(Key("a"));
+        var lookup = _store.TryGet(Key("a"));
         Assert.False(lookup.Hit);
         Assert.Contains("SHA-256", lookup.Evicted, StringComparison.Ordinal);
         Assert.False(Directory.Exists(entry.Folder));
-        Assert.Empty(store.List());
+        Assert.Empty(_store.List());
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class LocalArtifactStoreTests : IDisposable
             artifact.SetLength(1000);
         }
 
-        var lookup = store.TryGet(Key("a"));
+        var lookup = _store.TryGet(Key("a"));
         Assert.False(lookup.Hit);
         Assert.Contains("1000 bytes", lookup.Evicted, StringComparison.Ordinal);
         Assert.False(Directory.Exists(entry.Folder));
@@ -84,7 +84,7 @@ public sealed class LocalArtifactStoreTests : IDisposable
         var entry = Put("a", Bytes(100, seed: 1));
         File.Delete(Path.Combine(entry.Folder, LocalArtifactStore.ManifestFileName));
 
-        var lookup = store.TryGet(Key("a"));
+        var lookup = _store.TryGet(Key("a"));
         Assert.False(lookup.Hit);
         Assert.Contains("manifest", lookup.Evicted, StringComparison.Ordinal);
         Assert.False(Directory.Exists(entry.Folder));
@@ -98,9 +98,9 @@ public sealed class LocalArtifactStoreTests : IDisposable
     {
         var entry = Put("a", Bytes(100, seed: 1));
         File.WriteAllText(Path.Combine(entry.Folder, LocalArtifactStore.ManifestFileName), manifest.Replace("KEY", Key("a"), StringComparison.Ordinal));
-        Assert.Empty(store.List());
+        Assert.Empty(_store.List());
 
-        var lookup = store.TryGet(Key("a"));
+        var lookup = _store.TryGet(Key("a"));
         Assert.False(lookup.Hit);
         Assert.Contains("manifest", lookup.Evicted, StringComparison.Ordinal);
         Assert.False(Directory.Exists(entry.Folder));
@@ -113,19 +113,19 @@ public sealed class LocalArtifactStoreTests : IDisposable
         var second = Bytes(200, seed: 2);
         Put("a", second);
 
-        var lookup = store.TryGet(Key("a"));
+        var lookup = _store.TryGet(Key("a"));
         Assert.Equal(second, File.ReadAllBytes(lookup.Entry!.ArtifactPath));
-        Assert.Single(store.List());
+        Assert.Single(_store.List());
     }
 
     [Fact]
     public void A_killed_run_leaves_no_entry_and_its_staging_folder_is_removed_by_the_next_run()
     {
         var killed = KilledRun("a");
-        Assert.Empty(store.List());
-        Assert.False(store.TryGet(Key("a")).Hit);
+        Assert.Empty(_store.List());
+        Assert.False(_store.TryGet(Key("a")).Hit);
 
-        var next = store.CreateStaging(Key("a"));
+        var next = _store.CreateStaging(Key("a"));
         Assert.False(Directory.Exists(killed));
         Assert.True(Directory.Exists(next));
     }
@@ -135,26 +135,26 @@ public sealed class LocalArtifactStoreTests : IDisposable
     {
         Put("b", Bytes(100, seed: 1));
         var killed = KilledRun("a");
-        Assert.Empty(store.Verify());
+        Assert.Empty(_store.Verify());
         Assert.False(Directory.Exists(killed));
-        Assert.Single(store.List());
+        Assert.Single(_store.List());
     }
 
     [Fact]
     public void Trim_removes_what_a_killed_run_left()
     {
         var killed = KilledRun("a");
-        Assert.Empty(store.Trim(long.MaxValue));
+        Assert.Empty(_store.Trim(long.MaxValue));
         Assert.False(Directory.Exists(killed));
     }
 
     [Fact]
     public void A_staging_folder_whose_key_is_locked_is_left_to_the_run_writing_it()
     {
-        using var writing = store.Lock(Key("a"), onWaiting: null, CancellationToken.None);
-        var staging = store.CreateStaging(Key("a"));
-        store.Verify();
-        store.Trim(0);
+        using var writing = _store.Lock(Key("a"), onWaiting: null, CancellationToken.None);
+        var staging = _store.CreateStaging(Key("a"));
+        _store.Verify();
+        _store.Trim(0);
         Assert.True(Directory.Exists(staging));
     }
 
@@ -165,10 +165,10 @@ public sealed class LocalArtifactStoreTests : IDisposable
         var bad = Put("bad", Bytes(100, seed: 2));
         File.WriteAllBytes(bad.ArtifactPath, Bytes(100, seed: 3));
 
-        var removed = Assert.Single(store.Verify());
+        var removed = Assert.Single(_store.Verify());
         Assert.Equal(bad.Folder, removed.Folder);
         Assert.Contains("SHA-256", removed.Problem, StringComparison.Ordinal);
-        Assert.Equal(Key("good"), Assert.Single(store.List()).Manifest.Key);
+        Assert.Equal(Key("good"), Assert.Single(_store.List()).Manifest.Key);
     }
 
     [Fact]
@@ -179,9 +179,9 @@ public sealed class LocalArtifactStoreTests : IDisposable
         UsedAt(Put("old", Bytes(100, seed: 2)), now.AddHours(-3));
         UsedAt(Put("mid", Bytes(100, seed: 3)), now.AddHours(-2));
 
-        var removed = store.Trim(150);
+        var removed = _store.Trim(150);
         Assert.Equal([Key("old"), Key("mid")], removed.Select(e => e.Manifest.Key));
-        Assert.Equal(Key("new"), Assert.Single(store.List()).Manifest.Key);
+        Assert.Equal(Key("new"), Assert.Single(_store.List()).Manifest.Key);
     }
 
     [Fact]
@@ -189,8 +189,8 @@ public sealed class LocalArtifactStoreTests : IDisposable
     {
         Put("a", Bytes(100, seed: 1));
         Put("b", Bytes(100, seed: 2));
-        Assert.Empty(store.Trim(200));
-        Assert.Equal(2, store.List().Count);
+        Assert.Empty(_store.Trim(200));
+        Assert.Equal(2, _store.List().Count);
     }
 
     [Fact]
@@ -199,22 +199,22 @@ public sealed class LocalArtifactStoreTests : IDisposable
         var now = DateTime.UtcNow;
         UsedAt(Put("a", Bytes(100, seed: 1)), now.AddHours(-3));
         UsedAt(Put("b", Bytes(100, seed: 2)), now.AddHours(-2));
-        Assert.True(store.TryGet(Key("a")).Hit);
+        Assert.True(_store.TryGet(Key("a")).Hit);
 
-        Assert.Equal([Key("a"), Key("b")], store.List().Select(e => e.Manifest.Key));
-        Assert.Equal(Key("b"), Assert.Single(store.Trim(100)).Manifest.Key);
+        Assert.Equal([Key("a"), Key("b")], _store.List().Select(e => e.Manifest.Key));
+        Assert.Equal(Key("b"), Assert.Single(_store.Trim(100)).Manifest.Key);
     }
 
     [Fact]
     public void Trim_leaves_an_entry_whose_key_a_build_holds()
     {
         Put("a", Bytes(100, seed: 1));
-        using (store.Lock(Key("a"), onWaiting: null, CancellationToken.None))
+        using (_store.Lock(Key("a"), onWaiting: null, CancellationToken.None))
         {
-            Assert.Empty(store.Trim(0));
+            Assert.Empty(_store.Trim(0));
         }
 
-        Assert.Single(store.Trim(0));
+        Assert.Single(_store.Trim(0));
     }
 
     [Fact]
@@ -225,20 +225,20 @@ public sealed class LocalArtifactStoreTests : IDisposable
         var unreadable = Put("c", Bytes(100, seed: 3));
         File.WriteAllText(Path.Combine(unreadable.Folder, LocalArtifactStore.ManifestFileName), "{");
 
-        Assert.Equal(3, store.Clear());
-        Assert.Empty(store.List());
-        Assert.Empty(Directory.GetDirectories(Path.Combine(store.Root, "v1", "entries")));
+        Assert.Equal(3, _store.Clear());
+        Assert.Empty(_store.List());
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_store.Root, "v1", "entries")));
     }
 
     [Fact]
     public void A_second_build_of_the_same_key_waits_for_the_first()
     {
-        var first = store.Lock(Key("a"), onWaiting: null, CancellationToken.None);
+        var first = _store.Lock(Key("a"), onWaiting: null, CancellationToken.None);
         using var waiting = new ManualResetEventSlim();
         using var acquired = new ManualResetEventSlim();
         var second = new Thread(() =>
         {
-            using var held = store.Lock(Key("a"), waiting.Set, CancellationToken.None);
+            using var held = _store.Lock(Key("a"), waiting.Set, CancellationToken.None);
             acquired.Set();
         });
         second.Start();
@@ -253,27 +253,27 @@ public sealed class LocalArtifactStoreTests : IDisposable
     [Fact]
     public void Different_keys_do_not_wait_for_each_other()
     {
-        using var first = store.Lock(Key("a"), onWaiting: null, CancellationToken.None);
+        using var first = _store.Lock(Key("a"), onWaiting: null, CancellationToken.None);
         var waited = false;
-        using var second = store.Lock(Key("b"), () => waited = true, CancellationToken.None);
+        using var second = _store.Lock(Key("b"), () => waited = true, CancellationToken.None);
         Assert.False(waited);
     }
 
-    public void Dispose() => folder.Dispose();
+    public void Dispose() => _folder.Dispose();
 
     private static string Key(string name) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
 
     private CacheEntry Put(string name, byte[] artifact)
     {
-        var staging = store.CreateStaging(Key(name));
+        var staging = _store.CreateStaging(Key(name));
         File.WriteAllBytes(LocalArtifactStore.StagedArtifactPath(staging), artifact);
-        return store.Commit(Key(name), staging, "model-" + name, "{\"" + name + "\":1}");
+        return _store.Commit(Key(name), staging, "model-" + name, "{\"" + name + "\":1}");
     }
 
     /// <summary>What a run killed half-way through writing leaves: a staging folder with part of an artifact, never committed.</summary>
     private string KilledRun(string name)
     {
-        var staging = store.CreateStaging(Key(name));
+        var staging = _store.CreateStaging(Key(name));
         File.WriteAllBytes(LocalArtifactStore.StagedArtifactPath(staging), Bytes(10, seed: 9));
         return staging;
     }

@@ -5,9 +5,9 @@ namespace Qllm.Cache.Tests;
 public sealed class StoreLockTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly TemporaryFolder folder = new();
+    private readonly TemporaryFolder _folder = new();
 
-    private string LockPath => folder.File("key.lock");
+    private string LockPath => _folder.File("key.lock");
 
     [Fact]
     public void TryAcquire_fails_while_held_and_succeeds_after_dispose()
@@ -51,5 +51,5 @@ public sealed class StoreLockTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => StoreLock.Acquire(LockPath, cancellation.Cancel, cancellation.Token));
     }
 
-    public void Dispose() => folder.Dispose();
+    public void Dispose() => _folder.Dispose();
 }

@@ -8,12 +8,12 @@ namespace Qllm.Runtime.Tests;
 /// <summary>Every broken artifact is one clear error naming the file: never a crash, a hang or garbage text.</summary>
 public sealed class BadArtifactTests(QuantizedArtifactsFixture artifacts) : IClassFixture<QuantizedArtifactsFixture>, IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-bad-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-bad-").FullName;
 
     [Fact]
     public void A_missing_file()
     {
-        var path = Path.Combine(folder, "missing.qllm");
+        var path = Path.Combine(_folder, "missing.qllm");
         Refused(path, ErrorCodes.InputNotFound);
     }
 
@@ -71,7 +71,7 @@ public sealed class BadArtifactTests(QuantizedArtifactsFixture artifacts) : ICla
         Assert.Contains("layers.2.mlp.down_proj.scales", Refused(path, ErrorCodes.BadArtifact).Problem, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static QllmException Refused(string path, string code)
     {
@@ -84,7 +84,7 @@ public sealed class BadArtifactTests(QuantizedArtifactsFixture artifacts) : ICla
 
     private string Write(string name, byte[] bytes)
     {
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(_folder, name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -102,7 +102,7 @@ public sealed class BadArtifactTests(QuantizedArtifactsFixture artifacts) : ICla
             writer.Add(tensor.Name, tensor.DType, tensor.Shape.ToArray(), bytes, tensor.Attributes);
         }
 
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(_folder, name);
         writer.Write(path);
         return path;
     }

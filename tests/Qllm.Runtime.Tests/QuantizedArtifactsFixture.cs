@@ -11,26 +11,26 @@ namespace Qllm.Runtime.Tests;
 /// </summary>
 public sealed class QuantizedArtifactsFixture : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-runtime-").FullName;
-    private readonly Dictionary<string, Lazy<string>> artifacts;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-runtime-").FullName;
+    private readonly Dictionary<string, Lazy<string>> _artifacts;
 
     public QuantizedArtifactsFixture()
     {
         TorchRuntime.Initialize(DeviceRequest.Cpu);
-        artifacts = QuantizationSettings.Presets.Keys.Append(RotatedW4A4).ToDictionary(name => name, name => new Lazy<string>(() => Quantize(name)));
+        _artifacts = QuantizationSettings.Presets.Keys.Append(RotatedW4A4).ToDictionary(name => name, name => new Lazy<string>(() => Quantize(name)));
     }
 
     /// <summary>The name of a W4A4 artifact with every step: rotation, reassembly, correction and GPTQ.</summary>
     public const string RotatedW4A4 = "W4A4-hadamard-gptq";
 
     /// <summary>The path of the artifact of <paramref name="preset"/> (quantized on first use).</summary>
-    public string Artifact(string preset) => artifacts[preset].Value;
+    public string Artifact(string preset) => _artifacts[preset].Value;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private string Quantize(string name)
     {
-        var output = Path.Combine(folder, $"{name}.qllm");
+        var output = Path.Combine(_folder, $"{name}.qllm");
         var rotated = name == RotatedW4A4;
         var options = new QuantizeOptions(QuantizationSettings.Presets[rotated ? "W4A4" : name], QuantizationMethod.Qllm, Samples: 2, Epochs: 1)
             with { Rotation = rotated ? RotationKind.Hadamard : RotationKind.None, WeightRounding = rotated ? WeightRounding.Gptq : WeightRounding.Nearest };

@@ -10,16 +10,16 @@ namespace Qllm.Setup.Tests;
 /// </summary>
 public sealed class RealSetupTests : IDisposable
 {
-    private readonly string dataDir = Directory.CreateTempSubdirectory("qllm-real-setup-").FullName;
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("qllm-real-setup-").FullName;
 
-    public void Dispose() => Directory.Delete(dataDir, recursive: true);
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
     [Fact]
     public async Task Fetches_the_real_model_and_texts_and_is_instant_the_second_time()
     {
         var setup = new DataSetup();
 
-        var paths = await setup.EnsureAsync(dataDir, TextWriter.Null);
+        var paths = await setup.EnsureAsync(_dataDir, TextWriter.Null);
 
         Assert.Equal(60_816_028, new FileInfo(paths.Model).Length);
         Assert.Equal("cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a", ContentDigest.OfFile(paths.Model));
@@ -32,11 +32,11 @@ public sealed class RealSetupTests : IDisposable
         Assert.DoesNotContain("``", evaluation, StringComparison.Ordinal);
         // Brown ck01 opens with a headline, then its first sentence.
         Assert.StartsWith("Thirty-three\n\nScotty did not go back to school.", calibration, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(dataDir, "*.partial"));
+        Assert.Empty(Directory.GetFiles(_dataDir, "*.partial"));
 
         var log = new StringWriter();
         var again = Stopwatch.StartNew();
-        Assert.Equal(paths, await setup.EnsureAsync(dataDir, log));
+        Assert.Equal(paths, await setup.EnsureAsync(_dataDir, log));
         again.Stop();
 
         Assert.Contains("already set up", log.ToString(), StringComparison.Ordinal);

@@ -7,11 +7,11 @@ namespace Qllm.Tool.Tests;
 /// </summary>
 public sealed class QuantizedArtifactFixture : IAsyncLifetime
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-tool-artifact-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-tool-artifact-").FullName;
 
-    public string Folder => folder;
+    public string Folder => _folder;
 
-    public string ArtifactPath => Path.Combine(folder, "stories15M-w4a4.qllm");
+    public string ArtifactPath => Path.Combine(_folder, "stories15M-w4a4.qllm");
 
     /// <summary>The `qllm quantize` run that wrote the artifact (its stderr is a <see cref="StringWriter"/>, as when redirected).</summary>
     internal QllmRun Quantize { get; private set; } = new(-1, string.Empty, string.Empty);
@@ -24,7 +24,7 @@ public sealed class QuantizedArtifactFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        Directory.Delete(folder, recursive: true);
+        Directory.Delete(_folder, recursive: true);
         return Task.CompletedTask;
     }
 }

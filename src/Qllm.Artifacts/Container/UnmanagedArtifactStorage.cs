@@ -10,27 +10,27 @@ namespace Qllm.Artifacts.Container;
 /// </summary>
 internal sealed class UnmanagedArtifactStorage : ArtifactStorage
 {
-    private readonly UnmanagedMemoryStream stream;
-    private readonly nint address;
-    private readonly long length;
+    private readonly UnmanagedMemoryStream _stream;
+    private readonly nint _address;
+    private readonly long _length;
 
     public unsafe UnmanagedArtifactStorage(UnmanagedMemoryStream stream)
     {
-        this.stream = stream;
-        address = (nint)stream.PositionPointer;
-        length = stream.Length - stream.Position;
+        _stream = stream;
+        _address = (nint)stream.PositionPointer;
+        _length = stream.Length - stream.Position;
     }
 
-    public override long Length => length;
+    public override long Length => _length;
 
     public override ReadOnlySpan<byte> GetSpan(long offset, int length) =>
-        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), address + (nint)offset), length);
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), _address + (nint)offset), length);
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            stream.Dispose();
+            _stream.Dispose();
         }
     }
 }

@@ -6,6 +6,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Modeling;
 
+// TorchSharp's RegisterComponents names parameters, buffers and submodules after their fields, so
+// these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>
 /// Causal multi-head self-attention with grouped-query support. Each projection and each
 /// projection input is a replaceable module, so quantization can swap in quantized linears and

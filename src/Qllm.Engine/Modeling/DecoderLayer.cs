@@ -3,6 +3,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Modeling;
 
+// TorchSharp's RegisterComponents names parameters, buffers and submodules after their fields, so
+// these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>One pre-norm LLaMA decoder layer: x + attn(norm(x)), then h + mlp(norm(h)).</summary>
 public sealed class DecoderLayer : nn.Module
 {

@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Modeling;
 
+// TorchSharp's RegisterComponents names parameters, buffers and submodules after their fields, so
+// these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>A bias-free linear layer y = x·Wᵀ over a full-precision weight [out, in].</summary>
 public sealed class DenseLinear : nn.Module<Tensor, Tensor>
 {

@@ -8,18 +8,18 @@ namespace Qllm.Engine.Modeling;
 /// <summary>Keys and values of every layer for the positions decoded so far, [batch, kvHeads, seqLen, headDim] each.</summary>
 public sealed class KvCache : IDisposable
 {
-    private readonly Tensor[] keys;
-    private readonly Tensor[] values;
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
 
     /// <summary>Allocates a cache for <paramref name="batch"/> sequences of the model's full context.</summary>
     public KvCache(LlamaConfig config, int batch, Device device, ScalarType dtype = ScalarType.Float32)
     {
-        keys = new Tensor[config.Layers];
-        values = new Tensor[config.Layers];
+        _keys = new Tensor[config.Layers];
+        _values = new Tensor[config.Layers];
         for (int layer = 0; layer < config.Layers; layer++)
         {
-            keys[layer] = zeros([batch, config.KvHeads, config.SeqLen, config.HeadDim], dtype, device);
-            values[layer] = zeros([batch, config.KvHeads, config.SeqLen, config.HeadDim], dtype, device);
+            _keys[layer] = zeros([batch, config.KvHeads, config.SeqLen, config.HeadDim], dtype, device);
+            _values[layer] = zeros([batch, config.KvHeads, config.SeqLen, config.HeadDim], dtype, device);
         }
     }
 
@@ -28,15 +28,15 @@ public sealed class KvCache : IDisposable
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor key, Tensor value, int start)
     {
         long tokens = key.shape[2];
-        keys[layer].narrow(2, start, tokens).copy_(key);
-        values[layer].narrow(2, start, tokens).copy_(value);
-        return (keys[layer].narrow(2, 0, start + tokens), values[layer].narrow(2, 0, start + tokens));
+        _keys[layer].narrow(2, start, tokens).copy_(key);
+        _values[layer].narrow(2, start, tokens).copy_(value);
+        return (_keys[layer].narrow(2, 0, start + tokens), _values[layer].narrow(2, 0, start + tokens));
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var tensor in keys.Concat(values))
+        foreach (var tensor in _keys.Concat(_values))
         {
             tensor.Dispose();
         }

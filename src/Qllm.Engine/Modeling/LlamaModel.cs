@@ -7,6 +7,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Modeling;
 
+// TorchSharp's RegisterComponents names parameters, buffers and submodules after their fields, so
+// these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>
 /// The full-precision LLaMA forward pass. Besides the whole forward, it exposes its stages
 /// (<see cref="Embed"/>, <see cref="Layers"/>, <see cref="Head"/>) so that block-wise work such as

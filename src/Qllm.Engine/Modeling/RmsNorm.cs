@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Modeling;
 
+// TorchSharp's RegisterComponents names parameters, buffers and submodules after their fields, so
+// these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>
 /// Root-mean-square layer norm: x / sqrt(mean(x²) + eps) · weight. The factor 1/sqrt(mean(x²) + eps)
 /// is computed in double and rounded once to float, so it does not depend on the order of the

@@ -12,14 +12,14 @@ namespace Qllm.Engine.Modeling;
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
-    private readonly Tensor cos;
-    private readonly Tensor sin;
-    private readonly RopeLayout layout;
+    private readonly Tensor _cos;
+    private readonly Tensor _sin;
+    private readonly RopeLayout _layout;
 
     /// <summary>Precomputes cos/sin tables [seqLen, headDim/2] on <paramref name="device"/>.</summary>
     public RotaryEmbedding(LlamaConfig config, Device device)
     {
-        layout = config.RopeLayout;
+        _layout = config.RopeLayout;
         int half = config.HeadDim / 2;
         var angles = new float[config.SeqLen * half];
         var cosines = new float[angles.Length];
@@ -34,8 +34,8 @@ public sealed class RotaryEmbedding : IDisposable
             }
         }
 
-        sin = tensor(angles, [config.SeqLen, half], device: device);
-        cos = tensor(cosines, [config.SeqLen, half], device: device);
+        _sin = tensor(angles, [config.SeqLen, half], device: device);
+        _cos = tensor(cosines, [config.SeqLen, half], device: device);
     }
 
     /// <summary>Rotates <paramref name="x"/> [batch, heads, tokens, headDim] for positions start.. start+tokens.</summary>
@@ -43,10 +43,10 @@ public sealed class RotaryEmbedding : IDisposable
     {
         using var scope = NewDisposeScope();
         long tokens = x.shape[2], half = x.shape[3] / 2;
-        var c = cos.narrow(0, start, tokens).to(x.dtype);
-        var s = sin.narrow(0, start, tokens).to(x.dtype);
+        var c = _cos.narrow(0, start, tokens).to(x.dtype);
+        var s = _sin.narrow(0, start, tokens).to(x.dtype);
         Tensor rotated;
-        if (layout == RopeLayout.Interleaved)
+        if (_layout == RopeLayout.Interleaved)
         {
             var pairs = x.unflatten(x.dim() - 1, [half, 2]);
             var even = pairs.select(-1, 0);
@@ -66,7 +66,7 @@ public sealed class RotaryEmbedding : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        cos.Dispose();
-        sin.Dispose();
+        _cos.Dispose();
+        _sin.Dispose();
     }
 }

@@ -10,13 +10,13 @@ namespace Qllm.Engine.Quantization;
 /// </summary>
 internal sealed class LayerActivations : IDisposable
 {
-    private readonly Dictionary<ReassemblyPoint, (Tensor Max, Tensor Sample)> points = [];
+    private readonly Dictionary<ReassemblyPoint, (Tensor Max, Tensor Sample)> _points = [];
 
     private LayerActivations()
     {
     }
 
-    public (Tensor ChannelMax, Tensor Sample) this[ReassemblyPoint point] => points[point];
+    public (Tensor ChannelMax, Tensor Sample) this[ReassemblyPoint point] => _points[point];
 
     /// <summary>Runs the layer as it is (full precision) on <paramref name="inputs"/> [samples, tokens, dim] in chunks.</summary>
     public static LayerActivations Collect(DecoderLayer layer, RotaryEmbedding rope, Tensor inputs, int sampleTokens, int chunk = 16)
@@ -50,7 +50,7 @@ internal sealed class LayerActivations : IDisposable
 
             var max = all.abs().amax([0]);
             var sample = all.index_select(0, arange(0, tokens, stride, ScalarType.Int64, all.device)).contiguous();
-            collected.points[point] = (max, sample);
+            collected._points[point] = (max, sample);
         }
 
         return collected;
@@ -58,7 +58,7 @@ internal sealed class LayerActivations : IDisposable
 
     public void Dispose()
     {
-        foreach (var (max, sample) in points.Values)
+        foreach (var (max, sample) in _points.Values)
         {
             max.Dispose();
             sample.Dispose();

@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Quantization;
 
+// TorchSharp names a module's parameters, buffers and submodules after its fields (RegisterComponents,
+// nameof), so these fields keep the state dict's names rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>
 /// What a quantized model does to the input of a group of linears: an optional channel
 /// reassembly (x' = x·M, M [C, C] built from the reassembly map), then per-token activation quantization.

@@ -22,13 +22,13 @@ public sealed class QuantizationCheckpoint
 
     // A point left as it was has θ = +∞, which plain JSON cannot hold.
     private static readonly JsonSerializerOptions ReportJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
-    private readonly string fingerprint;
+    private readonly string _fingerprint;
 
     /// <summary>Checkpoints for the artifact <paramref name="outputPath"/> of a run identified by <paramref name="fingerprint"/>.</summary>
     public QuantizationCheckpoint(string outputPath, string fingerprint)
     {
         Folder = Path.GetFullPath(outputPath) + ".checkpoint";
-        this.fingerprint = fingerprint;
+        _fingerprint = fingerprint;
     }
 
     /// <summary>The checkpoint folder.</summary>
@@ -67,12 +67,12 @@ public sealed class QuantizationCheckpoint
             }
         }
 
-        var metadata = new Dictionary<string, string> { ["fingerprint"] = fingerprint, ["report"] = SerializeReport(report) };
+        var metadata = new Dictionary<string, string> { ["fingerprint"] = _fingerprint, ["report"] = SerializeReport(report) };
         SafeTensorsWriter.Write(Path.Combine(Folder, BlockFile(block)), tensors, metadata: metadata);
         SafeTensorsWriter.Write(
             Path.Combine(Folder, InputsFile),
             new Dictionary<string, Tensor> { ["quantized"] = quantizedInputs, ["full_precision"] = fullPrecisionInputs },
-            metadata: new Dictionary<string, string> { ["fingerprint"] = fingerprint, ["block"] = block.ToString(CultureInfo.InvariantCulture) });
+            metadata: new Dictionary<string, string> { ["fingerprint"] = _fingerprint, ["block"] = block.ToString(CultureInfo.InvariantCulture) });
     }
 
     /// <summary>
@@ -88,7 +88,7 @@ public sealed class QuantizationCheckpoint
         }
 
         using var inputs = SafeTensorsReader.Open(inputsPath);
-        if (!inputs.Metadata.TryGetValue("fingerprint", out var stored) || stored != fingerprint)
+        if (!inputs.Metadata.TryGetValue("fingerprint", out var stored) || stored != _fingerprint)
         {
             Directory.Delete(Folder, recursive: true);
             return null;

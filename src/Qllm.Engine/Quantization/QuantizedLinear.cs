@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Quantization;
 
+// TorchSharp's RegisterComponents names parameters, buffers and submodules after their fields, so
+// these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>
 /// A linear layer whose weight is fake-quantized per output row (or group). During error
 /// correction it carries a low-rank adapter and trains through the quantizer: the forward uses

@@ -13,7 +13,7 @@ namespace Qllm.Engine.Rotation;
 /// </summary>
 public sealed class OrthogonalTransform : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Device, bool Transpose), Tensor> onDevice = new();
+    private readonly ConcurrentDictionary<(string Device, bool Transpose), Tensor> _onDevice = new();
 
     /// <summary>Creates the transform; <paramref name="factor"/> is [a, a] and orthonormal, and is kept rounded to float32.</summary>
     /// <exception cref="ArgumentException">The factor is not square and orthonormal, <paramref name="powerOfTwo"/> is not a power of two, or the signs are not n values of ±1.</exception>
@@ -86,7 +86,7 @@ public sealed class OrthogonalTransform : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var tensor in onDevice.Values)
+        foreach (var tensor in _onDevice.Values)
         {
             tensor.Dispose();
         }
@@ -98,7 +98,7 @@ public sealed class OrthogonalTransform : IDisposable
     private Tensor Multiply(Tensor x, bool transpose)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var q = onDevice.GetOrAdd((x.device.ToString(), transpose), key =>
+        var q = _onDevice.GetOrAdd((x.device.ToString(), transpose), key =>
         {
             using var scope = NewDisposeScope();
             var matrix = transpose ? Matrix.t() : Matrix.alias();

@@ -23,8 +23,8 @@ public static class TorchRuntime
     ];
 
     private static readonly Lock Gate = new();
-    private static string? loadedFrom;
-    private static bool cudaLibrariesLoaded;
+    private static string? _loadedFrom;
+    private static bool _cudaLibrariesLoaded;
 
     /// <summary>Initialises libtorch once per process and returns the device to run on.</summary>
     /// <param name="request">auto, cpu or cuda.</param>
@@ -40,7 +40,7 @@ public static class TorchRuntime
                 CheckExternal(libTorchDirectory);
             }
 
-            if (loadedFrom is null)
+            if (_loadedFrom is null)
             {
                 if (libTorchDirectory is not null)
                 {
@@ -48,18 +48,18 @@ public static class TorchRuntime
                 }
 
                 StartTorchSharp(source);
-                loadedFrom = source;
+                _loadedFrom = source;
             }
-            else if (loadedFrom != source)
+            else if (_loadedFrom != source)
             {
-                throw new QllmException(ErrorCodes.NativeLoadFailed, libTorchDirectory, $"this process already runs {loadedFrom}", "start a new process to use another libtorch");
+                throw new QllmException(ErrorCodes.NativeLoadFailed, libTorchDirectory, $"this process already runs {_loadedFrom}", "start a new process to use another libtorch");
             }
 
             return request switch
             {
                 DeviceRequest.Cpu => CPU,
                 DeviceRequest.Cuda => RequireCuda(libTorchDirectory),
-                _ => cudaLibrariesLoaded && cuda.is_available() ? CUDA : CPU,
+                _ => _cudaLibrariesLoaded && cuda.is_available() ? CUDA : CPU,
             };
         }
     }
@@ -106,7 +106,7 @@ public static class TorchRuntime
                 throw new QllmException(ErrorCodes.NativeLoadFailed, path, $"cannot load {name}: {e.Message}", "check that this libtorch matches the machine (glibc, CUDA driver) and that its dependencies are on LD_LIBRARY_PATH");
             }
 
-            cudaLibrariesLoaded |= name == "libtorch_cuda.so";
+            _cudaLibrariesLoaded |= name == "libtorch_cuda.so";
         }
     }
 
@@ -116,7 +116,7 @@ public static class TorchRuntime
         {
             // The first touch of torch runs its static initialiser, which loads libLibTorchSharp.
             using var probe = zeros(1);
-            if (cudaLibrariesLoaded)
+            if (_cudaLibrariesLoaded)
             {
                 InitializeDeviceType(DeviceType.CUDA);
             }
@@ -130,7 +130,7 @@ public static class TorchRuntime
 
     private static Device RequireCuda(string? libTorchDirectory)
     {
-        if (!cudaLibrariesLoaded)
+        if (!_cudaLibrariesLoaded)
         {
             var why = libTorchDirectory is null
                 ? $"this process runs the bundled CPU-only libtorch, and {LibTorchVariable} is not set"

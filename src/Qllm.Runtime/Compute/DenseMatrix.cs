@@ -5,7 +5,7 @@ namespace Qllm.Runtime.Compute;
 /// <summary>A float32 weight: the full-precision path the quantized ones are measured against.</summary>
 internal sealed class DenseMatrix : WeightMatrix
 {
-    private readonly float[] weights;
+    private readonly float[] _weights;
 
     public DenseMatrix(float[] weights, int rows, int columns)
         : base(rows, columns)
@@ -15,10 +15,10 @@ internal sealed class DenseMatrix : WeightMatrix
             throw new ArgumentException($"{weights.Length} values do not make a [{rows}, {columns}] matrix", nameof(weights));
         }
 
-        this.weights = weights;
+        _weights = weights;
     }
 
-    public override long Bytes => weights.Length * 4L;
+    public override long Bytes => _weights.Length * 4L;
 
     public override bool PackedLayout => false;
 
@@ -26,7 +26,7 @@ internal sealed class DenseMatrix : WeightMatrix
     {
         for (int r = rowStart; r < rowEnd; r++)
         {
-            var row = weights.AsSpan(r * Columns, Columns);
+            var row = _weights.AsSpan(r * Columns, Columns);
             for (int t = 0; t < x.Tokens; t++)
             {
                 output[(t * Rows) + r] = FloatDot.Dot(x.Values.AsSpan(t * Columns, Columns), row);
@@ -34,5 +34,5 @@ internal sealed class DenseMatrix : WeightMatrix
         }
     }
 
-    public override void ReadRow(int row, Span<float> destination) => weights.AsSpan(row * Columns, Columns).CopyTo(destination);
+    public override void ReadRow(int row, Span<float> destination) => _weights.AsSpan(row * Columns, Columns).CopyTo(destination);
 }

@@ -11,11 +11,11 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class InputPoint
 {
-    private readonly OnlineTransform? transform;
-    private readonly ReassemblyMap? map;
-    private readonly int bits;
-    private readonly bool integer;
-    private readonly bool packedLayout;
+    private readonly OnlineTransform? _transform;
+    private readonly ReassemblyMap? _map;
+    private readonly int _bits;
+    private readonly bool _integer;
+    private readonly bool _packedLayout;
 
     /// <param name="inputColumns">Channels of the raw input.</param>
     /// <param name="map">The reassembly, or null.</param>
@@ -30,11 +30,11 @@ internal sealed class InputPoint
             throw new ArgumentException($"a transform of order {transform.Length} on an input of {inputColumns} channels", nameof(transform));
         }
 
-        this.transform = transform;
-        this.map = map;
-        bits = activationBits;
-        integer = activationBits < 16 && IntegerDot.Fits(weightBits, activationBits);
-        this.packedLayout = packedLayout;
+        _transform = transform;
+        _map = map;
+        _bits = activationBits;
+        _integer = activationBits < 16 && IntegerDot.Fits(weightBits, activationBits);
+        _packedLayout = packedLayout;
         InputColumns = inputColumns;
         Columns = map?.Columns ?? inputColumns;
     }
@@ -46,37 +46,37 @@ internal sealed class InputPoint
     public int Columns { get; }
 
     /// <summary>Bytes of the reassembly map.</summary>
-    public long Bytes => map?.Bytes ?? 0;
+    public long Bytes => _map?.Bytes ?? 0;
 
     /// <summary>Prepares <paramref name="tokens"/> rows of <paramref name="x"/> ([tokens × InputColumns]).</summary>
     public PreparedInput Prepare(ReadOnlySpan<float> x, int tokens)
     {
-        var prepared = new PreparedInput(tokens, Columns, integer);
+        var prepared = new PreparedInput(tokens, Columns, _integer);
         Span<float> natural = Columns <= 4096 ? stackalloc float[Columns] : new float[Columns];
         Span<byte> codes = Columns <= 4096 ? stackalloc byte[Columns] : new byte[Columns];
-        Span<float> transformed = transform is null ? default : InputColumns <= 4096 ? stackalloc float[InputColumns] : new float[InputColumns];
+        Span<float> transformed = _transform is null ? default : InputColumns <= 4096 ? stackalloc float[InputColumns] : new float[InputColumns];
         for (int t = 0; t < tokens; t++)
         {
             scoped ReadOnlySpan<float> row = x.Slice(t * InputColumns, InputColumns);
-            if (transform is not null)
+            if (_transform is not null)
             {
                 row.CopyTo(transformed);
-                transform.Apply(transformed);
+                _transform.Apply(transformed);
                 row = transformed;
             }
 
-            if (map is null)
+            if (_map is null)
             {
                 row.CopyTo(natural);
             }
             else
             {
-                map.Apply(row, natural);
+                _map.Apply(row, natural);
             }
 
-            if (integer)
+            if (_integer)
             {
-                var (scale, zero, sum) = TokenQuantizer.Quantize(natural, bits, codes);
+                var (scale, zero, sum) = TokenQuantizer.Quantize(natural, _bits, codes);
                 prepared.Scales[t] = scale;
                 prepared.Zeros[t] = zero;
                 prepared.CodeSums[t] = sum;
@@ -84,9 +84,9 @@ internal sealed class InputPoint
             }
             else
             {
-                if (bits < 16)
+                if (_bits < 16)
                 {
-                    TokenQuantizer.FakeQuantize(natural, bits);
+                    TokenQuantizer.FakeQuantize(natural, _bits);
                 }
 
                 Arrange<float>(natural, prepared.Values.AsSpan(t * Columns, Columns));
@@ -98,7 +98,7 @@ internal sealed class InputPoint
 
     private void Arrange<T>(ReadOnlySpan<T> natural, Span<T> destination)
     {
-        if (packedLayout)
+        if (_packedLayout)
         {
             PackedLayout.Permute(natural, destination);
         }

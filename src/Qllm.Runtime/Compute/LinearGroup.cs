@@ -6,14 +6,14 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class LinearGroup
 {
-    private readonly WeightMatrix[] matrices;
-    private readonly int[] rowOffsets;
+    private readonly WeightMatrix[] _matrices;
+    private readonly int[] _rowOffsets;
 
     public LinearGroup(InputPoint input, params WeightMatrix[] matrices)
     {
         Input = input;
-        this.matrices = matrices;
-        rowOffsets = new int[matrices.Length + 1];
+        _matrices = matrices;
+        _rowOffsets = new int[matrices.Length + 1];
         for (int i = 0; i < matrices.Length; i++)
         {
             if (matrices[i].Columns != input.Columns || matrices[i].PackedLayout != matrices[0].PackedLayout)
@@ -21,15 +21,15 @@ internal sealed class LinearGroup
                 throw new ArgumentException("the linears of a group must read the same prepared input", nameof(matrices));
             }
 
-            rowOffsets[i + 1] = rowOffsets[i] + matrices[i].Rows;
+            _rowOffsets[i + 1] = _rowOffsets[i] + matrices[i].Rows;
         }
     }
 
     public InputPoint Input { get; }
 
-    public IReadOnlyList<WeightMatrix> Matrices => matrices;
+    public IReadOnlyList<WeightMatrix> Matrices => _matrices;
 
-    public long Bytes => Input.Bytes + matrices.Sum(m => m.Bytes);
+    public long Bytes => Input.Bytes + _matrices.Sum(m => m.Bytes);
 
     /// <summary>Runs every linear on <paramref name="x"/> ([tokens × Input.InputColumns]); output i is [tokens × Rows of linear i].</summary>
     public void Run(ReadOnlySpan<float> x, int tokens, float[][] outputs, Workers workers, ForwardStage stage = ForwardStage.LayerProducts)
@@ -38,14 +38,14 @@ internal sealed class LinearGroup
         var prepared = Input.Prepare(x, tokens);
         ForwardProfile.Stop(ForwardStage.PrepareInputs, started);
         started = ForwardProfile.Start();
-        workers.For(rowOffsets[^1], (long)tokens * Input.Columns, (start, end) =>
+        workers.For(_rowOffsets[^1], (long)tokens * Input.Columns, (start, end) =>
         {
-            for (int i = 0; i < matrices.Length; i++)
+            for (int i = 0; i < _matrices.Length; i++)
             {
-                int from = Math.Max(start, rowOffsets[i]), to = Math.Min(end, rowOffsets[i + 1]);
+                int from = Math.Max(start, _rowOffsets[i]), to = Math.Min(end, _rowOffsets[i + 1]);
                 if (from < to)
                 {
-                    matrices[i].Multiply(prepared, outputs[i], from - rowOffsets[i], to - rowOffsets[i]);
+                    _matrices[i].Multiply(prepared, outputs[i], from - _rowOffsets[i], to - _rowOffsets[i]);
                 }
             }
         });

@@ -25,13 +25,13 @@ internal sealed class OnlineTransform
     private const int ExactCheckOrder = 1024;
 
     /// <summary>F/√b, row-major [a, a]: the Walsh–Hadamard normalisation folded into the factor.</summary>
-    private readonly double[] factor;
+    private readonly double[] _factor;
 
-    /// <summary>Fᵀ/√b: the transpose's product reads it row by row like <see cref="factor"/>.</summary>
-    private readonly double[] transposedFactor;
-    private readonly double[]? signs;
-    private readonly int order;
-    private readonly int blocks;
+    /// <summary>Fᵀ/√b: the transpose's product reads it row by row like <see cref="_factor"/>.</summary>
+    private readonly double[] _transposedFactor;
+    private readonly double[]? _signs;
+    private readonly int _order;
+    private readonly int _blocks;
 
     /// <param name="factor">F, row-major [<paramref name="order"/>, <paramref name="order"/>].</param>
     /// <param name="order">a, the factor's order; it divides <paramref name="length"/>.</param>
@@ -62,20 +62,20 @@ internal sealed class OnlineTransform
             throw ArtifactErrors.Bad(source, $"'{name}.factor' is not orthonormal (F·Fᵀ differs from the identity by more than {Tolerance})");
         }
 
-        this.order = order;
-        blocks = length / order;
-        double normalisation = 1.0 / Math.Sqrt(blocks);
-        this.factor = Array.ConvertAll(exact, v => v * normalisation);
-        transposedFactor = new double[this.factor.Length];
+        _order = order;
+        _blocks = length / order;
+        double normalisation = 1.0 / Math.Sqrt(_blocks);
+        _factor = Array.ConvertAll(exact, v => v * normalisation);
+        _transposedFactor = new double[_factor.Length];
         for (int i = 0; i < order; i++)
         {
             for (int j = 0; j < order; j++)
             {
-                transposedFactor[(j * order) + i] = this.factor[(i * order) + j];
+                _transposedFactor[(j * order) + i] = _factor[(i * order) + j];
             }
         }
 
-        this.signs = signs is null ? null : Array.ConvertAll(signs, v => (double)v);
+        _signs = signs is null ? null : Array.ConvertAll(signs, v => (double)v);
         Length = length;
     }
 
@@ -83,7 +83,7 @@ internal sealed class OnlineTransform
     public int Length { get; }
 
     /// <summary>Bytes held in memory.</summary>
-    public long Bytes => ((2L * factor.Length) + (signs?.Length ?? 0)) * 8;
+    public long Bytes => ((2L * _factor.Length) + (_signs?.Length ?? 0)) * 8;
 
     /// <summary>row ← row·Q, in place.</summary>
     public void Apply(Span<float> row)
@@ -95,11 +95,11 @@ internal sealed class OnlineTransform
         {
             // Work on Xᵀ [b, a]: the Walsh–Hadamard butterflies then pair whole runs of a values.
             var columns = scratch[..Length];
-            Transpose(row, signs, columns);
-            WalshHadamard.Transform(columns, stride: order);
+            Transpose(row, _signs, columns);
+            WalshHadamard.Transform(columns, stride: _order);
             // Yᵀ[i2, :] = Σ_i1 Xᵀ[i2, i1]·F[i1, :], i.e. Y = Fᵀ·X.
             var result = scratch[Length..];
-            DoubleProduct.MultiplyRows(columns, factor, order, result);
+            DoubleProduct.MultiplyRows(columns, _factor, _order, result);
 
             TransposeBack(result, null, row);
         }
@@ -125,10 +125,10 @@ internal sealed class OnlineTransform
 
             // Yᵀ[i2, :] = Σ_i1 Xᵀ[i2, i1]·Fᵀ[i1, :], i.e. Y = F·X; then the butterflies.
             var result = scratch[Length..];
-            DoubleProduct.MultiplyRows(columns, transposedFactor, order, result);
+            DoubleProduct.MultiplyRows(columns, _transposedFactor, _order, result);
 
-            WalshHadamard.Transform(result, stride: order);
-            TransposeBack(result, signs, row);
+            WalshHadamard.Transform(result, stride: _order);
+            TransposeBack(result, _signs, row);
         }
         finally
         {
@@ -142,11 +142,11 @@ internal sealed class OnlineTransform
     /// <summary>Row element i = i1·b + i2 (times its sign) to [i2, i1] of the [b, a] working layout.</summary>
     private void Transpose(ReadOnlySpan<float> row, double[]? rowSigns, Span<double> columns)
     {
-        for (int i1 = 0, i = 0; i1 < order; i1++)
+        for (int i1 = 0, i = 0; i1 < _order; i1++)
         {
-            for (int i2 = 0; i2 < blocks; i2++, i++)
+            for (int i2 = 0; i2 < _blocks; i2++, i++)
             {
-                columns[(i2 * order) + i1] = row[i] * (rowSigns?[i] ?? 1.0);
+                columns[(i2 * _order) + i1] = row[i] * (rowSigns?[i] ?? 1.0);
             }
         }
     }
@@ -154,11 +154,11 @@ internal sealed class OnlineTransform
     /// <summary>The inverse of <see cref="Transpose"/>, rounding once to float.</summary>
     private void TransposeBack(ReadOnlySpan<double> columns, double[]? rowSigns, Span<float> row)
     {
-        for (int i1 = 0, i = 0; i1 < order; i1++)
+        for (int i1 = 0, i = 0; i1 < _order; i1++)
         {
-            for (int i2 = 0; i2 < blocks; i2++, i++)
+            for (int i2 = 0; i2 < _blocks; i2++, i++)
             {
-                row[i] = (float)(columns[(i2 * order) + i1] * (rowSigns?[i] ?? 1.0));
+                row[i] = (float)(columns[(i2 * _order) + i1] * (rowSigns?[i] ?? 1.0));
             }
         }
     }

@@ -14,56 +14,56 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class QuantizedMatrix : WeightMatrix
 {
-    private readonly WeightCodes codes;
-    private readonly float[] scales;
-    private readonly float[] zeros;
-    private readonly int[] codeSums;
-    private readonly bool packed;
-    private readonly int rowBytes;
+    private readonly WeightCodes _codes;
+    private readonly float[] _scales;
+    private readonly float[] _zeros;
+    private readonly int[] _codeSums;
+    private readonly bool _packed;
+    private readonly int _rowBytes;
 
     public QuantizedMatrix(WeightCodes codes, int bits, int rows, int columns, float[] scales, float[] zeros)
         : base(rows, columns)
     {
-        this.codes = codes;
-        this.scales = scales;
-        this.zeros = zeros;
+        _codes = codes;
+        _scales = scales;
+        _zeros = zeros;
         Bits = bits;
-        packed = bits == 4 && codes.Bytes == (long)rows * ((columns + 1) / 2);
-        rowBytes = packed ? (columns + 1) / 2 : columns;
-        codeSums = new int[rows];
+        _packed = bits == 4 && codes.Bytes == (long)rows * ((columns + 1) / 2);
+        _rowBytes = _packed ? (columns + 1) / 2 : columns;
+        _codeSums = new int[rows];
         var all = codes.Span;
         for (int r = 0; r < rows; r++)
         {
-            codeSums[r] = SumCodes(all.Slice(r * rowBytes, rowBytes));
+            _codeSums[r] = SumCodes(all.Slice(r * _rowBytes, _rowBytes));
         }
     }
 
     public int Bits { get; }
 
-    public override long Bytes => codes.Bytes + ((scales.Length + zeros.Length + codeSums.Length) * 4L);
+    public override long Bytes => _codes.Bytes + ((_scales.Length + _zeros.Length + _codeSums.Length) * 4L);
 
-    public override bool PackedLayout => packed;
+    public override bool PackedLayout => _packed;
 
     public override void Multiply(PreparedInput x, Span<float> output, int rowStart, int rowEnd)
     {
-        var all = codes.Span;
+        var all = _codes.Span;
         int n = Columns;
         int r = rowStart;
 
         // The two hot loops (4-bit rows against integer activations, and the classifier's byte rows
         // against floats) take four rows per call.
-        if (Avx2.IsSupported && Fma.IsSupported && (x.Codes is null ? !packed : packed))
+        if (Avx2.IsSupported && Fma.IsSupported && (x.Codes is null ? !_packed : _packed))
         {
             Span<int> dots = stackalloc int[4];
             Span<float> sums = stackalloc float[4];
             for (; r + 4 <= rowEnd; r += 4)
             {
-                var block = all.Slice(r * rowBytes, 4 * rowBytes);
+                var block = all.Slice(r * _rowBytes, 4 * _rowBytes);
                 for (int t = 0; t < x.Tokens; t++)
                 {
                     if (x.Codes is { } activationCodes)
                     {
-                        IntegerDot.DotPacked4Rows4Avx2(activationCodes.AsSpan(t * n, n), block, rowBytes, dots);
+                        IntegerDot.DotPacked4Rows4Avx2(activationCodes.AsSpan(t * n, n), block, _rowBytes, dots);
                         for (int k = 0; k < 4; k++)
                         {
                             output[(t * Rows) + r + k] = IntegerProduct(x, t, r + k, dots[k]);
@@ -71,10 +71,10 @@ internal sealed class QuantizedMatrix : WeightMatrix
                     }
                     else
                     {
-                        FloatDot.DotBytesRows4Avx2(x.Values.AsSpan(t * n, n), block, zeros.AsSpan(r, 4), sums);
+                        FloatDot.DotBytesRows4Avx2(x.Values.AsSpan(t * n, n), block, _zeros.AsSpan(r, 4), sums);
                         for (int k = 0; k < 4; k++)
                         {
-                            output[(t * Rows) + r + k] = scales[r + k] * sums[k];
+                            output[(t * Rows) + r + k] = _scales[r + k] * sums[k];
                         }
                     }
                 }
@@ -83,18 +83,18 @@ internal sealed class QuantizedMatrix : WeightMatrix
 
         for (; r < rowEnd; r++)
         {
-            var row = all.Slice(r * rowBytes, rowBytes);
+            var row = all.Slice(r * _rowBytes, _rowBytes);
             for (int t = 0; t < x.Tokens; t++)
             {
                 if (x.Codes is { } activationCodes)
                 {
                     var q = activationCodes.AsSpan(t * n, n);
-                    output[(t * Rows) + r] = IntegerProduct(x, t, r, packed ? IntegerDot.DotPacked4(q, row) : IntegerDot.DotBytes(q, row));
+                    output[(t * Rows) + r] = IntegerProduct(x, t, r, _packed ? IntegerDot.DotPacked4(q, row) : IntegerDot.DotBytes(q, row));
                 }
                 else
                 {
                     var values = x.Values.AsSpan(t * n, n);
-                    output[(t * Rows) + r] = scales[r] * (packed ? FloatDot.DotPacked4(values, row, zeros[r]) : FloatDot.DotBytes(values, row, zeros[r]));
+                    output[(t * Rows) + r] = _scales[r] * (_packed ? FloatDot.DotPacked4(values, row, _zeros[r]) : FloatDot.DotBytes(values, row, _zeros[r]));
                 }
             }
         }
@@ -102,11 +102,11 @@ internal sealed class QuantizedMatrix : WeightMatrix
 
     public override void ReadRow(int row, Span<float> destination)
     {
-        var bytes = codes.Span.Slice(row * rowBytes, rowBytes);
-        float scale = scales[row], zero = zeros[row];
+        var bytes = _codes.Span.Slice(row * _rowBytes, _rowBytes);
+        float scale = _scales[row], zero = _zeros[row];
         for (int j = 0; j < Columns; j++)
         {
-            int code = packed ? (bytes[j >> 1] >> ((j & 1) * 4)) & 0x0F : bytes[j];
+            int code = _packed ? (bytes[j >> 1] >> ((j & 1) * 4)) & 0x0F : bytes[j];
             destination[j] = (code - zero) * scale;
         }
     }
@@ -114,15 +114,15 @@ internal sealed class QuantizedMatrix : WeightMatrix
     // Σ (q − za)(c − zw) exactly, from Σ q·c and the code sums; then the two scales, rounded once.
     private float IntegerProduct(PreparedInput x, int token, int row, long dot)
     {
-        long za = (long)x.Zeros[token], zw = (long)zeros[row];
-        long exact = dot - (zw * x.CodeSums[token]) - (za * codeSums[row]) + (Columns * za * zw);
-        return (float)((double)x.Scales[token] * scales[row] * exact);
+        long za = (long)x.Zeros[token], zw = (long)_zeros[row];
+        long exact = dot - (zw * x.CodeSums[token]) - (za * _codeSums[row]) + (Columns * za * zw);
+        return (float)((double)x.Scales[token] * _scales[row] * exact);
     }
 
     private int SumCodes(ReadOnlySpan<byte> row)
     {
         int sum = 0;
-        if (packed)
+        if (_packed)
         {
             foreach (byte b in row)
             {

@@ -7,9 +7,9 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class ReassemblyMap
 {
-    private readonly int[] offsets;
-    private readonly int[] sources;
-    private readonly float[] coefficients;
+    private readonly int[] _offsets;
+    private readonly int[] _sources;
+    private readonly float[] _coefficients;
 
     public ReassemblyMap(int[] offsets, int[] sources, float[] coefficients, int inputColumns, string source)
     {
@@ -24,16 +24,16 @@ internal sealed class ReassemblyMap
             throw Qllm.Artifacts.Container.ArtifactErrors.Bad(source, $"a reassembly map is not a valid CSR map over {inputColumns} channels");
         }
 
-        this.offsets = offsets;
-        this.sources = sources;
-        this.coefficients = coefficients;
+        _offsets = offsets;
+        _sources = sources;
+        _coefficients = coefficients;
     }
 
     /// <summary>Channels after reassembly.</summary>
-    public int Columns => offsets.Length - 1;
+    public int Columns => _offsets.Length - 1;
 
     /// <summary>Bytes the map takes in memory.</summary>
-    public long Bytes => (offsets.Length + sources.Length + coefficients.Length) * 4L;
+    public long Bytes => (_offsets.Length + _sources.Length + _coefficients.Length) * 4L;
 
     /// <summary>Writes the reassembled channels of one token.</summary>
     public void Apply(ReadOnlySpan<float> x, Span<float> reassembled)
@@ -41,9 +41,9 @@ internal sealed class ReassemblyMap
         for (int j = 0; j < reassembled.Length; j++)
         {
             float sum = 0;
-            for (int k = offsets[j]; k < offsets[j + 1]; k++)
+            for (int k = _offsets[j]; k < _offsets[j + 1]; k++)
             {
-                sum += coefficients[k] * x[sources[k]];
+                sum += _coefficients[k] * x[_sources[k]];
             }
 
             reassembled[j] = sum;

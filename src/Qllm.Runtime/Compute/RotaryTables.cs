@@ -6,25 +6,25 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class RotaryTables
 {
-    private readonly float[] cos;
-    private readonly float[] sin;
-    private readonly int half;
-    private readonly bool interleaved;
+    private readonly float[] _cos;
+    private readonly float[] _sin;
+    private readonly int _half;
+    private readonly bool _interleaved;
 
     public RotaryTables(int headDim, int seqLen, double theta, bool interleaved)
     {
-        half = headDim / 2;
-        this.interleaved = interleaved;
-        cos = new float[seqLen * half];
-        sin = new float[seqLen * half];
-        for (int i = 0; i < half; i++)
+        _half = headDim / 2;
+        _interleaved = interleaved;
+        _cos = new float[seqLen * _half];
+        _sin = new float[seqLen * _half];
+        for (int i = 0; i < _half; i++)
         {
             double frequency = 1.0 / Math.Pow(theta, 2.0 * i / headDim);
             for (int position = 0; position < seqLen; position++)
             {
                 double angle = position * frequency;
-                sin[(position * half) + i] = (float)Math.Sin(angle);
-                cos[(position * half) + i] = (float)Math.Cos(angle);
+                _sin[(position * _half) + i] = (float)Math.Sin(angle);
+                _cos[(position * _half) + i] = (float)Math.Cos(angle);
             }
         }
     }
@@ -32,12 +32,12 @@ internal sealed class RotaryTables
     /// <summary>Rotates one head's vector for <paramref name="position"/> in place.</summary>
     public void Apply(Span<float> head, int position)
     {
-        var c = cos.AsSpan(position * half, half);
-        var s = sin.AsSpan(position * half, half);
-        for (int i = 0; i < half; i++)
+        var c = _cos.AsSpan(position * _half, _half);
+        var s = _sin.AsSpan(position * _half, _half);
+        for (int i = 0; i < _half; i++)
         {
-            int a = interleaved ? 2 * i : i;
-            int b = interleaved ? (2 * i) + 1 : i + half;
+            int a = _interleaved ? 2 * i : i;
+            int b = _interleaved ? (2 * i) + 1 : i + _half;
             float x = head[a], y = head[b];
             head[a] = (x * c[i]) - (y * s[i]);
             head[b] = (x * s[i]) + (y * c[i]);

@@ -12,7 +12,7 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier, OnlineTransforms transforms)
 {
-    private readonly RotaryTables rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.RopeLayout == RopeLayout.Interleaved);
+    private readonly RotaryTables _rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.RopeLayout == RopeLayout.Interleaved);
 
     public LlamaConfig Config { get; } = config;
 
@@ -48,7 +48,7 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
 
         foreach (var block in blocks)
         {
-            block.Forward(hidden, count, state, start, rope, workers);
+            block.Forward(hidden, count, state, start, _rope, workers);
         }
 
         state.Length = start + count;

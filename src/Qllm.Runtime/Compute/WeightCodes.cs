@@ -8,15 +8,15 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class WeightCodes
 {
-    private readonly ArtifactReader? reader;
-    private readonly ArtifactTensorInfo? tensor;
-    private readonly byte[]? owned;
+    private readonly ArtifactReader? _reader;
+    private readonly ArtifactTensorInfo? _tensor;
+    private readonly byte[]? _owned;
 
     private WeightCodes(ArtifactReader? reader, ArtifactTensorInfo? tensor, byte[]? owned)
     {
-        this.reader = reader;
-        this.tensor = tensor;
-        this.owned = owned;
+        _reader = reader;
+        _tensor = tensor;
+        _owned = owned;
     }
 
     /// <summary>The codes as stored, read in place for as long as <paramref name="reader"/> is open.</summary>
@@ -25,7 +25,7 @@ internal sealed class WeightCodes
     /// <summary>Codes held in memory, one per byte.</summary>
     public static WeightCodes Owned(byte[] codes) => new(null, null, codes);
 
-    public ReadOnlySpan<byte> Span => owned ?? reader!.GetBytes(tensor!);
+    public ReadOnlySpan<byte> Span => _owned ?? _reader!.GetBytes(_tensor!);
 
-    public long Bytes => owned?.LongLength ?? tensor!.Length;
+    public long Bytes => _owned?.LongLength ?? _tensor!.Length;
 }

@@ -8,13 +8,13 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class Workers
 {
-    private readonly ParallelOptions options;
+    private readonly ParallelOptions _options;
 
     public Workers(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Threads = threads;
-        options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
     }
 
     public int Threads { get; }
@@ -31,6 +31,6 @@ internal sealed class Workers
             return;
         }
 
-        Parallel.For(0, chunks, options, chunk => body((int)((long)count * chunk / chunks), (int)((long)count * (chunk + 1) / chunks)));
+        Parallel.For(0, chunks, _options, chunk => body((int)((long)count * chunk / chunks), (int)((long)count * (chunk + 1) / chunks)));
     }
 }

@@ -7,22 +7,22 @@ namespace Qllm.Runtime.Generation;
 /// </summary>
 internal sealed class TokenSampler
 {
-    private readonly double temperature;
-    private readonly double topP;
-    private readonly Random random;
+    private readonly double _temperature;
+    private readonly double _topP;
+    private readonly Random _random;
 
     /// <summary>Creates a sampler: greedy at <paramref name="temperature"/> 0, else nucleus sampling seeded by <paramref name="seed"/>.</summary>
     public TokenSampler(double temperature, double topP, int seed)
     {
-        this.temperature = temperature;
-        this.topP = topP;
-        random = new Random(seed);
+        _temperature = temperature;
+        _topP = topP;
+        _random = new Random(seed);
     }
 
     /// <summary>Chooses a token id from one position's logits.</summary>
     public int Next(ReadOnlySpan<float> logits)
     {
-        if (temperature <= 0)
+        if (_temperature <= 0)
         {
             return ArgMax(logits);
         }
@@ -32,7 +32,7 @@ internal sealed class TokenSampler
         double sum = 0;
         for (int i = 0; i < logits.Length; i++)
         {
-            probabilities[i] = Math.Exp((logits[i] - max) / temperature);
+            probabilities[i] = Math.Exp((logits[i] - max) / _temperature);
             sum += probabilities[i];
         }
 
@@ -40,12 +40,12 @@ internal sealed class TokenSampler
         Array.Sort(order, (a, b) => probabilities[b].CompareTo(probabilities[a]) is var c && c != 0 ? c : a.CompareTo(b));
         double kept = 0;
         int count = 0;
-        while (count < order.Length && (count == 0 || kept < topP * sum))
+        while (count < order.Length && (count == 0 || kept < _topP * sum))
         {
             kept += probabilities[order[count++]];
         }
 
-        double target = random.NextDouble() * kept;
+        double target = _random.NextDouble() * kept;
         for (int i = 0; i < count; i++)
         {
             target -= probabilities[order[i]];

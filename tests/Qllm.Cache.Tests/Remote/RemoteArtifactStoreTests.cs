@@ -9,36 +9,36 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
 {
     private const int ChunkBytes = 1 << 20;
     private static readonly RemoteCacheOptions Options = new() { ChunkBytes = ChunkBytes };
-    private readonly TemporaryFolder machineA = new();
-    private readonly TemporaryFolder machineB = new();
-    private readonly IDistributedCache cacheA;
-    private readonly IDistributedCache cacheB;
-    private readonly RemoteArtifactStore storeA;
-    private readonly RemoteArtifactStore storeB;
+    private readonly TemporaryFolder _machineA = new();
+    private readonly TemporaryFolder _machineB = new();
+    private readonly IDistributedCache _cacheA;
+    private readonly IDistributedCache _cacheB;
+    private readonly RemoteArtifactStore _storeA;
+    private readonly RemoteArtifactStore _storeB;
 
     public RemoteArtifactStoreTests(RedisServer server)
     {
         // One connection per machine, as two build agents would have.
-        cacheA = RedisDistributedCache.Create(server.ConnectionString);
-        cacheB = RedisDistributedCache.Create(server.ConnectionString);
-        storeA = new RemoteArtifactStore(cacheA, Options);
-        storeB = new RemoteArtifactStore(cacheB, Options);
+        _cacheA = RedisDistributedCache.Create(server.ConnectionString);
+        _cacheB = RedisDistributedCache.Create(server.ConnectionString);
+        _storeA = new RemoteArtifactStore(_cacheA, Options);
+        _storeB = new RemoteArtifactStore(_cacheB, Options);
     }
 
-    private string Destination => machineB.File("model.qllm");
+    private string Destination => _machineB.File("model.qllm");
 
     [Fact]
     public async Task An_artifact_published_by_one_machine_is_fetched_byte_for_byte_by_another()
     {
         var key = NewKey();
-        var bytes = Artifact(machineA, "model.qllm", (3 * ChunkBytes) + 12345);
+        var bytes = Artifact(_machineA, "model.qllm", (3 * ChunkBytes) + 12345);
 
-        Assert.Equal(RemotePublish.Published, await storeA.PublishAsync(key, machineA.File("model.qllm"), default));
-        var fetch = await storeB.TryFetchAsync(key, Destination, default);
+        Assert.Equal(RemotePublish.Published, await _storeA.PublishAsync(key, _machineA.File("model.qllm"), default));
+        var fetch = await _storeB.TryFetchAsync(key, Destination, default);
 
         Assert.Equal(RemoteFetch.Hit, fetch);
         Assert.Equal(bytes, File.ReadAllBytes(Destination));
-        Assert.Equal([Destination], Directory.GetFiles(machineB.Path));
+        Assert.Equal([Destination], Directory.GetFiles(_machineB.Path));
         var manifest = await ManifestAsync(key);
         Assert.Equal(4, manifest.Chunks);
         Assert.Equal(ChunkBytes, manifest.ChunkBytes);
@@ -53,19 +53,19 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
     public async Task Edge_sizes_round_trip(int length)
     {
         var key = NewKey();
-        var bytes = Artifact(machineA, "model.qllm", length);
+        var bytes = Artifact(_machineA, "model.qllm", length);
 
-        Assert.Equal(RemotePublish.Published, await storeA.PublishAsync(key, machineA.File("model.qllm"), default));
+        Assert.Equal(RemotePublish.Published, await _storeA.PublishAsync(key, _machineA.File("model.qllm"), default));
 
-        Assert.Equal(RemoteFetch.Hit, await storeB.TryFetchAsync(key, Destination, default));
+        Assert.Equal(RemoteFetch.Hit, await _storeB.TryFetchAsync(key, Destination, default));
         Assert.Equal(bytes, File.ReadAllBytes(Destination));
     }
 
     [Fact]
     public async Task An_unknown_key_is_a_miss_that_writes_nothing()
     {
-        Assert.Equal(RemoteFetch.Miss, await storeB.TryFetchAsync(NewKey(), Destination, default));
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        Assert.Equal(RemoteFetch.Miss, await _storeB.TryFetchAsync(NewKey(), Destination, default));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     [Fact]
@@ -74,11 +74,11 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         var key = await PublishAsync(3 * ChunkBytes);
         var manifest = await ManifestAsync(key);
         var chunk = RemoteCacheKeys.Chunk(key, manifest.Writer, 1);
-        var poisoned = (await cacheA.GetAsync(chunk))!;
+        var poisoned = (await _cacheA.GetAsync(chunk))!;
         poisoned[777] ^= 0x01;
-        await cacheA.SetAsync(chunk, poisoned);
+        await _cacheA.SetAsync(chunk, poisoned);
 
-        var fetch = await storeB.TryFetchAsync(key, Destination, default);
+        var fetch = await _storeB.TryFetchAsync(key, Destination, default);
 
         AssertRejected(fetch, "SHA-256");
     }
@@ -90,7 +90,7 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         var manifest = await ManifestAsync(key);
         await SetManifestAsync(key, manifest with { Sha256 = new string('0', 64) });
 
-        AssertRejected(await storeB.TryFetchAsync(key, Destination, default), "SHA-256");
+        AssertRejected(await _storeB.TryFetchAsync(key, Destination, default), "SHA-256");
     }
 
     [Fact]
@@ -99,9 +99,9 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         var key = await PublishAsync(2 * ChunkBytes);
         var manifest = await ManifestAsync(key);
         var chunk = RemoteCacheKeys.Chunk(key, manifest.Writer, 0);
-        await cacheA.SetAsync(chunk, (await cacheA.GetAsync(chunk))![..1000]);
+        await _cacheA.SetAsync(chunk, (await _cacheA.GetAsync(chunk))![..1000]);
 
-        AssertRejected(await storeB.TryFetchAsync(key, Destination, default), "chunk 0 of 2 is 1000 bytes");
+        AssertRejected(await _storeB.TryFetchAsync(key, Destination, default), "chunk 0 of 2 is 1000 bytes");
     }
 
     [Fact]
@@ -109,9 +109,9 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
     {
         var key = await PublishAsync(3 * ChunkBytes);
         var manifest = await ManifestAsync(key);
-        await cacheA.RemoveAsync(RemoteCacheKeys.Chunk(key, manifest.Writer, 2));
+        await _cacheA.RemoveAsync(RemoteCacheKeys.Chunk(key, manifest.Writer, 2));
 
-        AssertRejected(await storeB.TryFetchAsync(key, Destination, default), "chunk 2 of 3 is missing");
+        AssertRejected(await _storeB.TryFetchAsync(key, Destination, default), "chunk 2 of 3 is missing");
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         var key = NewKey();
         await SetManifestAsync(key, new RemoteManifest(new string('a', 64), 5000, ChunkBytes, 1, Guid.NewGuid().ToString("N")));
 
-        AssertRejected(await storeB.TryFetchAsync(key, Destination, default), "chunk 0 of 1 is missing");
+        AssertRejected(await _storeB.TryFetchAsync(key, Destination, default), "chunk 0 of 1 is missing");
     }
 
     [Theory]
@@ -138,9 +138,9 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         var key = await PublishAsync(ChunkBytes / 2);
         var manifest = await ManifestAsync(key);
         var damaged = json.Replace("SHA", manifest.Sha256, StringComparison.Ordinal).Replace("WRITER", manifest.Writer, StringComparison.Ordinal);
-        await cacheA.SetAsync(RemoteCacheKeys.Manifest(key), System.Text.Encoding.UTF8.GetBytes(damaged));
+        await _cacheA.SetAsync(RemoteCacheKeys.Manifest(key), System.Text.Encoding.UTF8.GetBytes(damaged));
 
-        AssertRejected(await storeB.TryFetchAsync(key, Destination, default), reason);
+        AssertRejected(await _storeB.TryFetchAsync(key, Destination, default), reason);
     }
 
     [Fact]
@@ -149,16 +149,16 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         for (var round = 0; round < 5; round++)
         {
             var key = NewKey();
-            var first = Artifact(machineA, "first.qllm", (3 * ChunkBytes) + 5);
-            var second = Artifact(machineA, "second.qllm", (2 * ChunkBytes) + 7);
+            var first = Artifact(_machineA, "first.qllm", (3 * ChunkBytes) + 5);
+            var second = Artifact(_machineA, "second.qllm", (2 * ChunkBytes) + 7);
 
             var published = await Task.WhenAll(
-                storeA.PublishAsync(key, machineA.File("first.qllm"), default),
-                storeB.PublishAsync(key, machineA.File("second.qllm"), default));
+                _storeA.PublishAsync(key, _machineA.File("first.qllm"), default),
+                _storeB.PublishAsync(key, _machineA.File("second.qllm"), default));
 
             Assert.All(published, p => Assert.Equal(RemotePublish.Published, p));
-            var destination = machineB.File($"round{round}.qllm");
-            Assert.Equal(RemoteFetch.Hit, await storeB.TryFetchAsync(key, destination, default));
+            var destination = _machineB.File($"round{round}.qllm");
+            Assert.Equal(RemoteFetch.Hit, await _storeB.TryFetchAsync(key, destination, default));
             var fetched = File.ReadAllBytes(destination);
             Assert.True(fetched.AsSpan().SequenceEqual(first) || fetched.AsSpan().SequenceEqual(second), "the fetched artifact is neither writer's");
         }
@@ -169,32 +169,32 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
     {
         var key = await PublishAsync(2 * ChunkBytes);
         var old = await ManifestAsync(key);
-        var bytes = Artifact(machineA, "second.qllm", ChunkBytes + 1);
+        var bytes = Artifact(_machineA, "second.qllm", ChunkBytes + 1);
 
-        Assert.Equal(RemotePublish.Published, await storeA.PublishAsync(key, machineA.File("second.qllm"), default));
+        Assert.Equal(RemotePublish.Published, await _storeA.PublishAsync(key, _machineA.File("second.qllm"), default));
 
-        Assert.Equal(RemoteFetch.Hit, await storeB.TryFetchAsync(key, Destination, default));
+        Assert.Equal(RemoteFetch.Hit, await _storeB.TryFetchAsync(key, Destination, default));
         Assert.Equal(bytes, File.ReadAllBytes(Destination));
-        Assert.Null(await cacheA.GetAsync(RemoteCacheKeys.Chunk(key, old.Writer, 0)));
-        Assert.Null(await cacheA.GetAsync(RemoteCacheKeys.Chunk(key, old.Writer, 1)));
+        Assert.Null(await _cacheA.GetAsync(RemoteCacheKeys.Chunk(key, old.Writer, 0)));
+        Assert.Null(await _cacheA.GetAsync(RemoteCacheKeys.Chunk(key, old.Writer, 1)));
     }
 
     [Fact]
     public async Task Entries_expire_after_their_time_to_live_manifest_first()
     {
-        var store = new RemoteArtifactStore(cacheA, Options with { TimeToLive = TimeSpan.FromSeconds(2) });
+        var store = new RemoteArtifactStore(_cacheA, Options with { TimeToLive = TimeSpan.FromSeconds(2) });
         var key = NewKey();
-        Artifact(machineA, "model.qllm", ChunkBytes + 1);
-        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, machineA.File("model.qllm"), default));
+        Artifact(_machineA, "model.qllm", ChunkBytes + 1);
+        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, _machineA.File("model.qllm"), default));
         var manifest = await ManifestAsync(key);
-        Assert.Equal(RemoteFetch.Hit, await storeB.TryFetchAsync(key, Destination, default));
+        Assert.Equal(RemoteFetch.Hit, await _storeB.TryFetchAsync(key, Destination, default));
 
         await Task.Delay(TimeSpan.FromSeconds(3));
 
-        Assert.Equal(RemoteFetch.Miss, await storeB.TryFetchAsync(key, machineB.File("again.qllm"), default));
+        Assert.Equal(RemoteFetch.Miss, await _storeB.TryFetchAsync(key, _machineB.File("again.qllm"), default));
 
         // The chunks are kept a while longer, so a reader of the manifest never finds them gone first.
-        Assert.NotNull(await cacheA.GetAsync(RemoteCacheKeys.Chunk(key, manifest.Writer, 0)));
+        Assert.NotNull(await _cacheA.GetAsync(RemoteCacheKeys.Chunk(key, manifest.Writer, 0)));
     }
 
     [Fact]
@@ -204,15 +204,15 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => storeB.TryFetchAsync(key, Destination, cancelled.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => storeA.PublishAsync(NewKey(), machineA.File("model.qllm"), cancelled.Token));
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _storeB.TryFetchAsync(key, Destination, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _storeA.PublishAsync(NewKey(), _machineA.File("model.qllm"), cancelled.Token));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     [Fact]
     public async Task A_missing_artifact_file_is_reported_not_thrown()
     {
-        var publish = await storeA.PublishAsync(NewKey(), machineA.File("absent.qllm"), default);
+        var publish = await _storeA.PublishAsync(NewKey(), _machineA.File("absent.qllm"), default);
 
         Assert.Equal(RemotePublishKind.Unavailable, publish.Kind);
         Assert.Contains("absent.qllm", publish.Reason, StringComparison.Ordinal);
@@ -220,10 +220,10 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
 
     public void Dispose()
     {
-        (cacheA as IDisposable)?.Dispose();
-        (cacheB as IDisposable)?.Dispose();
-        machineA.Dispose();
-        machineB.Dispose();
+        (_cacheA as IDisposable)?.Dispose();
+        (_cacheB as IDisposable)?.Dispose();
+        _machineA.Dispose();
+        _machineB.Dispose();
     }
 
     private void AssertRejected(RemoteFetch fetch, string reason)
@@ -231,22 +231,22 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         Assert.Equal(RemoteFetchKind.Rejected, fetch.Kind);
         Assert.Contains(reason, fetch.Reason, StringComparison.Ordinal);
         Assert.False(File.Exists(Destination));
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     private async Task<string> PublishAsync(int length)
     {
         var key = NewKey();
-        Artifact(machineA, "model.qllm", length);
-        Assert.Equal(RemotePublish.Published, await storeA.PublishAsync(key, machineA.File("model.qllm"), default));
+        Artifact(_machineA, "model.qllm", length);
+        Assert.Equal(RemotePublish.Published, await _storeA.PublishAsync(key, _machineA.File("model.qllm"), default));
         return key;
     }
 
     private async Task<RemoteManifest> ManifestAsync(string key) =>
-        JsonSerializer.Deserialize((await cacheA.GetAsync(RemoteCacheKeys.Manifest(key)))!, RemoteCacheJson.Default.RemoteManifest)!;
+        JsonSerializer.Deserialize((await _cacheA.GetAsync(RemoteCacheKeys.Manifest(key)))!, RemoteCacheJson.Default.RemoteManifest)!;
 
     private Task SetManifestAsync(string key, RemoteManifest manifest) =>
-        cacheA.SetAsync(RemoteCacheKeys.Manifest(key), JsonSerializer.SerializeToUtf8Bytes(manifest, RemoteCacheJson.Default.RemoteManifest));
+        _cacheA.SetAsync(RemoteCacheKeys.Manifest(key), JsonSerializer.SerializeToUtf8Bytes(manifest, RemoteCacheJson.Default.RemoteManifest));
 
     /// <summary>A fresh key per test: the tests share one server.</summary>
     internal static string NewKey() => Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");

@@ -16,10 +16,10 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
     private static readonly TimeSpan Quickly = TimeSpan.FromSeconds(10);
 
     private static readonly RemoteCacheOptions Options = new() { ChunkBytes = ChunkBytes };
-    private readonly TemporaryFolder machineA = new();
-    private readonly TemporaryFolder machineB = new();
+    private readonly TemporaryFolder _machineA = new();
+    private readonly TemporaryFolder _machineB = new();
 
-    private string Destination => machineB.File("model.qllm");
+    private string Destination => _machineB.File("model.qllm");
 
     [Fact]
     public async Task A_server_nobody_listens_for_is_unavailable_within_seconds()
@@ -27,12 +27,12 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         var cache = RedisDistributedCache.Create($"127.0.0.1:{RedisServer.FreePort()}");
         using var connection = (IDisposable)cache;
         var store = new RemoteArtifactStore(cache, Options);
-        RemoteArtifactStoreTests.Artifact(machineA, "model.qllm", 3 * ChunkBytes);
+        RemoteArtifactStoreTests.Artifact(_machineA, "model.qllm", 3 * ChunkBytes);
         var clock = Stopwatch.StartNew();
 
         var fetch = await store.TryFetchAsync(RemoteArtifactStoreTests.NewKey(), Destination, default);
         var fetchTime = clock.Elapsed;
-        var publish = await store.PublishAsync(RemoteArtifactStoreTests.NewKey(), machineA.File("model.qllm"), default);
+        var publish = await store.PublishAsync(RemoteArtifactStoreTests.NewKey(), _machineA.File("model.qllm"), default);
         output.WriteLine($"fetch {fetchTime.TotalSeconds:0.00} s: {fetch}; publish {(clock.Elapsed - fetchTime).TotalSeconds:0.00} s: {publish}");
 
         Assert.Equal(RemoteFetchKind.Unavailable, fetch.Kind);
@@ -41,7 +41,7 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(RemotePublishKind.Unavailable, publish.Kind);
         Assert.False(string.IsNullOrWhiteSpace(publish.Reason));
         Assert.InRange(clock.Elapsed - fetchTime, TimeSpan.Zero, Quickly);
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     [Fact]
@@ -52,20 +52,20 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         using var connection = (IDisposable)cache;
         var store = new RemoteArtifactStore(cache, Options);
         var key = RemoteArtifactStoreTests.NewKey();
-        RemoteArtifactStoreTests.Artifact(machineA, "model.qllm", 2 * ChunkBytes);
-        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, machineA.File("model.qllm"), default));
+        RemoteArtifactStoreTests.Artifact(_machineA, "model.qllm", 2 * ChunkBytes);
+        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, _machineA.File("model.qllm"), default));
 
         server.Stop();
         var clock = Stopwatch.StartNew();
         var fetch = await store.TryFetchAsync(key, Destination, default);
         output.WriteLine($"fetch {clock.Elapsed.TotalSeconds:0.00} s: {fetch}");
-        var publish = await store.PublishAsync(key, machineA.File("model.qllm"), default);
+        var publish = await store.PublishAsync(key, _machineA.File("model.qllm"), default);
         output.WriteLine($"fetch and publish {clock.Elapsed.TotalSeconds:0.00} s: {publish}");
 
         Assert.Equal(RemoteFetchKind.Unavailable, fetch.Kind);
         Assert.Equal(RemotePublishKind.Unavailable, publish.Kind);
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, 2 * Quickly);
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     [Fact]
@@ -75,8 +75,8 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         var cache = RedisDistributedCache.Create(server.ConnectionString);
         using var connection = (IDisposable)cache;
         var key = RemoteArtifactStoreTests.NewKey();
-        RemoteArtifactStoreTests.Artifact(machineA, "model.qllm", 3 * ChunkBytes);
-        Assert.Equal(RemotePublish.Published, await new RemoteArtifactStore(cache, Options).PublishAsync(key, machineA.File("model.qllm"), default));
+        RemoteArtifactStoreTests.Artifact(_machineA, "model.qllm", 3 * ChunkBytes);
+        Assert.Equal(RemotePublish.Published, await new RemoteArtifactStore(cache, Options).PublishAsync(key, _machineA.File("model.qllm"), default));
         var store = new RemoteArtifactStore(new StoppingCache(cache, server, k => k.EndsWith(":2", StringComparison.Ordinal)), Options);
         var clock = Stopwatch.StartNew();
 
@@ -86,7 +86,7 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         Assert.False(server.IsRunning);
         Assert.Equal(RemoteFetchKind.Unavailable, fetch.Kind);
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, Quickly);
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     [Fact]
@@ -96,11 +96,11 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         var cache = RedisDistributedCache.Create(server.ConnectionString);
         using var connection = (IDisposable)cache;
         var key = RemoteArtifactStoreTests.NewKey();
-        RemoteArtifactStoreTests.Artifact(machineA, "model.qllm", 3 * ChunkBytes);
+        RemoteArtifactStoreTests.Artifact(_machineA, "model.qllm", 3 * ChunkBytes);
         var store = new RemoteArtifactStore(new StoppingCache(cache, server, k => k.EndsWith(":1", StringComparison.Ordinal)), Options);
 
         var clock = Stopwatch.StartNew();
-        var publish = await store.PublishAsync(key, machineA.File("model.qllm"), default);
+        var publish = await store.PublishAsync(key, _machineA.File("model.qllm"), default);
         output.WriteLine($"publish {clock.Elapsed.TotalSeconds:0.00} s: {publish}");
 
         Assert.False(server.IsRunning);
@@ -115,8 +115,8 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         using var connection = (IDisposable)cache;
         var store = new RemoteArtifactStore(cache, Options with { OperationTimeout = TimeSpan.FromSeconds(1) });
         var key = RemoteArtifactStoreTests.NewKey();
-        RemoteArtifactStoreTests.Artifact(machineA, "model.qllm", 2 * ChunkBytes);
-        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, machineA.File("model.qllm"), default));
+        RemoteArtifactStoreTests.Artifact(_machineA, "model.qllm", 2 * ChunkBytes);
+        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, _machineA.File("model.qllm"), default));
 
         // DEBUG SLEEP blocks the whole server: connected, silent, as a wedged server would be.
         server.CommandWithoutReply("DEBUG SLEEP 4");
@@ -127,7 +127,7 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(RemoteFetchKind.Unavailable, fetch.Kind);
         Assert.Contains("did not answer within 1 s", fetch.Reason, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3));
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     [Fact]
@@ -138,8 +138,8 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
         using var connection = (IDisposable)cache;
         var store = new RemoteArtifactStore(cache, Options with { OperationTimeout = TimeSpan.FromSeconds(30) });
         var key = RemoteArtifactStoreTests.NewKey();
-        RemoteArtifactStoreTests.Artifact(machineA, "model.qllm", 2 * ChunkBytes);
-        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, machineA.File("model.qllm"), default));
+        RemoteArtifactStoreTests.Artifact(_machineA, "model.qllm", 2 * ChunkBytes);
+        Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, _machineA.File("model.qllm"), default));
 
         server.CommandWithoutReply("DEBUG SLEEP 4");
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
@@ -147,12 +147,12 @@ public sealed class RemoteCacheFailureTests(ITestOutputHelper output) : IDisposa
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.TryFetchAsync(key, Destination, cancellation.Token));
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
-        Assert.Empty(Directory.GetFiles(machineB.Path));
+        Assert.Empty(Directory.GetFiles(_machineB.Path));
     }
 
     public void Dispose()
     {
-        machineA.Dispose();
-        machineB.Dispose();
+        _machineA.Dispose();
+        _machineB.Dispose();
     }
 }

@@ -10,7 +10,7 @@ namespace Qllm.Engine.Tests.ArtifactMapping;
 
 public sealed class QuantizedArtifactTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-artifact-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-artifact-").FullName;
 
     [Theory]
     [InlineData("W4A4", QuantizationMethod.Qllm, RotationKind.None, WeightRounding.Nearest)]
@@ -20,7 +20,7 @@ public sealed class QuantizedArtifactTests : IDisposable
     public void Loading_the_artifact_back_reproduces_the_quantized_logits_exactly(string preset, QuantizationMethod method, RotationKind rotation, WeightRounding rounding)
     {
         var options = new QuantizeOptions(QuantizationSettings.Presets[preset], method, Samples: 2, Epochs: 1, Rotation: rotation, WeightRounding: rounding);
-        var path = Path.Combine(folder, $"{preset}-{method}-{rotation}-{rounding}.qllm");
+        var path = Path.Combine(_folder, $"{preset}-{method}-{rotation}-{rounding}.qllm");
         using var loaded = ModelLoader.Load(TestData.ModelPath, null, CPU);
         if (rotation == RotationKind.Hadamard)
         {
@@ -47,7 +47,7 @@ public sealed class QuantizedArtifactTests : IDisposable
     {
         // Every step a resumed run must restore: reassembly, fused corrections, rotation, GPTQ codes.
         var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Qllm, Samples: 2, Epochs: 1, BlockLayers: 3, Rotation: RotationKind.Hadamard, WeightRounding: WeightRounding.Gptq);
-        QuantizeRequest Request(string name) => new(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(folder, name), options);
+        QuantizeRequest Request(string name) => new(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(_folder, name), options);
         static string Trailer(string path) => Convert.ToHexString(File.ReadAllBytes(path)[^32..]); // the SHA-256 of everything else
 
         QuantizationJob.Run(Request("uninterrupted.qllm"), CPU, _ => { });
@@ -71,22 +71,22 @@ public sealed class QuantizedArtifactTests : IDisposable
         Assert.Contains(lines, line => line.StartsWith("resuming after block 0", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.StartsWith("block 0 (", StringComparison.Ordinal));
         Assert.False(Directory.Exists(resumed.OutputPath + ".checkpoint"));
-        Assert.Equal(Trailer(Path.Combine(folder, "uninterrupted.qllm")), Trailer(resumed.OutputPath));
+        Assert.Equal(Trailer(Path.Combine(_folder, "uninterrupted.qllm")), Trailer(resumed.OutputPath));
     }
 
     [Fact]
     public void Weights_with_nan_are_refused_before_quantizing()
     {
-        var model = Path.Combine(folder, "nan.bin");
+        var model = Path.Combine(_folder, "nan.bin");
         var bytes = File.ReadAllBytes(TestData.ModelPath);
         BitConverter.GetBytes(float.NaN).CopyTo(bytes, 28 + (4 * 1000)); // inside the embedding
         File.WriteAllBytes(model, bytes);
-        File.Copy(TestData.TokenizerPath, Path.Combine(folder, "tokenizer.bin"));
+        File.Copy(TestData.TokenizerPath, Path.Combine(_folder, "tokenizer.bin"));
         var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Rtn, Samples: 1);
-        var error = Assert.Throws<QllmException>(() => QuantizationJob.Run(new QuantizeRequest(model, null, TestData.CalibrationTextPath, Path.Combine(folder, "nan.qllm"), options), CPU, _ => { }));
+        var error = Assert.Throws<QllmException>(() => QuantizationJob.Run(new QuantizeRequest(model, null, TestData.CalibrationTextPath, Path.Combine(_folder, "nan.qllm"), options), CPU, _ => { }));
         Assert.Equal(ErrorCodes.BadWeights, error.Code);
         Assert.Equal(model, error.File);
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -9,19 +9,19 @@ namespace Qllm.Engine.Tests.Conversion;
 public sealed class Llama2CToHuggingFaceTests(Stories15MFixture stories) : IClassFixture<Stories15MFixture>, IDisposable
 {
     private static readonly long[] Prompt = [1, 9038, 2501, 263, 931, 29892, 727, 471, 263, 2217, 7826, 4257];
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-convert-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-convert-").FullName;
 
     [Fact]
     public void The_converted_folder_gives_the_logits_of_the_llama2c_checkpoint()
     {
-        Llama2CToHuggingFace.Convert(TestData.ModelPath, TestData.TokenizerPath, folder);
-        Assert.True(File.Exists(Path.Combine(folder, "config.json")));
-        Assert.True(File.Exists(Path.Combine(folder, "model.safetensors")));
-        Assert.True(File.Exists(Path.Combine(folder, "tokenizer.model")));
-        Assert.True(File.Exists(Path.Combine(folder, "tokenizer.bin")));
+        Llama2CToHuggingFace.Convert(TestData.ModelPath, TestData.TokenizerPath, _folder);
+        Assert.True(File.Exists(Path.Combine(_folder, "config.json")));
+        Assert.True(File.Exists(Path.Combine(_folder, "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(_folder, "tokenizer.model")));
+        Assert.True(File.Exists(Path.Combine(_folder, "tokenizer.bin")));
 
         using var original = ModelLoader.Load(TestData.ModelPath, null, CPU);
-        using var converted = ModelLoader.Load(folder, null, CPU);
+        using var converted = ModelLoader.Load(_folder, null, CPU);
         Assert.Equal(RopeLayout.HalfSplit, converted.Model.Config.RopeLayout);
         Assert.IsType<SentencePieceTokenizer>(converted.Tokenizer);
         using var noGrad = no_grad();
@@ -36,9 +36,9 @@ public sealed class Llama2CToHuggingFaceTests(Stories15MFixture stories) : IClas
     [InlineData(ScalarType.BFloat16, 8_000_000L)]
     public void Half_precision_and_sharded_copies_load_and_predict_the_same_tokens(ScalarType dtype, long? maxShardBytes)
     {
-        Llama2CToHuggingFace.Convert(TestData.ModelPath, null, folder, dtype, maxShardBytes);
-        Assert.Equal(maxShardBytes is null, File.Exists(Path.Combine(folder, "model.safetensors")));
-        using var converted = ModelLoader.Load(folder, null, CPU);
+        Llama2CToHuggingFace.Convert(TestData.ModelPath, null, _folder, dtype, maxShardBytes);
+        Assert.Equal(maxShardBytes is null, File.Exists(Path.Combine(_folder, "model.safetensors")));
+        using var converted = ModelLoader.Load(_folder, null, CPU);
         using var reference = Qllm.Engine.Modeling.LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
         using var noGrad = no_grad();
         var input = tensor(Prompt, [1, Prompt.Length]);
@@ -47,5 +47,5 @@ public sealed class Llama2CToHuggingFaceTests(Stories15MFixture stories) : IClas
         Assert.Equal(expected.data<long>().ToArray(), actual.data<long>().ToArray());
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -5,13 +5,13 @@ namespace Qllm.Engine.Tests.Quantization;
 
 public sealed class QuantizationJobProgressTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-progress-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-progress-").FullName;
 
     [Fact]
     public void Block_progress_is_reported_before_the_first_block_and_after_each()
     {
         var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Rtn, Samples: 1, BlockLayers: 4);
-        var request = new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(folder, "rtn.qllm"), options);
+        var request = new QuantizeRequest(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(_folder, "rtn.qllm"), options);
         var events = new List<string>();
         QuantizationJob.Run(request, CPU, line => events.Add(line.Split(':')[0]), progress => events.Add($"progress {progress.BlocksDone}/{progress.BlockCount}"));
 
@@ -21,5 +21,5 @@ public sealed class QuantizationJobProgressTests : IDisposable
             events.Where(e => e.StartsWith("progress", StringComparison.Ordinal) || e.StartsWith("block", StringComparison.Ordinal)));
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -16,13 +16,13 @@ namespace Qllm.Engine.Tests.Rotation;
 /// </summary>
 public sealed class UnknownHadamardOrderTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-unknown-order-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-unknown-order-").FullName;
 
     [Fact]
     public void Every_transform_falls_back_with_a_warning_and_the_artifact_runs()
     {
         var model = WriteRandomModel(new LlamaConfig(40, 100, 1, 4, 4, 32000, 32, 1e-5, 10000, TiedEmbeddings: true, RopeLayout.HalfSplit));
-        var output = Path.Combine(folder, "odd.qllm");
+        var output = Path.Combine(_folder, "odd.qllm");
         var options = new QuantizeOptions(QuantizationSettings.Presets["W4A8"], QuantizationMethod.Rtn, Samples: 2, Rotation: RotationKind.Hadamard, WeightRounding: WeightRounding.Gptq);
         var warnings = new List<QllmWarning>();
         QuantizationJob.Run(new QuantizeRequest(model, TestData.TokenizerPath, TestData.CalibrationTextPath, output, options), CPU, _ => { }, blocks: null, warnings.Add);
@@ -45,7 +45,7 @@ public sealed class UnknownHadamardOrderTests : IDisposable
         Assert.True(expected[0].argmax(-1).eq(runtimeLogits.argmax(-1)).all().item<bool>(), "the engine and the runtime predict different tokens");
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private string WriteRandomModel(LlamaConfig config)
     {
@@ -72,7 +72,7 @@ public sealed class UnknownHadamardOrderTests : IDisposable
             }
         }
 
-        var path = Path.Combine(folder, "odd-model");
+        var path = Path.Combine(_folder, "odd-model");
         using var checkpoint = new LlamaCheckpoint(config, tensors, path);
         HuggingFaceCheckpointWriter.Write(checkpoint, path);
         return path;

@@ -11,7 +11,7 @@ namespace Qllm.Runtime.Tests.Model;
 /// </summary>
 public sealed class RotatedArtifactTests(QuantizedArtifactsFixture artifacts, ITestOutputHelper output) : IClassFixture<QuantizedArtifactsFixture>, IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-rotated-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-rotated-").FullName;
 
     [Fact]
     public void Transforms_that_keep_the_function_keep_the_logits()
@@ -94,7 +94,7 @@ public sealed class RotatedArtifactTests(QuantizedArtifactsFixture artifacts, IT
     public void The_header_flag_without_rotation_tensors() =>
         Assert.Contains("holds no rotation tensors", Refused(_ => { }).Problem, StringComparison.Ordinal);
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static float[] Paley12() => [.. Dense.Paley12().Select(v => (float)v)];
 
@@ -141,7 +141,7 @@ public sealed class RotatedArtifactTests(QuantizedArtifactsFixture artifacts, IT
 
         addTensors(writer);
         writer.Flags = flagged ? ArtifactFormat.OnlineTransformsFlag : 0;
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(_folder, name);
         writer.Write(path);
         return path;
     }

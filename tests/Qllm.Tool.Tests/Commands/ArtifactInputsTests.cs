@@ -7,19 +7,19 @@ namespace Qllm.Tool.Tests.Commands;
 /// <summary>What an artifact records of its inputs: their names and the digests the build's cache keys hold.</summary>
 public sealed class ArtifactInputsTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-artifact-inputs-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-artifact-inputs-").FullName;
 
     [Fact]
     public async Task A_folders_recorded_digest_is_the_one_in_its_cache_key()
     {
-        var model = Path.Combine(folder, "stories15M-hf");
+        var model = Path.Combine(_folder, "stories15M-hf");
         Assert.Equal(0, (await QllmRun.InvokeAsync("convert", TestData.ModelPath, "--output", model)).ExitCode);
         // A hidden file counts and a subfolder does not, in both: they must agree on which files a folder has.
         File.WriteAllText(Path.Combine(model, ".gitattributes"), "*.safetensors filter=lfs\n");
         Directory.CreateDirectory(Path.Combine(model, ".cache"));
         File.WriteAllText(Path.Combine(model, ".cache", "note"), "x");
 
-        var artifact = Path.Combine(folder, "hf.qllm");
+        var artifact = Path.Combine(_folder, "hf.qllm");
         var quantize = await QllmRun.InvokeAsync("quantize", model, "--calibration", TestData.CalibrationTextPath, "--output", artifact, "--preset", "W4A16", "--method", "rtn", "--rotation", "none", "--weight-rounding", "nearest", "--samples", "1", "--device", "cpu");
         Assert.True(quantize.ExitCode == 0, quantize.Error);
 
@@ -38,7 +38,7 @@ public sealed class ArtifactInputsTests : IDisposable
         var artifacts = new List<string>();
         foreach (var place in new[] { "alice", Path.Combine("bob", "models", "deeper") })
         {
-            var inputs = Directory.CreateDirectory(Path.Combine(folder, place)).FullName;
+            var inputs = Directory.CreateDirectory(Path.Combine(_folder, place)).FullName;
             foreach (var source in new[] { TestData.ModelPath, TestData.TokenizerPath, TestData.CalibrationTextPath })
             {
                 File.Copy(source, Path.Combine(inputs, Path.GetFileName(source)));
@@ -53,9 +53,9 @@ public sealed class ArtifactInputsTests : IDisposable
         var first = File.ReadAllBytes(artifacts[0]);
         Assert.Equal(first, File.ReadAllBytes(artifacts[1]));
         var text = Encoding.UTF8.GetString(first);
-        Assert.DoesNotContain(folder, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(_folder, text, StringComparison.Ordinal);
         Assert.Contains("\"stories15M.bin\"", text, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

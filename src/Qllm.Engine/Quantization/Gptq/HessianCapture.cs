@@ -3,6 +3,9 @@ using static TorchSharp.torch;
 
 namespace Qllm.Engine.Quantization.Gptq;
 
+// TorchSharp names a module's parameters, buffers and submodules after its fields (RegisterComponents,
+// nameof), so these fields keep the state dict's names rather than the _camelCase rule.
+#pragma warning disable IDE1006
 /// <summary>
 /// Stands in for a linear while a layer runs on the calibration inputs: passes its input on to the
 /// linear unchanged and adds xᵀx over every token x to the Hessian, in float64 on the input's device,

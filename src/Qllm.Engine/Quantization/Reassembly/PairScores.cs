@@ -10,14 +10,14 @@ namespace Qllm.Engine.Quantization.Reassembly;
 /// </summary>
 internal sealed class PairScores
 {
-    private readonly double[] scores;
+    private readonly double[] _scores;
 
     private PairScores(int channels, double[] scores)
     {
         Channels = channels;
         SetA = (channels + 1) / 2;
         SetB = channels / 2;
-        this.scores = scores;
+        _scores = scores;
     }
 
     /// <summary>C.</summary>
@@ -30,7 +30,7 @@ internal sealed class PairScores
     public int SetB { get; }
 
     /// <summary>Score of merging channel 2i into channel 2j + 1.</summary>
-    public double this[int i, int j] => scores[(i * SetB) + j];
+    public double this[int i, int j] => _scores[(i * SetB) + j];
 
     /// <summary>Scores from activations [N, C] and the concatenated consumer weights [O, C].</summary>
     public static PairScores Compute(Tensor x, Tensor weight, AssemblyScore kind)
@@ -90,7 +90,7 @@ internal sealed class PairScores
             double bestScore = double.PositiveInfinity;
             for (int j = 0; j < SetB; j++)
             {
-                double s = scores[(i * SetB) + j];
+                double s = _scores[(i * SetB) + j];
                 if (splits[(2 * j) + 1] == 1 && (best < 0 || s < bestScore))
                 {
                     best = j;

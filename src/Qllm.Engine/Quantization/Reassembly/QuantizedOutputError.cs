@@ -10,19 +10,19 @@ namespace Qllm.Engine.Quantization.Reassembly;
 /// </summary>
 internal sealed class QuantizedOutputError : IDisposable
 {
-    private readonly Tensor activations;
-    private readonly Tensor weight;
-    private readonly Tensor reference;
-    private readonly QuantizationSettings settings;
+    private readonly Tensor _activations;
+    private readonly Tensor _weight;
+    private readonly Tensor _reference;
+    private readonly QuantizationSettings _settings;
 
     /// <summary>Uses <paramref name="activations"/> [N, C] and <paramref name="weight"/> [O, C]; the caller keeps owning them.</summary>
     public QuantizedOutputError(Tensor activations, Tensor weight, QuantizationSettings settings)
     {
-        this.activations = activations;
-        this.weight = weight;
-        this.settings = settings;
+        _activations = activations;
+        _weight = weight;
+        _settings = settings;
         using var noGrad = no_grad();
-        reference = activations.matmul(weight.t());
+        _reference = activations.matmul(weight.t());
     }
 
     /// <summary>The MSE for <paramref name="map"/>; the identity map is evaluated on the untouched tensors.</summary>
@@ -33,16 +33,16 @@ internal sealed class QuantizedOutputError : IDisposable
 
         // The identity goes through no gather/scatter, so with quantization off it reproduces the
         // reference bit for bit and scores exactly 0.
-        var x = map.IsIdentity ? activations : map.ApplyToActivations(activations);
-        var w = map.IsIdentity ? weight : map.ApplyToWeight(weight);
-        var xq = UniformQuantizer.FakeQuantize(x, settings.ActivationBits);
-        var wq = UniformQuantizer.FakeQuantize(w, settings.WeightBits, settings.WeightGroupSize);
-        return nn.functional.mse_loss(xq.matmul(wq.t()), reference).item<float>();
+        var x = map.IsIdentity ? _activations : map.ApplyToActivations(_activations);
+        var w = map.IsIdentity ? _weight : map.ApplyToWeight(_weight);
+        var xq = UniformQuantizer.FakeQuantize(x, _settings.ActivationBits);
+        var wq = UniformQuantizer.FakeQuantize(w, _settings.WeightBits, _settings.WeightGroupSize);
+        return nn.functional.mse_loss(xq.matmul(wq.t()), _reference).item<float>();
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        reference.Dispose();
+        _reference.Dispose();
     }
 }

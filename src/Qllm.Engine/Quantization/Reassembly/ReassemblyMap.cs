@@ -17,21 +17,21 @@ namespace Qllm.Engine.Quantization.Reassembly;
 /// </remarks>
 public sealed record ReassemblyMap
 {
-    private readonly int[] offsets;
-    private readonly int[] sources;
-    private readonly float[] coefficients;
+    private readonly int[] _offsets;
+    private readonly int[] _sources;
+    private readonly float[] _coefficients;
 
     // Output channel of each CSR entry (for the dense matrices).
-    private readonly long[] targets;
+    private readonly long[] _targets;
 
     // Applying the map is a gather of each output's first source, then a scatter-add of the E
     // further merge members only: index_add over all C + E entries along the channel dimension is
     // several times slower on the CPU than the gather.
-    private readonly long[] firstSources;
-    private readonly float[] firstCoefficients;
-    private readonly long[] restSources;
-    private readonly float[] restCoefficients;
-    private readonly long[] restTargets;
+    private readonly long[] _firstSources;
+    private readonly float[] _firstCoefficients;
+    private readonly long[] _restSources;
+    private readonly float[] _restCoefficients;
+    private readonly long[] _restTargets;
 
     /// <summary>Builds and validates a map.</summary>
     /// <param name="channels">C, the number of input and output channels.</param>
@@ -48,24 +48,24 @@ public sealed record ReassemblyMap
 
         // Copies: a record's value must not change because a caller reused its arrays.
         Channels = channels;
-        this.offsets = (int[])offsets.Clone();
-        this.sources = (int[])sources.Clone();
-        this.coefficients = (float[])coefficients.Clone();
-        targets = new long[sources.Length];
+        _offsets = (int[])offsets.Clone();
+        _sources = (int[])sources.Clone();
+        _coefficients = (float[])coefficients.Clone();
+        _targets = new long[sources.Length];
         for (int j = 0; j < channels; j++)
         {
             for (int e = offsets[j]; e < offsets[j + 1]; e++)
             {
-                targets[e] = j;
+                _targets[e] = j;
             }
         }
 
-        firstSources = [.. Enumerable.Range(0, channels).Select(j => (long)sources[offsets[j]])];
-        firstCoefficients = [.. Enumerable.Range(0, channels).Select(j => coefficients[offsets[j]])];
-        var rest = Enumerable.Range(0, sources.Length).Where(e => e != offsets[targets[e]]).ToArray();
-        restSources = [.. rest.Select(e => (long)sources[e])];
-        restCoefficients = [.. rest.Select(e => coefficients[e])];
-        restTargets = [.. rest.Select(e => targets[e])];
+        _firstSources = [.. Enumerable.Range(0, channels).Select(j => (long)sources[offsets[j]])];
+        _firstCoefficients = [.. Enumerable.Range(0, channels).Select(j => coefficients[offsets[j]])];
+        var rest = Enumerable.Range(0, sources.Length).Where(e => e != offsets[_targets[e]]).ToArray();
+        _restSources = [.. rest.Select(e => (long)sources[e])];
+        _restCoefficients = [.. rest.Select(e => coefficients[e])];
+        _restTargets = [.. rest.Select(e => _targets[e])];
 
         IsIdentity = sources.Length == channels && Enumerable.Range(0, channels).All(j => sources[j] == j && coefficients[j] == 1f);
     }
@@ -74,13 +74,13 @@ public sealed record ReassemblyMap
     public int Channels { get; }
 
     /// <summary>CSR row pointers, C + 1 entries (a copy).</summary>
-    public IReadOnlyList<int> Offsets => offsets;
+    public IReadOnlyList<int> Offsets => _offsets;
 
     /// <summary>Input channel of each entry (a copy's view).</summary>
-    public IReadOnlyList<int> Sources => sources;
+    public IReadOnlyList<int> Sources => _sources;
 
     /// <summary>Activation multiplier of each entry.</summary>
-    public IReadOnlyList<float> Coefficients => coefficients;
+    public IReadOnlyList<float> Coefficients => _coefficients;
 
     /// <summary>Whether the map leaves every channel as it is.</summary>
     public bool IsIdentity { get; }
@@ -89,7 +89,7 @@ public sealed record ReassemblyMap
     /// Channels added by disassembly, which equals the channels removed by assembly: every input
     /// feeds at least one output, so the entries beyond one per input are the extra sub-channels.
     /// </summary>
-    public int ExtraChannels => sources.Length - Channels;
+    public int ExtraChannels => _sources.Length - Channels;
 
     /// <summary>The map that changes nothing.</summary>
     public static ReassemblyMap Identity(int channels)
@@ -103,9 +103,9 @@ public sealed record ReassemblyMap
     {
         ArgumentOutOfRangeException.ThrowIfNegative(output);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, Channels);
-        for (int e = offsets[output]; e < offsets[output + 1]; e++)
+        for (int e = _offsets[output]; e < _offsets[output + 1]; e++)
         {
-            yield return (sources[e], coefficients[e]);
+            yield return (_sources[e], _coefficients[e]);
         }
     }
 
@@ -123,20 +123,20 @@ public sealed record ReassemblyMap
 
     /// <inheritdoc />
     public bool Equals(ReassemblyMap? other) =>
-        other is not null && Channels == other.Channels && offsets.AsSpan().SequenceEqual(other.offsets)
-        && sources.AsSpan().SequenceEqual(other.sources) && coefficients.AsSpan().SequenceEqual(other.coefficients);
+        other is not null && Channels == other.Channels && _offsets.AsSpan().SequenceEqual(other._offsets)
+        && _sources.AsSpan().SequenceEqual(other._sources) && _coefficients.AsSpan().SequenceEqual(other._coefficients);
 
     /// <inheritdoc />
     public override int GetHashCode()
     {
         var hash = new HashCode();
         hash.Add(Channels);
-        foreach (int s in sources)
+        foreach (int s in _sources)
         {
             hash.Add(s);
         }
 
-        foreach (float c in coefficients)
+        foreach (float c in _coefficients)
         {
             hash.Add(c);
         }
@@ -154,21 +154,21 @@ public sealed record ReassemblyMap
 
         using var scope = NewDisposeScope();
         long last = x.dim() - 1;
-        var output = x.index_select(last, tensor(firstSources, device: x.device));
+        var output = x.index_select(last, tensor(_firstSources, device: x.device));
         if (useCoefficients)
         {
-            output = output * tensor(firstCoefficients, device: x.device).to(x.dtype);
+            output = output * tensor(_firstCoefficients, device: x.device).to(x.dtype);
         }
 
-        if (restSources.Length > 0)
+        if (_restSources.Length > 0)
         {
-            var members = x.index_select(last, tensor(restSources, device: x.device));
+            var members = x.index_select(last, tensor(_restSources, device: x.device));
             if (useCoefficients)
             {
-                members = members * tensor(restCoefficients, device: x.device).to(x.dtype);
+                members = members * tensor(_restCoefficients, device: x.device).to(x.dtype);
             }
 
-            output.index_add_(last, tensor(restTargets, device: x.device), members, 1);
+            output.index_add_(last, tensor(_restTargets, device: x.device), members, 1);
         }
 
         return output.MoveToOuterDisposeScope();
@@ -177,9 +177,9 @@ public sealed record ReassemblyMap
     private Tensor Dense(Device device, bool useCoefficients)
     {
         var values = new float[Channels * Channels];
-        for (int e = 0; e < sources.Length; e++)
+        for (int e = 0; e < _sources.Length; e++)
         {
-            values[(sources[e] * Channels) + targets[e]] += useCoefficients ? coefficients[e] : 1f;
+            values[(_sources[e] * Channels) + _targets[e]] += useCoefficients ? _coefficients[e] : 1f;
         }
 
         using var cpu = tensor(values, [Channels, Channels]);

@@ -7,7 +7,7 @@ namespace Qllm.Engine.Tests.Loading.Llama2C;
 
 public sealed class Llama2CCheckpointReaderTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-l2c-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-l2c-").FullName;
 
     [Fact]
     public void Reads_the_stories15M_header()
@@ -31,7 +31,7 @@ public sealed class Llama2CCheckpointReaderTests : IDisposable
     [Fact]
     public void A_truncated_checkpoint_names_the_file_and_both_sizes()
     {
-        var path = Path.Combine(folder, "truncated.bin");
+        var path = Path.Combine(_folder, "truncated.bin");
         using (var source = File.OpenRead(TestData.ModelPath))
         using (var target = File.Create(path))
         {
@@ -54,7 +54,7 @@ public sealed class Llama2CCheckpointReaderTests : IDisposable
     [InlineData(new[] { 0x464c457f, 0x00010102, 0, 0, 0, 0, 0 })]      // an ELF file, say
     public void A_header_that_is_not_a_llama2c_model_is_refused(int[] header)
     {
-        var path = Path.Combine(folder, "bad.bin");
+        var path = Path.Combine(_folder, "bad.bin");
         File.WriteAllBytes(path, header.SelectMany(BitConverter.GetBytes).ToArray());
         var error = Assert.Throws<QllmException>(() => Llama2CCheckpointReader.Read(path));
         Assert.Equal(ErrorCodes.BadCheckpoint, error.Code);
@@ -64,10 +64,10 @@ public sealed class Llama2CCheckpointReaderTests : IDisposable
     [Fact]
     public void A_missing_file_is_an_input_error()
     {
-        var path = Path.Combine(folder, "absent.bin");
+        var path = Path.Combine(_folder, "absent.bin");
         var error = Assert.Throws<QllmException>(() => Llama2CCheckpointReader.Read(path));
         Assert.Equal(ErrorCodes.InputNotFound, error.Code);
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

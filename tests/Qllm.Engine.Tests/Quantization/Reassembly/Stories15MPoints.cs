@@ -14,14 +14,14 @@ public sealed class Stories15MPoints : IDisposable
     private const int Windows = 16;
     private const int WindowTokens = 256;
 
-    private readonly Stories15MFixture stories = new();
-    private readonly LlamaModel model;
-    private readonly List<Tensor> owned = [];
+    private readonly Stories15MFixture _stories = new();
+    private readonly LlamaModel _model;
+    private readonly List<Tensor> _owned = [];
 
     public Stories15MPoints()
     {
-        model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
-        var tokenizer = Llama2CTokenizer.Load(TestData.TokenizerPath, model.Config.VocabSize);
+        _model = LlamaModel.FromCheckpoint(_stories.Checkpoint, CPU);
+        var tokenizer = Llama2CTokenizer.Load(TestData.TokenizerPath, _model.Config.VocabSize);
         var text = File.ReadAllText(TestData.CalibrationTextPath);
         var ids = tokenizer.Encode(text[..Math.Min(text.Length, 200_000)]).Take(Windows * (WindowTokens - 1)).Select(i => (long)i).ToArray();
         var batch = new long[Windows * WindowTokens];
@@ -33,11 +33,11 @@ public sealed class Stories15MPoints : IDisposable
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var hidden = model.Embed(tensor(batch, [Windows, WindowTokens]));
-        foreach (var layer in model.Layers)
+        var hidden = _model.Embed(tensor(batch, [Windows, WindowTokens]));
+        foreach (var layer in _model.Layers)
         {
             var attentionInput = layer.AttentionNorm.call(hidden);
-            var afterAttention = hidden + layer.Attention.Forward(attentionInput, model.Rope, layer.Index, cache: null, start: 0);
+            var afterAttention = hidden + layer.Attention.Forward(attentionInput, _model.Rope, layer.Index, cache: null, start: 0);
             var mlpInput = layer.FeedForwardNorm.call(afterAttention);
             var ffn = layer.FeedForward;
             var downInput = nn.functional.silu(ffn.GateProjection.call(mlpInput)) * ffn.UpProjection.call(mlpInput);
@@ -68,19 +68,19 @@ public sealed class Stories15MPoints : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in owned)
+        foreach (var t in _owned)
         {
             t.Dispose();
         }
 
-        model.Dispose();
-        stories.Dispose();
+        _model.Dispose();
+        _stories.Dispose();
     }
 
     private Tensor Keep(Tensor t)
     {
         var kept = t.contiguous().MoveToOuterDisposeScope();
-        owned.Add(kept);
+        _owned.Add(kept);
         return kept;
     }
 

@@ -7,10 +7,10 @@ namespace Qllm.Tool.Tests.Commands.Cache;
 
 public sealed class CacheCommandTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-cache-cli-").FullName;
-    private readonly LocalArtifactStore store;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-cache-cli-").FullName;
+    private readonly LocalArtifactStore _store;
 
-    public CacheCommandTests() => store = new LocalArtifactStore(folder);
+    public CacheCommandTests() => _store = new LocalArtifactStore(_folder);
 
     [Fact]
     public async Task Ls_json_lists_the_entries_most_recently_used_first()
@@ -23,7 +23,7 @@ public sealed class CacheCommandTests : IDisposable
         var run = await Cache("ls", "--json");
         Assert.Equal(0, run.ExitCode);
         var root = Json(run.Output);
-        Assert.Equal(folder, root.GetProperty("cacheDir").GetString());
+        Assert.Equal(_folder, root.GetProperty("cacheDir").GetString());
         Assert.Equal(500, root.GetProperty("totalBytes").GetInt64());
         var entries = root.GetProperty("entries").EnumerateArray().ToList();
         Assert.Equal([Key("recent"), Key("old")], entries.Select(e => e.GetProperty("key").GetString()));
@@ -46,13 +46,13 @@ public sealed class CacheCommandTests : IDisposable
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.Matches($"^{Key("a")[..12]} +2.0 KB  2024-05-06T07:08Z  model-a$", lines[0]);
-        Assert.Equal($"1 entry, 2.0 KB in {folder}", lines[1]);
+        Assert.Equal($"1 entry, 2.0 KB in {_folder}", lines[1]);
     }
 
     [Fact]
     public async Task Ls_on_a_missing_cache_lists_nothing_and_creates_nothing()
     {
-        var missing = Path.Combine(folder, "absent");
+        var missing = Path.Combine(_folder, "absent");
         var run = await QllmRun.InvokeAsync("cache", "ls", "--cache-dir", missing, "--json");
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(0, Json(run.Output).GetProperty("entries").GetArrayLength());
@@ -70,7 +70,7 @@ public sealed class CacheCommandTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Contains($"removed {bad.Folder}: its artifact's SHA-256 does not match the manifest", run.Output, StringComparison.Ordinal);
         Assert.EndsWith("1 entry verified, 1 removed\n", run.Output, StringComparison.Ordinal);
-        Assert.Equal(Key("good"), Assert.Single(store.List()).Manifest.Key);
+        Assert.Equal(Key("good"), Assert.Single(_store.List()).Manifest.Key);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class CacheCommandTests : IDisposable
         var removed = Assert.Single(root.GetProperty("removed").EnumerateArray().ToList());
         Assert.Equal(bad.Folder, removed.GetProperty("folder").GetString());
         Assert.Contains("10 bytes", removed.GetProperty("problem").GetString(), StringComparison.Ordinal);
-        Assert.Empty(store.List());
+        Assert.Empty(_store.List());
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class CacheCommandTests : IDisposable
         Assert.Equal(
             new[] { Key("a"), Key("b") }.Order(StringComparer.Ordinal),
             root.GetProperty("removed").EnumerateArray().Select(k => k.GetString()!).Order(StringComparer.Ordinal));
-        Assert.Empty(store.List());
+        Assert.Empty(_store.List());
     }
 
     [Fact]
@@ -119,8 +119,8 @@ public sealed class CacheCommandTests : IDisposable
         var run = await Cache("trim", "--max-size", "1.5KB");
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith($"removed {Key("old")[..12]}", run.Output, StringComparison.Ordinal);
-        Assert.EndsWith($"1 entry, 1.0 KB left in {folder}\n", run.Output, StringComparison.Ordinal);
-        Assert.Equal(Key("recent"), Assert.Single(store.List()).Manifest.Key);
+        Assert.EndsWith($"1 entry, 1.0 KB left in {_folder}\n", run.Output, StringComparison.Ordinal);
+        Assert.Equal(Key("recent"), Assert.Single(_store.List()).Manifest.Key);
     }
 
     [Fact]
@@ -132,8 +132,8 @@ public sealed class CacheCommandTests : IDisposable
 
         var run = await Cache("clear");
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal($"removed 3 entries from {folder}\n", run.Output);
-        Assert.Empty(store.List());
+        Assert.Equal($"removed 3 entries from {_folder}\n", run.Output);
+        Assert.Empty(_store.List());
 
         var again = await Cache("clear", "--json");
         Assert.Equal(0, Json(again.Output).GetProperty("removed").GetInt32());
@@ -147,7 +147,7 @@ public sealed class CacheCommandTests : IDisposable
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("qllm: error QLLM4003: --max-size 'banana' is not a size; ", run.Error, StringComparison.Ordinal);
         Assert.Contains("500MB", run.Error, StringComparison.Ordinal);
-        Assert.Single(store.List());
+        Assert.Single(_store.List());
     }
 
     [Fact]
@@ -158,9 +158,9 @@ public sealed class CacheCommandTests : IDisposable
         Assert.Contains("--max-size", run.Error, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private Task<QllmRun> Cache(params string[] args) => QllmRun.InvokeAsync(["cache", .. args, "--cache-dir", folder]);
+    private Task<QllmRun> Cache(params string[] args) => QllmRun.InvokeAsync(["cache", .. args, "--cache-dir", _folder]);
 
     private static JsonElement Json(string text)
     {
@@ -173,10 +173,10 @@ public sealed class CacheCommandTests : IDisposable
     /// <summary>Stores an artifact the way a build does: staged, then committed.</summary>
     private CacheEntry Put(string name, int length)
     {
-        var staging = store.CreateStaging(Key(name));
+        var staging = _store.CreateStaging(Key(name));
         var bytes = new byte[length];
         new Random(length + name.Length).NextBytes(bytes);
         File.WriteAllBytes(LocalArtifactStore.StagedArtifactPath(staging), bytes);
-        return store.Commit(Key(name), staging, "model-" + name, "{}");
+        return _store.Commit(Key(name), staging, "model-" + name, "{}");
     }
 }

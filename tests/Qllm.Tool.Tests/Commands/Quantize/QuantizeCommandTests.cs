@@ -4,12 +4,12 @@ namespace Qllm.Tool.Tests.Commands.Quantize;
 
 public sealed class QuantizeCommandTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("qllm-quantize-cli-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("qllm-quantize-cli-").FullName;
 
     [Fact]
     public async Task A_quantized_artifact_runs_through_eval_and_generate_and_damage_is_detected()
     {
-        var artifact = Path.Combine(folder, "out", "stories15M-w4a16.qllm");
+        var artifact = Path.Combine(_folder, "out", "stories15M-w4a16.qllm");
         var quantize = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", artifact, "--preset", "W4A16", "--method", "rtn", "--rotation", "none", "--weight-rounding", "nearest", "--samples", "2", "--json");
         Assert.Equal(0, quantize.ExitCode);
         using (var report = JsonDocument.Parse(quantize.Output))
@@ -46,12 +46,12 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.Equal(generate.Output, torch.Output);
 
         var bytes = File.ReadAllBytes(artifact);
-        var flipped = Path.Combine(folder, "flipped.qllm");
+        var flipped = Path.Combine(_folder, "flipped.qllm");
         bytes[bytes.Length / 2] ^= 0x10;
         File.WriteAllBytes(flipped, bytes);
-        var truncated = Path.Combine(folder, "truncated.qllm");
+        var truncated = Path.Combine(_folder, "truncated.qllm");
         File.WriteAllBytes(truncated, File.ReadAllBytes(artifact)[..^1000]);
-        var newer = Path.Combine(folder, "newer.qllm");
+        var newer = Path.Combine(_folder, "newer.qllm");
         bytes = File.ReadAllBytes(artifact);
         bytes[8] = 2; // format version 2
         File.WriteAllBytes(newer, bytes);
@@ -78,37 +78,37 @@ public sealed class QuantizeCommandTests : IDisposable
     [InlineData("--rank", "0")]
     public async Task Impossible_settings_are_a_bad_command_line(string option, string value)
     {
-        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", Path.Combine(folder, "x.qllm"), option, value);
+        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", Path.Combine(_folder, "x.qllm"), option, value);
         Assert.Equal(2, run.ExitCode);
-        Assert.False(File.Exists(Path.Combine(folder, "x.qllm")));
+        Assert.False(File.Exists(Path.Combine(_folder, "x.qllm")));
     }
 
     [Fact]
     public async Task A_preset_and_explicit_bits_together_are_refused()
     {
-        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", Path.Combine(folder, "x.qllm"), "--preset", "W4A4", "--bits", "4");
+        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", Path.Combine(_folder, "x.qllm"), "--preset", "W4A4", "--bits", "4");
         Assert.Equal(2, run.ExitCode);
     }
 
     [Fact]
     public async Task A_calibration_text_shorter_than_one_sample_is_a_coded_error()
     {
-        var text = Path.Combine(folder, "short.txt");
+        var text = Path.Combine(_folder, "short.txt");
         File.WriteAllText(text, "Once upon a time there was a cat.");
-        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", text, "--output", Path.Combine(folder, "x.qllm"));
+        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", text, "--output", Path.Combine(_folder, "x.qllm"));
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith($"{text}: error QLLM2008", run.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(folder, "x.qllm")));
+        Assert.False(File.Exists(Path.Combine(_folder, "x.qllm")));
     }
 
     [Fact]
     public async Task A_missing_calibration_text_is_an_input_error()
     {
-        var text = Path.Combine(folder, "absent.txt");
-        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", text, "--output", Path.Combine(folder, "x.qllm"));
+        var text = Path.Combine(_folder, "absent.txt");
+        var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", text, "--output", Path.Combine(_folder, "x.qllm"));
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith($"{text}: error QLLM2001", run.Error, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
