@@ -20,7 +20,7 @@ public sealed class PackageConsumptionTests : IDisposable
     [Fact]
     public void The_sample_builds_and_runs_from_the_Qllm_Build_and_Qllm_Runtime_packages()
     {
-        Pack("src/Qllm.Core", "src/Qllm.Runtime", "src/Qllm.Build.Tasks");
+        Pack("src/Qllm.Core", "src/Qllm.Artifacts", "src/Qllm.Runtime", "src/Qllm.Build.Tasks");
         var cache = Path.Combine(_work.Path, "cache");
         var sample = Path.Combine(Repository.Root, "samples", "AppWithModel");
         var artifacts = Path.Combine(_work.Path, "artifacts");
