@@ -37,6 +37,21 @@ public sealed class QuantizeModel : ToolTask
     /// <summary><c>read</c> (the default: developers) or <c>readwrite</c> (CI publishes what it quantizes).</summary>
     public string RemoteCacheMode { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The writers' ECDSA P-256 private key (<c>QllmRemoteCacheSigningKey</c>, else
+    /// <c>$QLLM_REMOTE_CACHE_SIGNING_KEY</c>): PEM text, a PEM file's path, or base64 PKCS#8. What
+    /// this machine publishes is signed with it. A secret: give it to CI only, never log it.
+    /// </summary>
+    public string RemoteCacheSigningKey { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The writers' ECDSA P-256 public key (<c>QllmRemoteCacheTrustedKey</c>, else
+    /// <c>$QLLM_REMOTE_CACHE_TRUSTED_KEY</c>): PEM text, a PEM file's path, or base64
+    /// SubjectPublicKeyInfo. With it (or a signing key), a shared entry not signed by the writers is
+    /// refused (QLLM4005); without either, any consistent entry is used.
+    /// </summary>
+    public string RemoteCacheTrustedKey { get; set; } = string.Empty;
+
     /// <summary>A libtorch folder for the tool (<c>--libtorch</c>), such as a PyTorch install's torch/lib; empty: the bundled one.</summary>
     public string LibTorch { get; set; } = string.Empty;
 
@@ -56,6 +71,8 @@ public sealed class QuantizeModel : ToolTask
         _cancellation = cancellation;
         try
         {
+            // Resolved first, so a malformed key is an error even when the local store has the artifact.
+            var remote = RemoteCacheSettings.Resolve(RemoteCache, RemoteCacheMode, RemoteCacheSigningKey, RemoteCacheTrustedKey);
             var store = new LocalArtifactStore(CacheDirectory.Length > 0 ? CacheDirectory : Qllm.Cache.CacheDirectory.Resolve(null));
             if (TryInstallFromStore(store, key))
             {
@@ -70,7 +87,7 @@ public sealed class QuantizeModel : ToolTask
 
             var staging = store.CreateStaging(key);
             _stagedArtifact = LocalArtifactStore.StagedArtifactPath(staging);
-            using var shared = SharedCache.Open(RemoteCache, RemoteCacheMode);
+            using var shared = remote is null ? null : SharedCache.Open(remote);
             if (shared is not null && TryInstallFromSharedCache(shared, store, key, staging, cancellation.Token))
             {
                 return !Log.HasLoggedErrors;
@@ -103,7 +120,8 @@ public sealed class QuantizeModel : ToolTask
         }
         catch (QllmException e)
         {
-            LogError(e.Code, $"{e.File}: {e.Message}");
+            // A misconfigured property concerns no file: the project file, which LogError names, is the place to fix it.
+            LogError(e.Code, e.File is null ? e.Message : $"{e.File}: {e.Message}");
             return false;
         }
         finally
@@ -192,7 +210,8 @@ public sealed class QuantizeModel : ToolTask
         switch (fetch.Kind)
         {
             case RemoteFetchKind.Hit:
-                Log.LogMessage(MessageImportance.High, "Qllm: {0} for {1} came from the shared cache ({2})", Path.GetFileName(_spec!.ModelPath), _spec.FullClassName, RemoteCacheSettings.Redacted(shared.Settings.ConnectionString));
+                Log.LogMessage(MessageImportance.High, "Qllm: {0} for {1} came from the shared cache ({2}{3})", Path.GetFileName(_spec!.ModelPath), _spec.FullClassName, RemoteCacheSettings.Redacted(shared.Settings.ConnectionString),
+                    shared.Settings.TrustedKey is { } trusted ? $", signed by {RemoteEntrySignature.Fingerprint(trusted)}" : ", unsigned entries trusted");
                 Install(store.Commit(key, staging, _spec.ModelPath, Model.GetMetadata(ModelMetadata.CacheDescription)));
                 return true;
             case RemoteFetchKind.Rejected:
@@ -211,7 +230,7 @@ public sealed class QuantizeModel : ToolTask
         var published = shared.Publish(entry.Manifest.Key, entry.ArtifactPath, cancellation);
         if (published.Kind == RemotePublishKind.Published)
         {
-            Log.LogMessage(MessageImportance.High, "Qllm: published {0} to the shared cache", entry.Manifest.Key);
+            Log.LogMessage(MessageImportance.High, "Qllm: published {0} to the shared cache{1}", entry.Manifest.Key, shared.Settings.SigningKey is null ? " (unsigned)" : " (signed)");
         }
         else
         {

@@ -17,18 +17,17 @@ internal sealed class SharedCache : IDisposable
     {
         Settings = settings;
         _cache = cache;
-        _store = new RemoteArtifactStore(cache);
+        _store = new RemoteArtifactStore(cache, new RemoteCacheOptions { SigningKey = settings.SigningKey, TrustedKey = settings.TrustedKey });
     }
 
-    /// <summary>The connection and the access mode.</summary>
+    /// <summary>The connection, the access mode and the keys.</summary>
     public RemoteCacheSettings Settings { get; }
 
     /// <summary>Whether the server failed to answer once already.</summary>
     public bool Unavailable { get; private set; }
 
-    /// <summary>The shared tier the properties (or environment variables) describe, or null when none is configured.</summary>
-    public static SharedCache? Open(string connection, string mode) =>
-        RemoteCacheSettings.Resolve(connection, mode) is { } settings ? new SharedCache(settings, RedisDistributedCache.Create(settings.ConnectionString)) : null;
+    /// <summary>The shared tier <paramref name="settings"/> describe (from <see cref="RemoteCacheSettings.Resolve(string?, string?, string?, string?)"/>).</summary>
+    public static SharedCache Open(RemoteCacheSettings settings) => new(settings, RedisDistributedCache.Create(settings.ConnectionString));
 
     /// <summary>Fetches <paramref name="key"/> into <paramref name="destination"/>; the result is verified before the file appears.</summary>
     public RemoteFetch Fetch(string key, string destination, CancellationToken cancellation)

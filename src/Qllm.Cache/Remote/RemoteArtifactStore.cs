@@ -11,7 +11,9 @@ namespace Qllm.Cache.Remote;
 /// naming that writer, its length and its SHA-256: the manifest is written last, so a reader never
 /// finds one whose chunks are still being written, and each manifest names only its own writer's
 /// chunks, so concurrent publishers of one key cannot mix their bytes. A fetch is verified before
-/// it is renamed into place. It runs inside MSBuild: remote trouble never throws, it becomes a
+/// it is renamed into place: the bytes against the manifest's length and SHA-256, and, with a
+/// <see cref="RemoteCacheOptions.TrustedKey"/>, the manifest against its signature, without which
+/// anyone able to write to the server could store a consistent entry of their own making. It runs inside MSBuild: remote trouble never throws, it becomes a
 /// result the build logs as a warning, and every call to the server is limited by
 /// <see cref="RemoteCacheOptions.OperationTimeout"/>. The cache is not disposed by this class.
 /// </summary>
@@ -63,9 +65,21 @@ internal sealed class RemoteArtifactStore
                 return RemoteFetch.Rejected("its manifest is unreadable");
             }
 
-            return entry.Problem() is { } problem
-                ? RemoteFetch.Rejected(problem)
-                : await DownloadAsync(key, entry, Path.GetFullPath(destinationPath), cancellation).ConfigureAwait(false);
+            if (entry.Problem() is { } problem)
+            {
+                return RemoteFetch.Rejected(problem);
+            }
+
+            // Checked before any chunk is read: an entry that nobody trusted vouches for is not worth
+            // downloading, and the signed digest is what the downloaded bytes are then held to.
+            if (_options.TrustedKey is { } trusted && !RemoteEntrySignature.Verify(trusted, key, entry))
+            {
+                return RemoteFetch.Rejected(entry.Signature is null
+                    ? "it is not signed, and this machine trusts only signed entries"
+                    : $"its signature does not verify with the trusted key {RemoteEntrySignature.Fingerprint(trusted)}");
+            }
+
+            return await DownloadAsync(key, entry, Path.GetFullPath(destinationPath), cancellation).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -192,7 +206,9 @@ internal sealed class RemoteArtifactStore
             }
         }
 
-        var manifest = new RemoteManifest(Convert.ToHexStringLower(hash.GetHashAndReset()), bytes, chunkBytes, chunks, writer);
+        var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var signature = _options.SigningKey is { } signingKey ? RemoteEntrySignature.Sign(signingKey, key, sha256, bytes) : null;
+        var manifest = new RemoteManifest(sha256, bytes, chunkBytes, chunks, writer, signature);
         var manifestOptions = new DistributedCacheEntryOptions();
         if (_options.TimeToLive is { } ttl)
         {

@@ -21,4 +21,14 @@ internal sealed record RemoteCacheOptions
 
     /// <summary>How long a published entry lives, or null for as long as the server keeps it (its eviction policy decides).</summary>
     public TimeSpan? TimeToLive { get; init; }
+
+    /// <summary>The writers' ECDSA P-256 private key (PKCS#8 DER): every published manifest is signed with it; null: entries are published unsigned.</summary>
+    public byte[]? SigningKey { get; init; }
+
+    /// <summary>
+    /// The writers' ECDSA P-256 public key (SubjectPublicKeyInfo DER): a fetch refuses any entry not
+    /// signed with its private half; null: any consistent entry is used, so the reader trusts
+    /// whoever can write to the server.
+    /// </summary>
+    public byte[]? TrustedKey { get; init; }
 }

@@ -9,7 +9,7 @@ internal enum RemoteFetchKind
     /// <summary>The shared tier has no entry for the key.</summary>
     Miss,
 
-    /// <summary>An entry was there but could not be trusted (unreadable manifest, missing chunk, wrong size or digest); nothing was written.</summary>
+    /// <summary>An entry was there but could not be trusted (unreadable manifest, no valid signature by the trusted key, missing chunk, wrong size or digest); nothing was written.</summary>
     Rejected,
 
     /// <summary>The server could not be reached, did not answer in time, or failed; nothing was written.</summary>

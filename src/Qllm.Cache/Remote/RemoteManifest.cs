@@ -2,14 +2,19 @@ namespace Qllm.Cache.Remote;
 
 /// <summary>
 /// The shared tier's entry for one key, stored last under <c>qllm:v1:{key}</c>: which writer's
-/// chunks hold the artifact, and the length and digest they must add up to.
+/// chunks hold the artifact, the length and digest they must add up to, and who vouches for them.
 /// </summary>
 /// <param name="Sha256">The artifact's SHA-256, lower-case hex.</param>
 /// <param name="Bytes">The artifact's length.</param>
 /// <param name="ChunkBytes">The length of every chunk but the last.</param>
 /// <param name="Chunks">How many chunks there are.</param>
 /// <param name="Writer">The id (a GUID, 32 hex digits) that names this publication's chunks.</param>
-internal sealed record RemoteManifest(string Sha256, long Bytes, int ChunkBytes, int Chunks, string Writer)
+/// <param name="Signature">
+/// The publisher's signature of (key, <paramref name="Sha256"/>, <paramref name="Bytes"/>), see
+/// <see cref="RemoteEntrySignature"/>; null when the publisher had no signing key. Readers with a
+/// trusted key refuse an entry without a valid one.
+/// </param>
+internal sealed record RemoteManifest(string Sha256, long Bytes, int ChunkBytes, int Chunks, string Writer, string? Signature = null)
 {
     /// <summary>The length chunk <paramref name="index"/> must have.</summary>
     public int ChunkLength(int index) => (int)Math.Min(ChunkBytes, Bytes - ((long)index * ChunkBytes));

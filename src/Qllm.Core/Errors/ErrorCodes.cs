@@ -118,10 +118,10 @@ public static class ErrorCodes
     /// <summary>A <c>qllm cache</c> argument is invalid (for example a size that cannot be read).</summary>
     public const string BadCacheRequest = "QLLM4003";
 
-    /// <summary>The shared (remote) cache is configured wrongly: an unknown access mode or a connection string that cannot be read.</summary>
+    /// <summary>The shared (remote) cache is configured wrongly: an unknown access mode, a connection string that cannot be read, or a signing/trusted key that is not an ECDSA P-256 key of the right kind (or whose halves do not match).</summary>
     public const string RemoteCacheMisconfigured = "QLLM4004";
 
-    /// <summary>A shared cache entry could not be trusted (missing chunk, wrong size or digest) and was not used; the model is quantized locally (a warning).</summary>
+    /// <summary>A shared cache entry could not be trusted (missing chunk, wrong size or digest, or no valid signature by the trusted key) and was not used; the model is quantized locally (a warning).</summary>
     public const string RemoteEntryRejected = "QLLM4005";
 
     /// <summary>The shared cache server could not be reached, timed out or failed; the build goes on without it (a warning).</summary>

@@ -17,7 +17,7 @@ public sealed class RemoteCacheSettingsTests
     public void Modes_are_read_by_default_and_readwrite_when_asked(string? mode, bool canPublish)
     {
         var access = canPublish ? RemoteCacheAccess.ReadWrite : RemoteCacheAccess.ReadOnly;
-        var settings = RemoteCacheSettings.Resolve("cache.example:6379", mode, NoEnvironment.GetValueOrDefault);
+        var settings = RemoteCacheSettings.Resolve("cache.example:6379", mode, null, null, NoEnvironment.GetValueOrDefault);
 
         Assert.Equal(new RemoteCacheSettings("cache.example:6379", access), settings);
         Assert.Equal(canPublish, settings!.CanPublish);
@@ -30,7 +30,7 @@ public sealed class RemoteCacheSettingsTests
     [InlineData("true")]
     public void An_unknown_mode_is_a_misconfiguration_that_names_the_property(string mode)
     {
-        var error = Assert.Throws<QllmException>(() => RemoteCacheSettings.Resolve("cache.example:6379", mode, NoEnvironment.GetValueOrDefault));
+        var error = Assert.Throws<QllmException>(() => RemoteCacheSettings.Resolve("cache.example:6379", mode, null, null, NoEnvironment.GetValueOrDefault));
 
         Assert.Equal(ErrorCodes.RemoteCacheMisconfigured, error.Code);
         Assert.Equal("QLLM4004", error.Code);
@@ -43,7 +43,7 @@ public sealed class RemoteCacheSettingsTests
     {
         var environment = new Dictionary<string, string?> { [RemoteCacheSettings.ModeVariable] = "sometimes" };
 
-        var error = Assert.Throws<QllmException>(() => RemoteCacheSettings.Resolve(null, null, environment.GetValueOrDefault));
+        var error = Assert.Throws<QllmException>(() => RemoteCacheSettings.Resolve(null, null, null, null, environment.GetValueOrDefault));
 
         Assert.Contains("QLLM_REMOTE_CACHE_MODE is 'sometimes'", error.Problem, StringComparison.Ordinal);
     }
@@ -54,7 +54,7 @@ public sealed class RemoteCacheSettingsTests
     [InlineData("   ")]
     public void No_connection_string_is_no_remote_tier(string? connection)
     {
-        Assert.Null(RemoteCacheSettings.Resolve(connection, "readwrite", NoEnvironment.GetValueOrDefault));
+        Assert.Null(RemoteCacheSettings.Resolve(connection, "readwrite", null, null, NoEnvironment.GetValueOrDefault));
     }
 
     [Fact]
@@ -66,8 +66,8 @@ public sealed class RemoteCacheSettingsTests
             [RemoteCacheSettings.ModeVariable] = "readwrite",
         };
 
-        Assert.Equal(new RemoteCacheSettings("from-environment:6379", RemoteCacheAccess.ReadWrite), RemoteCacheSettings.Resolve("", null, environment.GetValueOrDefault));
-        Assert.Equal(new RemoteCacheSettings("from-property:6379", RemoteCacheAccess.ReadOnly), RemoteCacheSettings.Resolve("from-property:6379", "read", environment.GetValueOrDefault));
+        Assert.Equal(new RemoteCacheSettings("from-environment:6379", RemoteCacheAccess.ReadWrite), RemoteCacheSettings.Resolve("", null, null, null, environment.GetValueOrDefault));
+        Assert.Equal(new RemoteCacheSettings("from-property:6379", RemoteCacheAccess.ReadOnly), RemoteCacheSettings.Resolve("from-property:6379", "read", null, null, environment.GetValueOrDefault));
     }
 
     [Fact]
