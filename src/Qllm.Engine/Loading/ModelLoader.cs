@@ -44,7 +44,36 @@ public static class ModelLoader
 
         using var checkpoint = ReadCheckpoint(path);
         var tokenizerFile = TokenizerFiles.Resolve(path, tokenizerPath);
+        if (tokenizerPath is null && !File.Exists(tokenizerFile))
+        {
+            throw MissingTokenizer(path);
+        }
+
         var tokenizer = TokenizerFiles.Load(tokenizerFile, checkpoint.Config.VocabSize);
         return new LoadedModel(LlamaModel.FromCheckpoint(checkpoint, device), tokenizer, path, tokenizerFile);
+    }
+
+    /// <summary>
+    /// No tokenizer was named and none was found: the error names every file the search accepts, and
+    /// where it looked, rather than only the last name tried.
+    /// </summary>
+    private static QllmException MissingTokenizer(string modelPath)
+    {
+        var accepted = $"{TokenizerFiles.SentencePieceFileName} (SentencePiece) or {TokenizerFiles.Llama2CFileName} (llama2.c)";
+        if (Directory.Exists(modelPath))
+        {
+            return new QllmException(
+                ErrorCodes.MissingTokenizer,
+                modelPath,
+                $"the model folder has no tokenizer: it must hold {accepted}",
+                "copy the model's tokenizer into the folder as one of those, or pass --tokenizer FILE");
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
+        return new QllmException(
+            ErrorCodes.MissingTokenizer,
+            modelPath,
+            $"no tokenizer beside the model: {folder} holds neither {accepted}",
+            "put the model's tokenizer there under one of those names, or pass --tokenizer FILE");
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Qllm.Core.Errors;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Engine.SafeTensors;
@@ -37,7 +38,17 @@ public sealed class QuantizationCheckpoint
     /// <summary>Saves block <paramref name="block"/>'s state and the inputs of the next block.</summary>
     internal void Save(int block, IReadOnlyList<DecoderLayer> layers, Tensor quantizedInputs, Tensor fullPrecisionInputs, BlockReport report)
     {
-        Directory.CreateDirectory(Folder);
+        // The output folder was probed before the run, but it can still fill up or turn read-only
+        // since: that is the user's to fix, not a bug (QLLM3000).
+        try
+        {
+            Directory.CreateDirectory(Folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new QllmException(ErrorCodes.OutputNotWritable, Folder, $"the quantization checkpoint folder cannot be created ({e.Message})", "choose an --output path in a folder you can write to, on a disk with free space", e);
+        }
+
         var tensors = new Dictionary<string, Tensor>();
         foreach (var layer in layers)
         {

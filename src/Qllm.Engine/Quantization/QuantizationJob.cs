@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Qllm.Artifacts.Container;
+using Qllm.Artifacts.Tokenization;
+using Qllm.Core.IO;
 using Qllm.Engine.ArtifactMapping;
 using Qllm.Core.Errors;
 using Qllm.Engine.Loading;
@@ -43,7 +46,11 @@ public static class QuantizationJob
         }
 
         var output = Path.GetFullPath(request.OutputPath);
+        RefuseInputs(request, output);
         PrepareOutputFolder(output);
+
+        // Read (and checked) before the model is loaded: a binary or non-UTF-8 file fails at once.
+        var calibrationText = TextFile.ReadAllText(request.CalibrationPath, "the calibration text");
         manual_seed(options.Seed);
         using var loaded = ModelLoader.Load(request.ModelPath, request.TokenizerPath, device);
         WeightChecks.RequireFinite(loaded.Model, request.ModelPath);
@@ -53,7 +60,7 @@ public static class QuantizationJob
             Rotate(loaded.Model, options.Seed, request.ModelPath, warn);
         }
 
-        var calibrationTokens = loaded.Tokenizer.Encode(File.ReadAllText(request.CalibrationPath));
+        var calibrationTokens = loaded.Tokenizer.Encode(calibrationText);
         var ids = CalibrationSampler.Sample(calibrationTokens, config.SeqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
         log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {device.type.ToString().ToLowerInvariant()}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
         var inputs = new QuantizationInputs(InputFile.Of(request.ModelPath), InputFile.Of(loaded.TokenizerSource), InputFile.Of(request.CalibrationPath));
@@ -76,22 +83,28 @@ public static class QuantizationJob
         }
     }
 
+    // Replacing an input with the artifact (`--output m.bin` for m.bin) would destroy it, and the
+    // cache would then key the artifact on a model that no longer exists.
+    private static void RefuseInputs(QuantizeRequest request, string output)
+    {
+        OutputPaths.RefuseInput(output, request.ModelPath, "the model");
+        if (!ArtifactFormat.IsArtifactFile(request.ModelPath))
+        {
+            OutputPaths.RefuseInput(output, TokenizerFiles.Resolve(request.ModelPath, request.TokenizerPath), "the tokenizer");
+        }
+
+        OutputPaths.RefuseInput(output, request.CalibrationPath, "the calibration text");
+    }
+
     // Fails before minutes of quantization, not after, when the output cannot be written.
     private static void PrepareOutputFolder(string output)
     {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new QllmException(ErrorCodes.OutputNotWritable, output, $"cannot create the output folder ({e.Message})", "choose a writable --output path");
-        }
-
         if (Directory.Exists(output))
         {
             throw new QllmException(ErrorCodes.OutputNotWritable, output, "the output path is a folder", "name the artifact file to write with --output");
         }
+
+        OutputPaths.RequireWritable(output);
     }
 
     private static string Describe(BlockReport report)

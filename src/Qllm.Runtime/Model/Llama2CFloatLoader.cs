@@ -31,7 +31,8 @@ internal static class Llama2CFloatLoader
         var config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, 1e-5, 10000, shared, RopeLayout.Interleaved);
         int headDim = dim / heads, kvDim = config.KvDim;
         long needed = 28 + (4L * ((vocab * (long)dim) + (layers * ((2L * dim) + (2L * dim * dim) + (2L * dim * kvDim) + (3L * dim * hidden))) + dim + (seqLen * (long)headDim) + (shared ? 0 : vocab * (long)dim)));
-        if (bytes.Length < needed)
+        // Exactly: extra bytes mean the header does not describe this file (as the engine's reader says).
+        if (bytes.Length != needed)
         {
             throw Bad(path, $"it holds {bytes.Length} bytes and its header needs {needed}");
         }

@@ -40,9 +40,7 @@ internal static class QllmCommandLine
         {
             foreach (var problem in parse.Errors)
             {
-                // The parser's messages end with a period; ours go on after a semicolon.
-                var message = problem.Message.EndsWith('.') ? problem.Message[..^1] : problem.Message;
-                await error.WriteLineAsync($"qllm: error {ErrorCodes.BadCommandLine}: {message}; see `qllm --help`");
+                await error.WriteLineAsync($"qllm: error {ErrorCodes.BadCommandLine}: {OneLine(problem.Message)}; see `qllm --help`");
             }
 
             return ExitCodes.BadCommandLine;
@@ -70,8 +68,31 @@ internal static class QllmCommandLine
         }
         catch (Exception e) when (!parse.GetValue(options.Verbose))
         {
-            await error.WriteLineAsync($"qllm: error {ErrorCodes.Internal}: unexpected {e.GetType().Name}: {e.Message}; rerun with --verbose and report the stack trace");
+            await error.WriteLineAsync($"qllm: error {ErrorCodes.Internal}: unexpected {e.GetType().Name}: {OneLine(e.Message)}; rerun with --verbose and report the stack trace");
             return ExitCodes.Error;
         }
+    }
+
+    /// <summary>
+    /// A message of several lines (System.CommandLine lists choices one per line) as one line, its
+    /// parts joined with "; ", because tools that read canonical errors take one line per error.
+    /// The parser's messages end with a period; ours go on after a semicolon.
+    /// </summary>
+    internal static string OneLine(string message)
+    {
+        var parts = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = new System.Text.StringBuilder();
+        foreach (var part in parts)
+        {
+            // "Must be one of:" introduces a list: its items follow after a space, not a new clause.
+            if (line.Length > 0)
+            {
+                line.Append(line[^1] == ':' ? " " : "; ");
+            }
+
+            line.Append(part.EndsWith('.') ? part[..^1] : part);
+        }
+
+        return line.ToString();
     }
 }

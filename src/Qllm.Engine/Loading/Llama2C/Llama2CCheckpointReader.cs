@@ -1,3 +1,4 @@
+using Qllm.Artifacts.Container;
 using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading;
 using Qllm.Core.Errors;
@@ -15,6 +16,12 @@ namespace Qllm.Engine.Loading.Llama2C;
 public static class Llama2CCheckpointReader
 {
     private const int HeaderBytes = 7 * sizeof(int);
+
+    /// <summary>The extension of qllm artifacts.</summary>
+    private const string ArtifactExtension = ".qllm";
+
+    /// <summary>How every artifact manifest names its format (<see cref="ArtifactFormat.FormatName"/> as a JSON string).</summary>
+    private static ReadOnlySpan<byte> ArtifactManifestMarker => "\"qllm-artifact\""u8;
 
     /// <summary>Reads the header only.</summary>
     public static LlamaConfig ReadConfig(string path)
@@ -36,6 +43,17 @@ public static class Llama2CCheckpointReader
                 path,
                 $"the llama2.c checkpoint is truncated: its header describes {expected:N0} bytes but the file has {stream.Length:N0}",
                 "download or export the checkpoint again");
+        }
+
+        // Bytes after the last tensor mean the header does not describe this file (another model,
+        // another export version, or a damaged copy); reading the prefix would run the wrong weights.
+        if (stream.Length > expected)
+        {
+            throw new QllmException(
+                ErrorCodes.BadCheckpoint,
+                path,
+                $"the llama2.c checkpoint's length disagrees with its header: the header describes {expected:N0} bytes but the file has {stream.Length:N0} ({stream.Length - expected:N0} too many)",
+                "pass the checkpoint as llama2.c's export.py wrote it (legacy format), or download it again");
         }
 
         var tensors = new Dictionary<string, Tensor>();
@@ -95,7 +113,50 @@ public static class Llama2CCheckpointReader
             throw new QllmException(ErrorCodes.InputNotFound, path, "the model file does not exist", "check the path, or run `qllm setup` to fetch stories15M");
         }
 
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+        try
+        {
+            RefuseArtifact(stream, path);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        return stream;
+    }
+
+    /// <summary>
+    /// Decides by content, not only by name, that the file is no llama2.c checkpoint but a qllm
+    /// artifact, a damaged one, or a file named as one: otherwise its bytes would be read as a
+    /// llama2.c header and the error would speak of dimensions or a missing tokenizer.bin.
+    /// </summary>
+    private static void RefuseArtifact(FileStream stream, string path)
+    {
+        var head = new byte[Math.Min(stream.Length, 4096)];
+        stream.ReadExactly(head);
+        stream.Position = 0;
+        if (head.AsSpan().StartsWith(ArtifactFormat.Magic))
+        {
+            throw new QllmException(ErrorCodes.BadCheckpoint, path, "the file is a qllm artifact, not a llama2.c checkpoint", "pass the llama2.c .bin checkpoint or Hugging Face folder the artifact was quantized from");
+        }
+
+        // The manifest follows the 24-byte header and names the format: a file that has it but not
+        // the magic is an artifact whose first bytes were damaged.
+        if (head.AsSpan().IndexOf(ArtifactManifestMarker) >= 0)
+        {
+            throw ArtifactErrors.Bad(path, "the file is a damaged qllm artifact: its manifest is there but it does not start with the artifact magic (QLLMART)");
+        }
+
+        if (path.EndsWith(ArtifactExtension, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new QllmException(
+                ErrorCodes.BadArtifact,
+                path,
+                $"not a qllm artifact: the file is named {ArtifactExtension} but does not start with the artifact magic",
+                "pass an artifact written by `qllm quantize`, or rename a llama2.c checkpoint to .bin");
+        }
     }
 
     private static LlamaConfig ReadHeader(FileStream stream, string path)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Qllm.Core.Errors;
 using Qllm.Tool.CommandLine;
 
 namespace Qllm.Tool.Commands.Cache;
@@ -27,9 +28,12 @@ internal static class CacheVerifyCommand
                 return ExitCodes.Success;
             }
 
+            // Coded warnings, canonical and unprefixed on stderr like quantize's, so that CI logs and a
+            // build's ToolTask pick them up; removing the entry was the repair, so the exit stays 0.
+            var stderr = result.InvocationConfiguration.Error;
             foreach (var bad in removed)
             {
-                stdout.WriteLine($"removed {bad.Folder}: {bad.Problem}");
+                stderr.WriteLine(new QllmWarning(bad.Folder, ErrorCodes.CacheEntryCorrupt, $"removed the corrupt cache entry: {bad.Problem}; the next build that needs it quantizes the model again").ToCanonicalString());
             }
 
             stdout.WriteLine($"{verified} {(verified == 1 ? "entry" : "entries")} verified, {removed.Count} removed");

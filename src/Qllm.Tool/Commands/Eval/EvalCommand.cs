@@ -4,6 +4,7 @@ using Qllm.Artifacts.Container;
 using Qllm.Engine.Evaluation;
 using Qllm.Engine.Loading;
 using Qllm.Core.Errors;
+using Qllm.Core.IO;
 using Qllm.Runtime;
 using Qllm.Tool.CommandLine;
 
@@ -35,6 +36,8 @@ internal static class EvalCommand
                 throw new QllmException(ErrorCodes.InputNotFound, textPath, "the evaluation text does not exist", "pass a UTF-8 text file with --text (`qllm setup` writes evaluation.txt)");
             }
 
+            // Read (and checked) before any model is loaded: a binary or non-UTF-8 file fails at once.
+            var evaluationText = TextFile.ReadAllText(textPath, "the evaluation text");
             var device = global.StartTorch(result);
             var tokenizerPath = result.GetValue(global.Tokenizer);
             var modelPath = result.GetValue(model)!;
@@ -46,7 +49,7 @@ internal static class EvalCommand
                 : (WindowLogits.Of(loaded!.Model), loaded!.Tokenizer, loaded.Source);
             var referencePath = result.GetValue(reference);
             using var referenceModel = referencePath is null ? null : ModelLoader.Load(referencePath, tokenizerPath, device);
-            var tokens = tokenizer.Encode(File.ReadAllText(textPath));
+            var tokens = tokenizer.Encode(evaluationText);
             cancellation.ThrowIfCancellationRequested();
             var referenceScorer = referenceModel is null ? null : WindowLogits.Of(referenceModel.Model);
             var evaluation = PerplexityEvaluator.Evaluate(scorer, tokens, tokenizer.BosId, referenceScorer, result.GetValue(maxWindows), result.GetValue(batchSize), textPath);

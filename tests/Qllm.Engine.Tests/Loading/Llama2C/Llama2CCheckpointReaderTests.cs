@@ -47,6 +47,22 @@ public sealed class Llama2CCheckpointReaderTests : IDisposable
         Assert.Contains("1,000,000", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_checkpoint_longer_than_its_header_says_is_refused_with_both_sizes()
+    {
+        var path = Path.Combine(_folder, "trailing.bin");
+        File.Copy(TestData.ModelPath, path);
+        using (var stream = new FileStream(path, FileMode.Append))
+        {
+            stream.Write(new byte[4096]);
+        }
+
+        var error = Assert.Throws<QllmException>(() => Llama2CCheckpointReader.Read(path));
+        Assert.Equal(ErrorCodes.BadCheckpoint, error.Code);
+        Assert.Equal(path, error.File);
+        Assert.Contains("60,816,028 bytes but the file has 60,820,124 (4,096 too many)", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { 288, 768, 6, 6, 6, 32000 })]                  // shorter than a header
     [InlineData(new[] { 2_000_000_000, 768, 6, 6, 6, 32000, 256 })]  // absurd dim: must not allocate

@@ -68,8 +68,10 @@ public sealed class CacheCommandTests : IDisposable
 
         var run = await Cache("verify");
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains($"removed {bad.Folder}: its artifact's SHA-256 does not match the manifest", run.Output, StringComparison.Ordinal);
-        Assert.EndsWith("1 entry verified, 1 removed\n", run.Output, StringComparison.Ordinal);
+        // A coded warning in canonical form, one line, on stderr; the summary stays on stdout.
+        var warning = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"{bad.Folder}: warning QLLM4002: removed the corrupt cache entry: its artifact's SHA-256 does not match the manifest; the next build that needs it quantizes the model again", warning);
+        Assert.Equal("1 entry verified, 1 removed\n", run.Output);
         Assert.Equal(Key("good"), Assert.Single(_store.List()).Manifest.Key);
     }
 
