@@ -9,6 +9,8 @@ using Qllm.Runtime.Compute;
 
 // usage: Qllm.Runtime.Benchmarks transforms [BenchmarkDotNet options, e.g. --job short --inProcess]
 //        the kernel micro-benchmarks (OnlineTransformBenchmarks), or
+// usage: Qllm.Runtime.Benchmarks packing [BenchmarkDotNet options]
+//        packing and unpacking 10M codes (BitPackingBenchmarks), or
 // usage: Qllm.Runtime.Benchmarks MODEL (.qllm artifact, or llama2.c .bin with --tokenizer) [--tokenizer FILE]
 //        [--threads N] [--steps 256] [--prompt "Once upon a time"]
 // Greedy generation with run.c's meaning of --steps (positions: BOS + prompt + sampled tokens), then
@@ -17,6 +19,12 @@ using Qllm.Runtime.Compute;
 if (args is ["transforms", .. var benchmarkArguments])
 {
     BenchmarkSwitcher.FromTypes([typeof(OnlineTransformBenchmarks)]).Run(benchmarkArguments);
+    return 0;
+}
+
+if (args is ["packing", .. var packingArguments])
+{
+    BenchmarkSwitcher.FromTypes([typeof(BitPackingBenchmarks)]).Run(packingArguments);
     return 0;
 }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Qllm.Engine.Generation;
 using Qllm.Engine.Loading;
 using Qllm.Core.Errors;
@@ -168,6 +169,24 @@ public sealed class QuantizedLanguageModelTests(QuantizedArtifactsFixture artifa
     {
         var error = Assert.Throws<QllmException>(() => QuantizedLanguageModel.LoadEmbedded(typeof(QuantizedLanguageModelTests).Assembly, "no-such.qllm"));
         Assert.Equal(ErrorCodes.InputNotFound, error.Code);
+    }
+
+    [Fact]
+    public void One_thread_and_two_threads_give_the_same_logits_bit_for_bit()
+    {
+        // Threads split the rows of each product, never a sum: the thread count must not move a bit.
+        var path = artifacts.Artifact("W4A4");
+        using var single = QuantizedLanguageModel.Load(path, new RuntimeOptions { Threads = 1 });
+        using var two = QuantizedLanguageModel.Load(path, new RuntimeOptions { Threads = 2 });
+        var text = single.Tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath));
+        var tokens = text.Take(single.ContextLength - 1).Prepend(single.Tokenizer.BosId).ToArray();
+
+        var expected = single.GetLogits(tokens);
+        var actual = two.GetLogits(tokens);
+
+        Assert.Equal(tokens.Length * single.VocabularySize, expected.Length);
+        Assert.True(MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan())), "the logits differ between 1 and 2 threads");
+        Assert.Equal(single.Generate("Once upon a time", Short).Text, two.Generate("Once upon a time", Short).Text);
     }
 
     [Fact]

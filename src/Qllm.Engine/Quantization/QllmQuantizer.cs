@@ -33,7 +33,7 @@ public static class QllmQuantizer
         ArgumentNullException.ThrowIfNull(options);
         Tensor quantizedInputs, fullPrecisionInputs;
         var reports = new List<BlockReport>();
-        if (checkpoint?.TryResume(model, options) is { } resumed)
+        if (checkpoint?.TryResume(model, options, log) is { } resumed)
         {
             (reports, quantizedInputs, fullPrecisionInputs) = resumed;
             log?.Invoke($"resuming after block {reports.Count - 1} from {checkpoint.Folder}");

@@ -89,36 +89,74 @@ public sealed class QuantizationCheckpoint
     /// <summary>
     /// Restores the finished blocks into <paramref name="model"/> when a checkpoint of this run exists.
     /// Returns the reports of the finished blocks and the inputs of the next one, or null to start over.
+    /// A checkpoint of another run (other inputs or options) or one that cannot be read whole (a file
+    /// cut short, a block missing) is deleted and the run starts over; <paramref name="log"/> says why.
     /// </summary>
-    internal (List<BlockReport> Reports, Tensor Quantized, Tensor FullPrecision)? TryResume(LlamaModel model, QuantizeOptions options)
+    internal (List<BlockReport> Reports, Tensor Quantized, Tensor FullPrecision)? TryResume(LlamaModel model, QuantizeOptions options, Action<string>? log = null)
     {
         var inputsPath = Path.Combine(Folder, InputsFile);
         if (!File.Exists(inputsPath))
         {
+            // A run stopped before its first block finished leaves nothing to resume from.
+            Delete();
             return null;
         }
 
-        using var inputs = SafeTensorsReader.Open(inputsPath);
-        if (!inputs.Metadata.TryGetValue("fingerprint", out var stored) || stored != _fingerprint)
+        // Every file is opened and checked before the model is touched: restoring a block replaces
+        // its linears, so a checkpoint found broken half-way could not be started over from.
+        var readers = new List<SafeTensorsReader>();
+        try
         {
-            Directory.Delete(Folder, recursive: true);
-            return null;
-        }
-
-        int lastBlock = int.Parse(inputs.Metadata["block"], CultureInfo.InvariantCulture);
-        var reports = new List<BlockReport>();
-        for (int block = 0; block <= lastBlock; block++)
-        {
-            using var state = SafeTensorsReader.Open(Path.Combine(Folder, BlockFile(block)));
-            foreach (var layer in model.Layers.Skip(block * options.BlockLayers).Take(options.BlockLayers))
+            var inputs = Open(inputsPath, readers);
+            if (!inputs.Metadata.TryGetValue("fingerprint", out var stored) || stored != _fingerprint)
             {
-                Restore(layer, state, options.Settings, model.Device);
+                return StartOver(readers, log, "it is from a run with other inputs or options");
             }
 
-            reports.Add(DeserializeReport(state.Metadata["report"]));
-        }
+            if (!inputs.Metadata.TryGetValue("block", out var blockText) || !int.TryParse(blockText, NumberStyles.None, CultureInfo.InvariantCulture, out var lastBlock))
+            {
+                return StartOver(readers, log, $"{inputsPath} does not say which block it follows");
+            }
 
-        return (reports, inputs.Read("quantized").to(model.Device), inputs.Read("full_precision").to(model.Device));
+            var states = new List<(SafeTensorsReader State, BlockReport Report)>();
+            for (int block = 0; block <= lastBlock; block++)
+            {
+                var state = Open(Path.Combine(Folder, BlockFile(block)), readers);
+                if (!state.Metadata.TryGetValue("fingerprint", out var blockFingerprint) || blockFingerprint != _fingerprint)
+                {
+                    return StartOver(readers, log, $"{state.Path} is from a run with other inputs or options");
+                }
+
+                if (!state.Metadata.TryGetValue("report", out var report))
+                {
+                    return StartOver(readers, log, $"{state.Path} has no block report");
+                }
+
+                states.Add((state, DeserializeReport(report)));
+            }
+
+            for (int block = 0; block <= lastBlock; block++)
+            {
+                foreach (var layer in model.Layers.Skip(block * options.BlockLayers).Take(options.BlockLayers))
+                {
+                    Restore(layer, states[block].State, options.Settings, model.Device);
+                }
+            }
+
+            return ([.. states.Select(s => s.Report)], inputs.Read("quantized").to(model.Device), inputs.Read("full_precision").to(model.Device));
+        }
+        catch (Exception e) when (e is QllmException or JsonException)
+        {
+            // SafeTensorsReader refuses a file cut short or otherwise damaged as a QllmException.
+            return StartOver(readers, log, e is QllmException { File: { } file } q ? $"{file} cannot be read ({q.Problem})" : $"it cannot be read ({e.Message})");
+        }
+        finally
+        {
+            foreach (var reader in readers)
+            {
+                reader.Dispose();
+            }
+        }
     }
 
     /// <summary>Deletes the checkpoints (after the artifact is written).</summary>
@@ -133,6 +171,27 @@ public sealed class QuantizationCheckpoint
     internal static string SerializeReport(BlockReport report) => JsonSerializer.Serialize(report, ReportJson);
 
     internal static BlockReport DeserializeReport(string json) => JsonSerializer.Deserialize<BlockReport>(json, ReportJson)!;
+
+    private static SafeTensorsReader Open(string path, List<SafeTensorsReader> readers)
+    {
+        var reader = SafeTensorsReader.Open(path);
+        readers.Add(reader);
+        return reader;
+    }
+
+    private (List<BlockReport> Reports, Tensor Quantized, Tensor FullPrecision)? StartOver(List<SafeTensorsReader> readers, Action<string>? log, string why)
+    {
+        // Closed first: an open file cannot be deleted on Windows.
+        foreach (var reader in readers)
+        {
+            reader.Dispose();
+        }
+
+        readers.Clear();
+        log?.Invoke($"ignoring the checkpoint in {Folder}: {why}; starting over");
+        Delete();
+        return null;
+    }
 
     private static string BlockFile(int block) => string.Create(CultureInfo.InvariantCulture, $"block-{block}.safetensors");
 

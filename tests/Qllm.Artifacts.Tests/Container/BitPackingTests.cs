@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Qllm.Artifacts.Container;
 
 namespace Qllm.Artifacts.Tests.Container;
@@ -84,23 +83,19 @@ public sealed class BitPackingTests
     [Theory]
     [InlineData(3)]
     [InlineData(4)]
-    public void Ten_million_codes_pack_and_unpack_well_under_a_second(int bits)
+    public void Ten_million_codes_pack_to_their_length_and_unpack_to_themselves(int bits)
     {
+        // Correctness at a real layer's size; how fast is bench/ (BitPackingBenchmarks), not a unit test.
         const int Rows = 10_000;
         const int Cols = 1_000;
         var codes = RandomCodes(new Random(7), bits, Rows * Cols);
-        BitPacking.Unpack(BitPacking.Pack(codes.AsSpan(0, Cols), bits, 1, Cols), bits, 1, Cols); // warm up the JIT
 
-        var clock = Stopwatch.StartNew();
         var packed = BitPacking.Pack(codes, bits, Rows, Cols);
-        var packSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
         var unpacked = BitPacking.Unpack(packed, bits, Rows, Cols);
-        var unpackSeconds = clock.Elapsed.TotalSeconds;
 
-        Assert.Equal(codes, unpacked);
-        Assert.True(packSeconds < 0.5, $"packing took {packSeconds:F3} s");
-        Assert.True(unpackSeconds < 0.5, $"unpacking took {unpackSeconds:F3} s");
+        Assert.Equal(Rows * ((((long)Cols * bits) + 7) / 8), packed.Length);
+        Assert.Equal(BitPacking.PackedLength(bits, Rows, Cols), packed.Length);
+        Assert.True(codes.AsSpan().SequenceEqual(unpacked), "unpacked codes differ");
     }
 
     internal static byte[] RandomCodes(Random random, int bits, int count)

@@ -15,9 +15,11 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
     private readonly IDistributedCache _cacheB;
     private readonly RemoteArtifactStore _storeA;
     private readonly RemoteArtifactStore _storeB;
+    private readonly RedisServer _server;
 
     public RemoteArtifactStoreTests(RedisServer server)
     {
+        _server = server;
         // One connection per machine, as two build agents would have.
         _cacheA = RedisDistributedCache.Create(server.ConnectionString);
         _cacheB = RedisDistributedCache.Create(server.ConnectionString);
@@ -182,19 +184,22 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
     [Fact]
     public async Task Entries_expire_after_their_time_to_live_manifest_first()
     {
-        var store = new RemoteArtifactStore(_cacheA, Options with { TimeToLive = TimeSpan.FromSeconds(2) });
+        // The server's own expiry, read back (PTTL) rather than waited for: no wall clock in the test.
+        var ttl = TimeSpan.FromHours(1);
+        var store = new RemoteArtifactStore(_cacheA, Options with { TimeToLive = ttl });
         var key = NewKey();
         Artifact(_machineA, "model.qllm", ChunkBytes + 1);
         Assert.Equal(RemotePublish.Published, await store.PublishAsync(key, _machineA.File("model.qllm"), default));
         var manifest = await ManifestAsync(key);
-        Assert.Equal(RemoteFetch.Hit, await _storeB.TryFetchAsync(key, Destination, default));
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        var manifestLeft = MillisecondsToLive(RemoteCacheKeys.Manifest(key));
+        var chunksLeft = Enumerable.Range(0, manifest.Chunks).Select(i => MillisecondsToLive(RemoteCacheKeys.Chunk(key, manifest.Writer, i))).ToList();
 
-        Assert.Equal(RemoteFetch.Miss, await _storeB.TryFetchAsync(key, _machineB.File("again.qllm"), default));
+        Assert.InRange(manifestLeft, 1, (long)ttl.TotalMilliseconds);
 
         // The chunks are kept a while longer, so a reader of the manifest never finds them gone first.
-        Assert.NotNull(await _cacheA.GetAsync(RemoteCacheKeys.Chunk(key, manifest.Writer, 0)));
+        Assert.All(chunksLeft, left => Assert.InRange(left, manifestLeft + 1, (long)(ttl + TimeSpan.FromMinutes(1)).TotalMilliseconds));
+        Assert.Equal(RemoteFetch.Hit, await _storeB.TryFetchAsync(key, Destination, default));
     }
 
     [Fact]
@@ -240,6 +245,14 @@ public sealed class RemoteArtifactStoreTests : IClassFixture<RedisServer>, IDisp
         Artifact(_machineA, "model.qllm", length);
         Assert.Equal(RemotePublish.Published, await _storeA.PublishAsync(key, _machineA.File("model.qllm"), default));
         return key;
+    }
+
+    /// <summary>What the server says is left of <paramref name="key"/>'s life, in milliseconds (-1: no expiry, -2: no key).</summary>
+    private long MillisecondsToLive(string key)
+    {
+        var reply = _server.Command($"PTTL {key}");
+        Assert.StartsWith(":", reply, StringComparison.Ordinal);
+        return long.Parse(reply.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<RemoteManifest> ManifestAsync(string key) =>

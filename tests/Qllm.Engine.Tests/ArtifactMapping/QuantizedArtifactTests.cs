@@ -47,22 +47,10 @@ public sealed class QuantizedArtifactTests : IDisposable
     {
         // Every step a resumed run must restore: reassembly, fused corrections, rotation, GPTQ codes.
         var options = new QuantizeOptions(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Qllm, Samples: 2, Epochs: 1, BlockLayers: 3, Rotation: RotationKind.Hadamard, WeightRounding: WeightRounding.Gptq);
-        QuantizeRequest Request(string name) => new(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(_folder, name), options);
-        static string Trailer(string path) => Convert.ToHexString(File.ReadAllBytes(path)[^32..]); // the SHA-256 of everything else
+        QuantizationJob.Run(Request("uninterrupted.qllm", options), CPU, _ => { });
 
-        QuantizationJob.Run(Request("uninterrupted.qllm"), CPU, _ => { });
-
-        var resumed = Request("resumed.qllm");
-        using (var cancellation = new CancellationTokenSource())
-        {
-            Assert.ThrowsAny<OperationCanceledException>(() => QuantizationJob.Run(resumed, CPU, line =>
-            {
-                if (line.StartsWith("block 0 (", StringComparison.Ordinal))
-                {
-                    cancellation.Cancel();
-                }
-            }, cancellation.Token));
-        }
+        var resumed = Request("resumed.qllm", options);
+        StopAfterTheFirstBlock(resumed);
 
         Assert.False(File.Exists(resumed.OutputPath));
         Assert.True(Directory.Exists(resumed.OutputPath + ".checkpoint"));
@@ -71,7 +59,51 @@ public sealed class QuantizedArtifactTests : IDisposable
         Assert.Contains(lines, line => line.StartsWith("resuming after block 0", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.StartsWith("block 0 (", StringComparison.Ordinal));
         Assert.False(Directory.Exists(resumed.OutputPath + ".checkpoint"));
-        Assert.Equal(Trailer(Path.Combine(_folder, "uninterrupted.qllm")), Trailer(resumed.OutputPath));
+        AssertSameBytes(Path.Combine(_folder, "uninterrupted.qllm"), resumed.OutputPath);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_a_run_with_other_options_is_ignored_and_the_log_says_so()
+    {
+        var resumed = Request("resumed.qllm", Plain);
+        StopAfterTheFirstBlock(resumed with { Options = Plain with { Seed = 7 } });
+        Assert.True(Directory.Exists(resumed.OutputPath + ".checkpoint"));
+
+        var lines = new List<string>();
+        QuantizationJob.Run(resumed, CPU, lines.Add);
+
+        Assert.Contains(lines, line => line.StartsWith($"ignoring the checkpoint in {resumed.OutputPath}.checkpoint: it is from a run with other inputs or options; starting over", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.StartsWith("resuming", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("block 0 (", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(resumed.OutputPath + ".checkpoint"));
+        QuantizationJob.Run(Request("uninterrupted.qllm", Plain), CPU, _ => { });
+        AssertSameBytes(Path.Combine(_folder, "uninterrupted.qllm"), resumed.OutputPath);
+    }
+
+    [Theory]
+    [InlineData("inputs.safetensors")]
+    [InlineData("block-0.safetensors")]
+    public void A_checkpoint_cut_short_is_ignored_and_the_log_says_so(string file)
+    {
+        var resumed = Request("resumed.qllm", Plain);
+        StopAfterTheFirstBlock(resumed);
+        var cut = Path.Combine(resumed.OutputPath + ".checkpoint", file);
+        using (var stream = new FileStream(cut, FileMode.Open, FileAccess.Write))
+        {
+            // As a copy or a disk that failed mid-write would leave it: the header whole, the data not.
+            stream.SetLength(stream.Length / 2);
+        }
+
+        var lines = new List<string>();
+        QuantizationJob.Run(resumed, CPU, lines.Add);
+
+        var ignored = Assert.Single(lines, line => line.StartsWith($"ignoring the checkpoint in {resumed.OutputPath}.checkpoint: ", StringComparison.Ordinal));
+        Assert.Contains($"{cut} cannot be read (", ignored, StringComparison.Ordinal);
+        Assert.EndsWith("; starting over", ignored, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, line => line.StartsWith("resuming", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(resumed.OutputPath + ".checkpoint"));
+        QuantizationJob.Run(Request("uninterrupted.qllm", Plain), CPU, _ => { });
+        AssertSameBytes(Path.Combine(_folder, "uninterrupted.qllm"), resumed.OutputPath);
     }
 
     [Fact]
@@ -89,4 +121,28 @@ public sealed class QuantizedArtifactTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>Round-to-nearest in two blocks: the cheapest run that checkpoints.</summary>
+    private static QuantizeOptions Plain => new(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Rtn, Samples: 2, Epochs: 1, BlockLayers: 3);
+
+    private static void StopAfterTheFirstBlock(QuantizeRequest request)
+    {
+        using var cancellation = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => QuantizationJob.Run(request, CPU, line =>
+        {
+            if (line.StartsWith("block 0 (", StringComparison.Ordinal))
+            {
+                cancellation.Cancel();
+            }
+        }, cancellation.Token));
+    }
+
+    // Every byte, not the writer's own trailing digest: a writer that digests the wrong bytes must not pass.
+    private static void AssertSameBytes(string expectedPath, string actualPath)
+    {
+        var (expected, actual) = (File.ReadAllBytes(expectedPath), File.ReadAllBytes(actualPath));
+        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{actualPath} ({actual.Length} bytes) differs from {expectedPath} ({expected.Length} bytes) from byte {expected.AsSpan().CommonPrefixLength(actual)}");
+    }
+
+    private QuantizeRequest Request(string name, QuantizeOptions options) => new(TestData.ModelPath, null, TestData.CalibrationTextPath, Path.Combine(_folder, name), options);
 }

@@ -24,6 +24,52 @@ public sealed class PerplexityEvaluatorTests(Stories15MFixture stories) : IClass
     }
 
     [Fact]
+    public void One_windows_perplexity_is_the_exponent_of_its_mean_cross_entropy_computed_in_double()
+    {
+        using var loaded = ModelLoader.Load(TestData.ModelPath, null, CPU);
+        var text = loaded.Tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath));
+        int seqLen = loaded.Model.Config.SeqLen, vocab = loaded.Model.Config.VocabSize;
+
+        var result = PerplexityEvaluator.Evaluate(loaded.Model, text, loaded.Tokenizer.BosId, maxWindows: 1);
+
+        // Independently: the model's raw logits for BOS + the first 255 tokens; position i predicts
+        // token i, by a log-sum-exp and a negative log-likelihood summed in double here.
+        var ids = text.Take(seqLen - 1).Prepend(loaded.Tokenizer.BosId).ToArray();
+        float[] logits;
+        using (no_grad())
+        using (var input = tensor(ids.Select(t => (long)t).ToArray()).unsqueeze(0))
+        using (var output = loaded.Model.forward(input))
+        {
+            logits = output[0].to(ScalarType.Float32).data<float>().ToArray();
+        }
+
+        double nll = 0;
+        for (int i = 0; i < seqLen - 1; i++)
+        {
+            var row = logits.AsSpan(i * vocab, vocab);
+            double max = double.NegativeInfinity, sum = 0;
+            foreach (var value in row)
+            {
+                max = Math.Max(max, value);
+            }
+
+            foreach (var value in row)
+            {
+                sum += Math.Exp(value - max);
+            }
+
+            nll += max + Math.Log(sum) - row[ids[i + 1]];
+        }
+
+        double expected = Math.Exp(nll / (seqLen - 1));
+        Assert.Equal(1, result.Windows);
+        Assert.Equal(seqLen - 1, result.Tokens);
+
+        // float32 log-softmax in the evaluator against double here: a few parts in a million.
+        Assert.Equal(expected, result.Perplexity, tolerance: expected * 1e-5);
+    }
+
+    [Fact]
     public void Batching_does_not_change_the_numbers()
     {
         using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
