@@ -29,7 +29,7 @@ public sealed class Stories15MReassemblyTests(Stories15MPoints points, ITestOutp
     [InlineData("qkv", 0)]
     [InlineData("gate/up", 5)]
     [InlineData("down", 5)]
-    public void The_search_at_W4A4_is_fast_and_never_worse_than_no_reassembly(string point, int layer)
+    public void The_search_at_W4A4_is_never_worse_than_no_reassembly_and_stays_in_its_channel_budget(string point, int layer)
     {
         var (x, weights) = point switch
         {
@@ -53,8 +53,8 @@ public sealed class Stories15MReassemblyTests(Stories15MPoints points, ITestOutp
             Assert.True(choice.Error <= choice.IdentityError);
             Assert.True(choice.ExtraChannels <= channels / 5);
             Assert.True(choice.CandidatesEvaluated > 1);
-            // Generous: the machine these run on is shared; the printed times are the measurement.
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"search took {clock.Elapsed}");
+            // No wall-time assertion: CI machines are shared. The printed times are informational;
+            // speed is measured by the whole-run timings of bench/quantization.sh.
         }
     }
 
