@@ -31,7 +31,7 @@ internal static class ArtifactMetadata
         o.BlockLayers,
         o.Seed,
         o.ChannelRatio,
-        o.MergeScore == AssemblyScore.MergeError ? "merge-error" : "reference"));
+        QuantizeOptionsText.MergeScore(o.MergeScore)));
 
     public static JsonObject Inputs(QuantizationInputs inputs) => ArtifactSchema.ToJson(
     [

@@ -1,5 +1,6 @@
-using Qllm.Engine.Rotation;
 using Qllm.Core.Quantization;
+using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Engine.Rotation;
 
 namespace Qllm.Engine.Quantization;
 
@@ -49,5 +50,22 @@ public static class QuantizeOptionsText
         WeightRoundingNames.Nearest => Quantization.WeightRounding.Nearest,
         WeightRoundingNames.Gptq => Quantization.WeightRounding.Gptq,
         _ => throw new ArgumentException($"unknown weight rounding '{text}'", nameof(text)),
+    };
+
+    /// <summary>The spellings of <see cref="AssemblyScore"/>, as <c>--merge-score</c> accepts them.</summary>
+    public static IReadOnlyList<string> MergeScores { get; } = [ReferenceScore, MergeErrorScore];
+
+    private const string ReferenceScore = "reference";
+    private const string MergeErrorScore = "merge-error";
+
+    /// <summary>merge-error or reference.</summary>
+    public static string MergeScore(AssemblyScore score) => score == AssemblyScore.Reference ? ReferenceScore : MergeErrorScore;
+
+    /// <summary>The merge score spelled <paramref name="text"/> (see <see cref="MergeScore"/>).</summary>
+    public static AssemblyScore ParseMergeScore(string text) => text switch
+    {
+        ReferenceScore => AssemblyScore.Reference,
+        MergeErrorScore => AssemblyScore.MergeError,
+        _ => throw new ArgumentException($"unknown merge score '{text}'", nameof(text)),
     };
 }

@@ -1,4 +1,5 @@
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Quantization.Reassembly;
 using Qllm.Engine.Rotation;
 using Qllm.Core.Quantization;
 
@@ -26,6 +27,14 @@ public sealed class QuantizeOptionsTextTests
     {
         Assert.All(WeightRoundingNames.All, name => Assert.Equal(name, QuantizeOptionsText.WeightRounding(QuantizeOptionsText.ParseWeightRounding(name))));
         Assert.Equal(Enum.GetValues<WeightRounding>().Order(), WeightRoundingNames.All.Select(QuantizeOptionsText.ParseWeightRounding).Order());
+    }
+
+    [Fact]
+    public void Every_merge_score_name_round_trips_and_every_score_has_a_name()
+    {
+        Assert.Equal(["reference", "merge-error"], QuantizeOptionsText.MergeScores);
+        Assert.All(QuantizeOptionsText.MergeScores, name => Assert.Equal(name, QuantizeOptionsText.MergeScore(QuantizeOptionsText.ParseMergeScore(name))));
+        Assert.Equal(Enum.GetValues<AssemblyScore>().Order(), QuantizeOptionsText.MergeScores.Select(QuantizeOptionsText.ParseMergeScore).Order());
     }
 
     [Fact]

@@ -34,8 +34,8 @@ internal static class QuantizeCommand
         var learningRate = new Option<double?>("--learning-rate") { Description = $"AdamW learning rate, decayed linearly (default: the preset's, or {PresetRecipe.PaperLearningRate} with --method)." }.InRange(1e-9, 1);
         var blockLayers = new Option<int>("--block-layers") { Description = "Decoder layers per block.", DefaultValueFactory = _ => defaults.BlockLayers }.InRange(1, 1024);
         var channelRatio = new Option<double>("--channel-ratio") { Description = "Cap on extra channels from disassembly, as a share of the channels.", DefaultValueFactory = _ => defaults.ChannelRatio }.InRange(0, 1);
-        var mergeScore = new Option<string>("--merge-score") { Description = "How channel assembly ranks merges: merge-error (the output error a merge causes; measured better) or reference (QLLM's signed column sums).", DefaultValueFactory = _ => "merge-error" }
-            .AcceptOnlyFromAmong("reference", "merge-error");
+        var mergeScore = new Option<string>("--merge-score") { Description = "How channel assembly ranks merges: merge-error (the output error a merge causes; measured better) or reference (QLLM's signed column sums).", DefaultValueFactory = _ => QuantizeOptionsText.MergeScore(AssemblyScore.MergeError) }
+            .AcceptOnlyFromAmong([.. QuantizeOptionsText.MergeScores]);
         var seed = new Option<int>("--seed") { Description = "Seed of sampling and initialisation.", DefaultValueFactory = _ => defaults.Seed };
         var json = new Option<bool>("--json") { Description = "End with one JSON object describing the run." };
         var command = new Command("quantize", "Quantize a model into a 4-bit artifact.")
@@ -79,7 +79,7 @@ internal static class QuantizeCommand
                 BlockLayers: result.GetValue(blockLayers),
                 Seed: result.GetValue(seed),
                 ChannelRatio: result.GetValue(channelRatio),
-                MergeScore: result.GetValue(mergeScore) == "reference" ? AssemblyScore.Reference : AssemblyScore.MergeError,
+                MergeScore: QuantizeOptionsText.ParseMergeScore(result.GetValue(mergeScore)!),
                 Rotation: result.GetValue(rotation) is { } rotationText ? QuantizeOptionsText.ParseRotation(rotationText) : recipe.Rotation,
                 WeightRounding: result.GetValue(rounding) is { } roundingText ? QuantizeOptionsText.ParseWeightRounding(roundingText) : recipe.WeightRounding);
             var device = global.StartTorch(result);

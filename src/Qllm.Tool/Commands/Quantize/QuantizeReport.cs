@@ -45,6 +45,6 @@ internal sealed record QuantizeReport(
         options.LearningRate,
         options.BlockLayers,
         options.ChannelRatio,
-        options.MergeScore == AssemblyScore.Reference ? "reference" : "merge-error",
+        QuantizeOptionsText.MergeScore(options.MergeScore),
         options.Seed);
 }
