@@ -7,11 +7,11 @@ namespace Qllm.Runtime.Kernels;
 
 /// <summary>
 /// Exact integer dot products of unsigned activation codes with unsigned weight codes: the inner
-/// loop of every quantized linear. Where AVX-VNNI is present, vpdpbusd multiplies and accumulates
-/// 32 byte pairs into 32-bit sums in one instruction. AVX2 multiplies 32 byte pairs per instruction (vpmaddubsw, which
+/// loop of every quantized linear. The AVX2 kernels take how byte pairs are multiplied as a type
+/// argument: AVX-VNNI's vpdpbusd (<see cref="VnniPairs"/>) where present, else vpmaddubsw, which
 /// treats the weight operand as signed, so weight codes must stay below 128 and a pair sum below
-/// 2¹⁵: <see cref="Fits"/>; the 4-bit path adds two pair sums, 4·15·255 at most); the portable path widens through Vector128 (NEON, SSE2); the scalar path
-/// is the definition.
+/// 2¹⁵ (<see cref="Avx2Pairs"/>, <see cref="Fits"/>; the 4-bit path adds two pair sums, 4·15·255 at
+/// most). The portable path widens through Vector128 (NEON, SSE2); the scalar path is the definition.
 /// </summary>
 internal static class IntegerDot
 {
@@ -24,7 +24,7 @@ internal static class IntegerDot
     {
         if (Avx2.IsSupported)
         {
-            return DotPacked4Avx2(activation, packed);
+            return AvxVnni.IsSupported ? DotPacked4Avx2<VnniPairs>(activation, packed) : DotPacked4Avx2<Avx2Pairs>(activation, packed);
         }
 
         return Vector128.IsHardwareAccelerated ? DotPacked4Vector128(activation, packed) : DotPacked4Scalar(activation, packed);
@@ -35,27 +35,27 @@ internal static class IntegerDot
     {
         if (Avx2.IsSupported)
         {
-            return DotBytesAvx2(activation, codes);
+            return AvxVnni.IsSupported ? DotBytesAvx2<VnniPairs>(activation, codes) : DotBytesAvx2<Avx2Pairs>(activation, codes);
         }
 
         return Vector128.IsHardwareAccelerated ? DotBytesVector128(activation, codes) : DotBytesScalar(activation, codes, 0);
     }
 
-    internal static int DotPacked4Avx2(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
+    internal static int DotPacked4Avx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
+        where TPairs : struct, IBytePairProducts
     {
         int n = activation.Length;
         ref byte a = ref MemoryMarshal.GetReference(activation);
         ref byte w = ref MemoryMarshal.GetReference(packed);
         var mask = Vector256.Create((byte)0x0F);
-        var ones = Vector256.Create((short)1);
         var sum = Vector256<int>.Zero;
         int i = 0;
         for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
         {
-            sum = Accumulate(sum, Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref a, (nuint)(i + 32)), Vector256.LoadUnsafe(ref w, (nuint)(i / 2)), mask, ones);
+            sum = Accumulate<TPairs>(sum, Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref a, (nuint)(i + 32)), Vector256.LoadUnsafe(ref w, (nuint)(i / 2)), mask);
         }
 
-        return Vector256.Sum(sum) + DotPacked4Avx2Rest(activation, packed, i);
+        return Vector256.Sum(sum) + DotPacked4Avx2Rest<TPairs>(activation, packed, i);
     }
 
     /// <summary>
@@ -65,11 +65,23 @@ internal static class IntegerDot
     /// </summary>
     internal static void DotPacked4Rows4Avx2(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, Span<int> results)
     {
+        if (AvxVnni.IsSupported)
+        {
+            DotPacked4Rows4Avx2<VnniPairs>(activation, rows, rowBytes, results);
+        }
+        else
+        {
+            DotPacked4Rows4Avx2<Avx2Pairs>(activation, rows, rowBytes, results);
+        }
+    }
+
+    internal static void DotPacked4Rows4Avx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, Span<int> results)
+        where TPairs : struct, IBytePairProducts
+    {
         int n = activation.Length;
         ref byte a = ref MemoryMarshal.GetReference(activation);
         ref byte w = ref MemoryMarshal.GetReference(rows);
         var mask = Vector256.Create((byte)0x0F);
-        var ones = Vector256.Create((short)1);
         Vector256<int> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
         int i = 0;
         for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
@@ -77,20 +89,20 @@ internal static class IntegerDot
             var even = Vector256.LoadUnsafe(ref a, (nuint)i);
             var odd = Vector256.LoadUnsafe(ref a, (nuint)(i + 32));
             nuint at = (nuint)(i / 2);
-            sum0 = Accumulate(sum0, even, odd, Vector256.LoadUnsafe(ref w, at), mask, ones);
-            sum1 = Accumulate(sum1, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)rowBytes), mask, ones);
-            sum2 = Accumulate(sum2, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), mask, ones);
-            sum3 = Accumulate(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), mask, ones);
+            sum0 = Accumulate<TPairs>(sum0, even, odd, Vector256.LoadUnsafe(ref w, at), mask);
+            sum1 = Accumulate<TPairs>(sum1, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)rowBytes), mask);
+            sum2 = Accumulate<TPairs>(sum2, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), mask);
+            sum3 = Accumulate<TPairs>(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), mask);
         }
 
         if (i + PackedLayout.HalfGroup <= n)
         {
             var active = Vector256.LoadUnsafe(ref a, (nuint)i);
             nuint at = (nuint)(i / 2);
-            sum0 = AccumulateHalfGroup(sum0, active, Vector128.LoadUnsafe(ref w, at), ones);
-            sum1 = AccumulateHalfGroup(sum1, active, Vector128.LoadUnsafe(ref w, at + (nuint)rowBytes), ones);
-            sum2 = AccumulateHalfGroup(sum2, active, Vector128.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), ones);
-            sum3 = AccumulateHalfGroup(sum3, active, Vector128.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), ones);
+            sum0 = AccumulateHalfGroup<TPairs>(sum0, active, Vector128.LoadUnsafe(ref w, at));
+            sum1 = AccumulateHalfGroup<TPairs>(sum1, active, Vector128.LoadUnsafe(ref w, at + (nuint)rowBytes));
+            sum2 = AccumulateHalfGroup<TPairs>(sum2, active, Vector128.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)));
+            sum3 = AccumulateHalfGroup<TPairs>(sum3, active, Vector128.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)));
             i += PackedLayout.HalfGroup;
         }
 
@@ -104,37 +116,34 @@ internal static class IntegerDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> AccumulateHalfGroup(Vector256<int> sum, Vector256<byte> active, Vector128<byte> bytes, Vector256<short> ones)
+    private static Vector256<int> AccumulateHalfGroup<TPairs>(Vector256<int> sum, Vector256<byte> active, Vector128<byte> bytes)
+        where TPairs : struct, IBytePairProducts
     {
         var mask = Vector128.Create((byte)0x0F);
         var codes = Vector256.Create(bytes & mask, Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte();
-        return AvxVnni.IsSupported
-            ? AvxVnni.MultiplyWideningAndAdd(sum, active, codes)
-            : sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(active, codes), ones);
+        return TPairs.Add(sum, active, codes);
     }
 
-    // 64 products of activation codes with a group of packed 4-bit codes, added to sum. AVX-VNNI's
-    // vpdpbusd multiplies, sums groups of four into 32 bits and accumulates in one instruction;
-    // AVX2 needs vpmaddubsw (to 16 bits) and vpmaddwd (to 32).
+    // 64 products of activation codes with a group of packed 4-bit codes, added to sum.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Accumulate(Vector256<int> sum, Vector256<byte> even, Vector256<byte> odd, Vector256<byte> bytes, Vector256<byte> mask, Vector256<short> ones)
+    private static Vector256<int> Accumulate<TPairs>(Vector256<int> sum, Vector256<byte> even, Vector256<byte> odd, Vector256<byte> bytes, Vector256<byte> mask)
+        where TPairs : struct, IBytePairProducts
     {
         var evenCodes = (bytes & mask).AsSByte();
         var oddCodes = (Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte();
-        return AvxVnni.IsSupported
-            ? AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(sum, even, evenCodes), odd, oddCodes)
-            : sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(even, evenCodes) + Avx2.MultiplyAddAdjacent(odd, oddCodes), ones);
+        return TPairs.Add(sum, even, evenCodes, odd, oddCodes);
     }
 
     // The half group and the natural tail after the full groups, from column start.
-    private static int DotPacked4Avx2Rest(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed, int start)
+    private static int DotPacked4Avx2Rest<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed, int start)
+        where TPairs : struct, IBytePairProducts
     {
         int i = start;
         int sum = 0;
         if (i + PackedLayout.HalfGroup <= activation.Length)
         {
             var active = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(activation), (nuint)i);
-            sum = Vector256.Sum(AccumulateHalfGroup(Vector256<int>.Zero, active, Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(packed), (nuint)(i / 2)), Vector256.Create((short)1)));
+            sum = Vector256.Sum(AccumulateHalfGroup<TPairs>(Vector256<int>.Zero, active, Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(packed), (nuint)(i / 2))));
             i += PackedLayout.HalfGroup;
         }
 
@@ -189,21 +198,18 @@ internal static class IntegerDot
         return sum + Packed4Tail(activation, packed, i);
     }
 
-    internal static int DotBytesAvx2(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
+    internal static int DotBytesAvx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
+        where TPairs : struct, IBytePairProducts
     {
         int n = activation.Length;
         ref byte a = ref MemoryMarshal.GetReference(activation);
         ref byte w = ref MemoryMarshal.GetReference(codes);
-        var ones = Vector256.Create((short)1);
         var sum = Vector256<int>.Zero;
         int i = 0;
         for (; i + 32 <= n; i += 32)
         {
             var active = Vector256.LoadUnsafe(ref a, (nuint)i);
-            var weights = Vector256.LoadUnsafe(ref w, (nuint)i).AsSByte();
-            sum = AvxVnni.IsSupported
-                ? AvxVnni.MultiplyWideningAndAdd(sum, active, weights)
-                : sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(active, weights), ones);
+            sum = TPairs.Add(sum, active, Vector256.LoadUnsafe(ref w, (nuint)i).AsSByte());
         }
 
         return Vector256.Sum(sum) + DotBytesScalar(activation, codes, i);

@@ -3,6 +3,7 @@ using Qllm.Runtime.Compute;
 
 namespace Qllm.Runtime.Tests.Compute;
 
+[Trait("Category", Kernels.KernelPaths.Category)]
 public sealed class OnlineTransformTests
 {
     private const string Source = "rotated.qllm";

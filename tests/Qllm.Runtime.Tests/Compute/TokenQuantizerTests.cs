@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Qllm.Runtime.Tests.Compute;
 
+[Trait("Category", Kernels.KernelPaths.Category)]
 public sealed class TokenQuantizerTests
 {
     public TokenQuantizerTests() => TorchRuntime.Initialize(DeviceRequest.Cpu);

@@ -2,9 +2,17 @@ using Qllm.Runtime.Kernels;
 
 namespace Qllm.Runtime.Tests.Kernels;
 
+/// <summary>
+/// The float kernels. Their vector branches sit inside one method each (Vector256, Vector128, FMA or
+/// not), so they are reached by the runs of <see cref="InstructionSetRunTests"/>; the byte kernels
+/// also have an AVX2 method of their own, checked here by name.
+/// </summary>
+[Trait("Category", KernelPaths.Category)]
 public sealed class FloatDotTests
 {
     public static TheoryData<int> Widths => KernelData.Widths;
+
+    public static TheoryData<string, int> BytePaths => KernelPaths.WithWidths([KernelPaths.Vector128, KernelPaths.Avx2, KernelPaths.Dispatch]);
 
     [Theory]
     [MemberData(nameof(Widths))]
@@ -16,31 +24,29 @@ public sealed class FloatDotTests
         Close(KernelData.Dot(activation, codes, 7), FloatDot.DotPacked4(KernelData.Permuted(activation), KernelData.Pack4(codes), 7), columns * 3 * 8);
     }
 
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Float_activations_against_byte_codes(int columns)
+    [SkippableTheory]
+    [MemberData(nameof(BytePaths))]
+    public void Float_activations_against_byte_codes(string path, int columns)
     {
+        KernelPaths.Require(path);
         var random = new Random(columns + 7);
         var activation = KernelData.Floats(random, columns);
         var codes = KernelData.Codes(random, columns, 8);
-        double expected = KernelData.Dot(activation, codes, 128);
-        Close(expected, FloatDot.DotBytes(activation, codes, 128), columns * 3 * 128);
-        Close(expected, FloatDot.DotBytesPortable(activation, codes, 128), columns * 3 * 128);
-        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        float actual = path switch
         {
-            Close(expected, FloatDot.DotBytesAvx2(activation, codes, 128), columns * 3 * 128);
-        }
+            KernelPaths.Vector128 => FloatDot.DotBytesPortable(activation, codes, 128),
+            KernelPaths.Avx2 => FloatDot.DotBytesAvx2(activation, codes, 128),
+            _ => FloatDot.DotBytes(activation, codes, 128),
+        };
+
+        Close(KernelData.Dot(activation, codes, 128), actual, columns * 3 * 128);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Widths))]
     public void Four_byte_rows_at_once_equal_four_single_rows(int columns)
     {
-        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
-        {
-            return; // an AVX2-only kernel
-        }
-
+        KernelPaths.Require(KernelPaths.Avx2);
         var random = new Random(columns + 11);
         var activation = KernelData.Floats(random, columns);
         var rows = Enumerable.Range(0, 4).Select(_ => KernelData.Codes(random, columns, 8)).ToArray();

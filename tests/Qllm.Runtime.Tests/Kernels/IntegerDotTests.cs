@@ -1,85 +1,73 @@
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Qllm.Runtime.Kernels;
 
 namespace Qllm.Runtime.Tests.Kernels;
 
+[Trait("Category", KernelPaths.Category)]
 public sealed class IntegerDotTests
 {
-    public static TheoryData<int> Widths => KernelData.Widths;
+    public static TheoryData<string, int> AllPaths => KernelPaths.WithWidths(KernelPaths.IntegerPaths);
 
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Every_path_of_the_packed_4_bit_product_equals_the_definition(int columns)
+    public static TheoryData<string, int> WidePaths => KernelPaths.WithWidths(KernelPaths.WideIntegerPaths);
+
+    public static TheoryData<string> Paths => KernelPaths.IntegerPaths;
+
+    [SkippableTheory]
+    [MemberData(nameof(AllPaths))]
+    public void The_packed_4_bit_product_equals_the_definition(string path, int columns)
     {
+        KernelPaths.Require(path);
         var random = new Random(columns);
         var activation = KernelData.Codes(random, columns, 8);
         var codes = KernelData.Codes(random, columns, 4);
-        var permuted = KernelData.Permuted(activation);
-        var packed = KernelData.Pack4(codes);
-        long expected = KernelData.Dot(activation, codes);
 
-        Assert.Equal(expected, IntegerDot.DotPacked4Scalar(permuted, packed));
-        Assert.Equal(expected, IntegerDot.DotPacked4(permuted, packed));
-        if (Vector128.IsHardwareAccelerated)
-        {
-            Assert.Equal(expected, IntegerDot.DotPacked4Vector128(permuted, packed));
-        }
-
-        if (Avx2.IsSupported)
-        {
-            Assert.Equal(expected, IntegerDot.DotPacked4Avx2(permuted, packed));
-        }
+        Assert.Equal(KernelData.Dot(activation, codes), DotPacked4(path, KernelData.Permuted(activation), KernelData.Pack4(codes)));
     }
 
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Every_path_of_the_byte_product_equals_the_definition(int columns)
+    [SkippableTheory]
+    [MemberData(nameof(AllPaths))]
+    public void The_byte_product_equals_the_definition(string path, int columns)
     {
+        KernelPaths.Require(path);
         var random = new Random(columns + 1000);
         var activation = KernelData.Codes(random, columns, 8);
         var codes = KernelData.Codes(random, columns, 6);
-        long expected = KernelData.Dot(activation, codes);
 
-        Assert.Equal(expected, IntegerDot.DotBytesScalar(activation, codes, 0));
-        Assert.Equal(expected, IntegerDot.DotBytes(activation, codes));
-        if (Vector128.IsHardwareAccelerated)
-        {
-            Assert.Equal(expected, IntegerDot.DotBytesVector128(activation, codes));
-        }
-
-        if (Avx2.IsSupported)
-        {
-            Assert.Equal(expected, IntegerDot.DotBytesAvx2(activation, codes));
-        }
+        Assert.Equal(KernelData.Dot(activation, codes), DotBytes(path, activation, codes));
     }
 
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Four_rows_at_once_equal_four_single_rows(int columns)
+    [SkippableTheory]
+    [MemberData(nameof(WidePaths))]
+    public void Four_rows_at_once_equal_four_single_rows(string path, int columns)
     {
-        if (!Avx2.IsSupported)
-        {
-            return; // the portable paths are checked above
-        }
-
+        KernelPaths.Require(path);
         var random = new Random(columns + 2000);
         var activation = KernelData.Permuted(KernelData.Codes(random, columns, 8));
         var rows = Enumerable.Range(0, 4).Select(_ => KernelData.Pack4(KernelData.Codes(random, columns, 4))).ToArray();
         var results = new int[4];
-        IntegerDot.DotPacked4Rows4Avx2(activation, rows.SelectMany(r => r).ToArray(), rows[0].Length, results);
+        var all = rows.SelectMany(r => r).ToArray();
+        if (path == KernelPaths.AvxVnni)
+        {
+            IntegerDot.DotPacked4Rows4Avx2<VnniPairs>(activation, all, rows[0].Length, results);
+        }
+        else
+        {
+            IntegerDot.DotPacked4Rows4Avx2<Avx2Pairs>(activation, all, rows[0].Length, results);
+        }
+
         Assert.Equal(rows.Select(r => IntegerDot.DotPacked4Scalar(activation, r)), results);
     }
 
-    [Fact]
-    public void The_extreme_codes_do_not_saturate()
+    [SkippableTheory]
+    [MemberData(nameof(Paths))]
+    public void The_extreme_codes_do_not_saturate(string path)
     {
         // 255 · 15 in every pair: the largest sums the 16-bit lanes of the AVX2 path ever hold.
+        KernelPaths.Require(path);
         var activation = Enumerable.Repeat((byte)255, 768).ToArray();
         var codes = Enumerable.Repeat((byte)15, 768).ToArray();
-        Assert.Equal(768L * 255 * 15, IntegerDot.DotPacked4(KernelData.Permuted(activation), KernelData.Pack4(codes)));
+        Assert.Equal(768L * 255 * 15, DotPacked4(path, KernelData.Permuted(activation), KernelData.Pack4(codes)));
         var sixBit = Enumerable.Repeat((byte)63, 768).ToArray();
-        Assert.Equal(768L * 255 * 63, IntegerDot.DotBytes(activation, sixBit));
+        Assert.Equal(768L * 255 * 63, DotBytes(path, activation, sixBit));
     }
 
     [Theory]
@@ -91,4 +79,22 @@ public sealed class IntegerDotTests
     [InlineData(8, 8, false)]
     public void Integer_products_are_used_only_where_the_16_bit_lanes_cannot_saturate(int weightBits, int activationBits, bool fits) =>
         Assert.Equal(fits, IntegerDot.Fits(weightBits, activationBits));
+
+    private static int DotPacked4(string path, byte[] activation, byte[] packed) => path switch
+    {
+        KernelPaths.Scalar => IntegerDot.DotPacked4Scalar(activation, packed),
+        KernelPaths.Vector128 => IntegerDot.DotPacked4Vector128(activation, packed),
+        KernelPaths.Avx2 => IntegerDot.DotPacked4Avx2<Avx2Pairs>(activation, packed),
+        KernelPaths.AvxVnni => IntegerDot.DotPacked4Avx2<VnniPairs>(activation, packed),
+        _ => IntegerDot.DotPacked4(activation, packed),
+    };
+
+    private static int DotBytes(string path, byte[] activation, byte[] codes) => path switch
+    {
+        KernelPaths.Scalar => IntegerDot.DotBytesScalar(activation, codes, 0),
+        KernelPaths.Vector128 => IntegerDot.DotBytesVector128(activation, codes),
+        KernelPaths.Avx2 => IntegerDot.DotBytesAvx2<Avx2Pairs>(activation, codes),
+        KernelPaths.AvxVnni => IntegerDot.DotBytesAvx2<VnniPairs>(activation, codes),
+        _ => IntegerDot.DotBytes(activation, codes),
+    };
 }

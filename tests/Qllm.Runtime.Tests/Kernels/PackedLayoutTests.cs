@@ -1,5 +1,6 @@
 namespace Qllm.Runtime.Tests.Kernels;
 
+[Trait("Category", KernelPaths.Category)]
 public sealed class PackedLayoutTests
 {
     public static TheoryData<int> Widths => KernelData.Widths;

@@ -3,6 +3,7 @@ using Qllm.Runtime.Kernels;
 
 namespace Qllm.Runtime.Tests.Kernels;
 
+[Trait("Category", KernelPaths.Category)]
 public sealed class WalshHadamardTests
 {
     [Theory]
