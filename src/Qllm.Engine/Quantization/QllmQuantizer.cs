@@ -116,6 +116,40 @@ public static class QllmQuantizer
     }
 
     /// <summary>
+    /// Quantizes a model whose recipe reads no calibration (<see cref="QuantizeOptions.Calibrates"/>
+    /// is false): each layer's weights are rounded to nearest as they are, with no forward pass and
+    /// so no block losses to report. The result equals what <see cref="Quantize"/> makes of the same
+    /// recipe, without its diagnostic passes.
+    /// </summary>
+    public static QuantizationResult QuantizeWeightsOnly(LlamaModel model, QuantizeOptions options, Action<QuantizationProgress>? blocks = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Calibrates)
+        {
+            throw new ArgumentException("this recipe reads calibration text; use Quantize", nameof(options));
+        }
+
+        var layers = model.Layers;
+        var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
+        var noMaps = new Dictionary<ReassemblyPoint, ReassemblyMap>();
+        blocks?.Invoke(new QuantizationProgress(0, blockCount));
+        for (int i = 0; i < layers.Count; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            LayerQuantizer.Quantize(layers[i], options.Settings, noMaps);
+            LayerQuantizer.Finalize(layers[i], options.Settings);
+            if ((i + 1) % options.BlockLayers == 0 || i + 1 == layers.Count)
+            {
+                blocks?.Invoke(new QuantizationProgress((i + options.BlockLayers) / options.BlockLayers, blockCount));
+            }
+        }
+
+        var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits);
+        return new QuantizationResult([], embedding, classifier);
+    }
+
+    /// <summary>
     /// Quantizes the embedding per row, in place; a separate classifier too (a tied one shares the
     /// embedding's codes). Returns what the artifact stores.
     /// </summary>

@@ -60,13 +60,11 @@ public static class QuantizationJob
             Rotate(loaded.Model, options.Seed, request.ModelPath, warn);
         }
 
-        var calibrationTokens = loaded.Tokenizer.Encode(calibrationText);
-        var ids = CalibrationSampler.Sample(calibrationTokens, config.SeqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
-        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {device.type.ToString().ToLowerInvariant()}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
         var inputs = new QuantizationInputs(InputFile.Of(request.ModelPath), InputFile.Of(loaded.TokenizerSource), InputFile.Of(request.CalibrationPath));
         var checkpoint = new QuantizationCheckpoint(output, inputs.Fingerprint(options));
-        using var calibration = tensor(ids, [options.Samples, config.SeqLen]);
-        using var result = QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, blocks, message => warn(new QllmWarning(request.ModelPath, ErrorCodes.HessianDampingRaised, message)), cancellation);
+        using var result = options.Calibrates
+            ? Calibrated(request, loaded, calibrationText, device, log, checkpoint, blocks, warn, cancellation)
+            : WeightsOnly(request, loaded, device, log, blocks, cancellation);
         cancellation.ThrowIfCancellationRequested();
         QuantizedArtifact.Write(output, loaded, result, inputs, options);
         checkpoint.Delete();
@@ -74,6 +72,26 @@ public static class QuantizationJob
         log($"wrote {output} ({bytes:N0} bytes) in {clock.Elapsed.TotalSeconds:F1} s");
         return new QuantizeSummary(output, bytes, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks);
     }
+
+    private static QuantizationResult Calibrated(QuantizeRequest request, LoadedModel loaded, string calibrationText, Device device, Action<string> log, QuantizationCheckpoint checkpoint, Action<QuantizationProgress>? blocks, Action<QllmWarning> warn, CancellationToken cancellation)
+    {
+        var options = request.Options;
+        var seqLen = loaded.Model.Config.SeqLen;
+        var ids = CalibrationSampler.Sample(loaded.Tokenizer.Encode(calibrationText), seqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
+        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {DeviceName(device)}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
+        using var calibration = tensor(ids, [options.Samples, seqLen]);
+        return QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, blocks, message => warn(new QllmWarning(request.ModelPath, ErrorCodes.HessianDampingRaised, message)), cancellation);
+    }
+
+    // Rotation and round-to-nearest read only the weights: no calibration pass, nothing to resume.
+    private static QuantizationResult WeightsOnly(QuantizeRequest request, LoadedModel loaded, Device device, Action<string> log, Action<QuantizationProgress>? blocks, CancellationToken cancellation)
+    {
+        var options = request.Options;
+        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {DeviceName(device)}: no calibration pass (no step of this recipe reads the calibration text)");
+        return QllmQuantizer.QuantizeWeightsOnly(loaded.Model, options, blocks, cancellation);
+    }
+
+    private static string DeviceName(Device device) => device.type.ToString().ToLowerInvariant();
 
     private static void Rotate(Modeling.LlamaModel model, int seed, string modelPath, Action<QllmWarning> warn)
     {

@@ -44,4 +44,10 @@ public sealed record QuantizeOptions(
 
     /// <summary>Whether low-rank error correction runs.</summary>
     public bool CorrectsErrors => Method is QuantizationMethod.Qllm or QuantizationMethod.LowRankOnly && Epochs > 0;
+
+    /// <summary>
+    /// Whether any step reads the calibration text: reassembly, the correction and GPTQ do; rotation
+    /// and round-to-nearest depend on the weights alone, so such a run makes no forward pass.
+    /// </summary>
+    public bool Calibrates => Reassembles || CorrectsErrors || WeightRounding == WeightRounding.Gptq;
 }

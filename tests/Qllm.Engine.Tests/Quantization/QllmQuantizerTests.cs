@@ -1,5 +1,6 @@
 using Qllm.Engine.Loading;
 using Qllm.Engine.Quantization;
+using Qllm.Engine.Rotation;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Tests.Quantization;
@@ -35,6 +36,42 @@ public sealed class QllmQuantizerTests
         Assert.All(points, p => Assert.True(p.Error <= p.IdentityError, $"layer {p.Layer} {p.Point}: the search must never pick worse than no reassembly"));
         Assert.All(points, p => Assert.InRange(p.ExtraChannels, 0, (p.Point == "down" ? 768 : 288) * 0.2));
     }
+
+    [Fact]
+    public void A_recipe_that_reads_no_calibration_gives_the_same_model_without_a_forward_pass()
+    {
+        var options = Small(QuantizationMethod.Rtn) with { Samples = 2, Rotation = RotationKind.Hadamard };
+        Assert.False(options.Calibrates);
+        using var calibrated = ModelLoader.Load(TestData.ModelPath, null, CPU);
+        using var weightsOnly = ModelLoader.Load(TestData.ModelPath, null, CPU);
+        ModelRotation.Apply(calibrated.Model, options.Seed);
+        ModelRotation.Apply(weightsOnly.Model, options.Seed);
+
+        using var withPasses = QllmQuantizer.Quantize(calibrated.Model, Calibration(calibrated, 2), options);
+        using var without = QllmQuantizer.QuantizeWeightsOnly(weightsOnly.Model, options);
+
+        Assert.Empty(without.Blocks);
+        var expected = calibrated.Model.Layers.SelectMany(LayerQuantizer.NamedLinears).ToList();
+        var actual = weightsOnly.Model.Layers.SelectMany(LayerQuantizer.NamedLinears).ToList();
+        Assert.Equal(7 * 6, actual.Count);
+        foreach (var (e, a) in expected.Zip(actual))
+        {
+            var (want, got) = (Assert.IsType<IntegerLinear>(e.Linear).Weight, Assert.IsType<IntegerLinear>(a.Linear).Weight);
+            Assert.True(Same(want.Codes, got.Codes) && Same(want.Scales, got.Scales) && Same(want.Zeros, got.Zeros), $"{a.Name} differs");
+        }
+
+        Assert.True(Same(withPasses.Embedding.Codes, without.Embedding.Codes));
+    }
+
+    [Theory]
+    [InlineData(QuantizationMethod.Rtn, WeightRounding.Gptq, true)]
+    [InlineData(QuantizationMethod.LowRankOnly, WeightRounding.Nearest, true)]
+    [InlineData(QuantizationMethod.ReassemblyOnly, WeightRounding.Nearest, true)]
+    [InlineData(QuantizationMethod.Rtn, WeightRounding.Nearest, false)]
+    public void Only_reassembly_the_correction_and_gptq_read_the_calibration_text(QuantizationMethod method, WeightRounding rounding, bool calibrates) =>
+        Assert.Equal(calibrates, (Small(method) with { WeightRounding = rounding }).Calibrates);
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
 
     internal static Tensor Calibration(LoadedModel loaded, int samples)
     {
