@@ -59,12 +59,22 @@ public static class QllmQuantizer
             }
 
             var points = new List<PointReport>();
-            LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
-                LayerQuantizer.Quantize(layer, options.Settings, ChooseReassembly(layer, model.Rope, hidden, options, points)), cancellation);
+            if (options.Reassembles)
+            {
+                LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
+                    LayerQuantizer.Quantize(layer, options.Settings, ChooseReassembly(layer, model.Rope, hidden, options, points)), cancellation);
+            }
+            else
+            {
+                // Without reassembly nothing reads a layer's inputs here: no forward pass is needed.
+                blockLayers.ForEach(layer => LayerQuantizer.Quantize(layer, options.Settings, new Dictionary<ReassemblyPoint, ReassemblyMap>()));
+            }
 
-            double lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets);
+            // The loss before the correction is a diagnostic pass: only made when there is a correction to compare with.
+            double? lossBefore = null;
             if (options.CorrectsErrors)
             {
+                lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets);
                 // One generator per block, seeded from the run's seed and the block, so that a
                 // resumed run draws exactly what an uninterrupted one would. On the CPU whatever the
                 // device: a CUDA generator draws other numbers (and one on the GPU made a CUDA run
@@ -97,7 +107,7 @@ public static class QllmQuantizer
             fullPrecisionInputs.Dispose();
             quantizedInputs = outputs;
             fullPrecisionInputs = targets;
-            var report = new BlockReport(block, first, blockLayers.Count, points, lossBefore, lossAfter, clock.Elapsed.TotalSeconds);
+            var report = new BlockReport(block, first, blockLayers.Count, points, lossBefore ?? lossAfter, lossAfter, clock.Elapsed.TotalSeconds);
             reports.Add(report);
             checkpoint?.Save(block, blockLayers, quantizedInputs, fullPrecisionInputs, report);
             progress?.Invoke(report);

@@ -65,7 +65,7 @@ internal static class GptqLayerRounding
         }
     }
 
-    /// <summary>Runs the layer on <paramref name="inputs"/> in chunks with <paramref name="capturing"/> wrapped, and returns the Hessian of its inputs.</summary>
+    /// <summary>Runs the layer on <paramref name="inputs"/> in chunks up to <paramref name="capturing"/>, and returns the Hessian of that linear's inputs.</summary>
     private static Tensor Capture(DecoderLayer layer, RotaryEmbedding rope, Tensor inputs, string capturing)
     {
         HessianCapture? capture = null;
@@ -76,7 +76,14 @@ internal static class GptqLayerRounding
             for (long first = 0; first < samples; first += Chunk)
             {
                 using var scope = NewDisposeScope();
-                layer.Forward(inputs.narrow(0, first, Math.Min(Chunk, samples - first)), rope);
+                try
+                {
+                    layer.Forward(inputs.narrow(0, first, Math.Min(Chunk, samples - first)), rope);
+                }
+                catch (HessianCaptured)
+                {
+                    // The forward pass stops at the captured linear: what follows it is not needed.
+                }
             }
 
             return capture!.Hessian ?? throw new ArgumentException("no calibration samples", nameof(inputs));

@@ -10,6 +10,8 @@ namespace Qllm.Engine.Quantization.Gptq;
 /// Stands in for a linear while a layer runs on the calibration inputs: passes its input on to the
 /// linear unchanged and adds xᵀx over every token x to the Hessian, in float64 on the input's device,
 /// so that it sees exactly what the linear receives (after reassembly and activation quantization).
+/// Then it ends the layer's forward pass with <see cref="HessianCaptured"/>: nothing after this
+/// linear affects its Hessian, and the rest of the layer would be computed for nothing.
 /// </summary>
 internal sealed class HessianCapture : nn.Module<Tensor, Tensor>
 {
@@ -46,7 +48,7 @@ internal sealed class HessianCapture : nn.Module<Tensor, Tensor>
             }
         }
 
-        return inner.call(input);
+        throw new HessianCaptured();
     }
 
     /// <inheritdoc />
