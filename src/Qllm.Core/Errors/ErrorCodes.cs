@@ -109,6 +109,9 @@ public static class ErrorCodes
     /// <summary>GPTQ cannot round a linear: its weight or calibration Hessian holds non-finite values, or the Hessian stays indefinite however much it is damped.</summary>
     public const string GptqFailed = "QLLM3007";
 
+    /// <summary>The machine has less memory available than quantizing this model with this recipe is estimated to need; nothing was started.</summary>
+    public const string NotEnoughMemory = "QLLM3008";
+
     /// <summary>The artifact cache's folder cannot be created or written.</summary>
     public const string CacheNotWritable = "QLLM4001";
 

@@ -55,6 +55,7 @@ public static class QuantizationJob
         using var loaded = ModelLoader.Load(request.ModelPath, request.TokenizerPath, device);
         WeightChecks.RequireFinite(loaded.Model, request.ModelPath);
         var config = loaded.Model.Config;
+        MemoryCheck.Require(MemoryEstimate.Bytes(config, options), MemoryEstimate.WeightBytes(config), request.ModelPath);
         if (options.Rotation == RotationKind.Hadamard)
         {
             Rotate(loaded.Model, options.Seed, request.ModelPath, warn);

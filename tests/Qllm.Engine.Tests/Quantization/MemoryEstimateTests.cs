@@ -1,0 +1,30 @@
+using Qllm.Engine.Loading.Llama2C;
+using Qllm.Engine.Quantization;
+
+namespace Qllm.Engine.Tests.Quantization;
+
+public sealed class MemoryEstimateTests
+{
+    private static readonly QuantizeOptions Rtn = new(QuantizationSettings.Presets["W4A4"], QuantizationMethod.Rtn);
+
+    [Fact]
+    public void The_weights_of_stories15M_are_counted_as_its_float32_file_holds_them()
+    {
+        var config = Llama2CCheckpointReader.ReadConfig(TestData.ModelPath);
+        long file = new FileInfo(TestData.ModelPath).Length;
+
+        // The file adds its 28-byte header and llama2.c's unused RoPE tables (seqLen · headDim floats).
+        Assert.Equal(file - 28 - (4L * config.SeqLen * config.HeadDim), MemoryEstimate.WeightBytes(config));
+    }
+
+    [Fact]
+    public void Calibration_and_more_samples_cost_memory_and_a_weights_only_recipe_needs_the_base_and_two_copies_of_the_weights()
+    {
+        var config = Llama2CCheckpointReader.ReadConfig(TestData.ModelPath);
+        var gptq = Rtn with { WeightRounding = WeightRounding.Gptq };
+
+        Assert.Equal(MemoryEstimate.BaseBytes + (2 * MemoryEstimate.WeightBytes(config)), MemoryEstimate.Bytes(config, Rtn));
+        Assert.True(MemoryEstimate.Bytes(config, gptq with { Samples = 32 }) > MemoryEstimate.Bytes(config, Rtn));
+        Assert.True(MemoryEstimate.Bytes(config, gptq with { Samples = 128 }) > MemoryEstimate.Bytes(config, gptq with { Samples = 32 }));
+    }
+}
