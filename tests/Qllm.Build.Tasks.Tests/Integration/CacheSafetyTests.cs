@@ -226,15 +226,21 @@ public sealed class CacheSafetyTests : IDisposable
         Assert.False(Directory.Exists(artifact + ".checkpoint"), "the tool had already finished block 0");
     }
 
-    /// <summary>No entry, and no artifact under obj/ or bin/: a next build cannot take anything the killed one half made.</summary>
+    /// <summary>No entry, no artifact (whole or partial) under obj/ or bin/, and no app: a next build cannot take anything the killed one half made.</summary>
     private void AssertNothingUsableLeft(FixtureProject project)
     {
+        var entries = Path.Combine(_cache.Path, "v1", "entries");
         Assert.Empty(new LocalArtifactStore(_cache.Path).List());
-        Assert.Empty(Directory.Exists(Path.Combine(_cache.Path, "v1", "entries")) ? Directory.GetDirectories(Path.Combine(_cache.Path, "v1", "entries")) : []);
+        Assert.Empty(Directory.Exists(entries) ? Directory.GetDirectories(entries) : []);
         Assert.False(File.Exists(project.ArtifactPath()));
-        Assert.Empty(Directory.Exists(project.IntermediateFolder) ? Directory.GetFiles(project.IntermediateFolder, "*.qllm*", SearchOption.AllDirectories) : []);
-        Assert.False(Directory.Exists(project.OutputFolder), "the killed build left an app in bin/");
+        Assert.Empty(QllmFiles(project.IntermediateFolder));
+        Assert.Empty(QllmFiles(project.OutputFolder));
+        Assert.False(File.Exists(Path.Combine(project.OutputFolder, project.Name + ".dll")), "the killed build left an app in bin/");
     }
+
+    /// <summary>Artifacts and their temporary files (X.qllm, and X.qllm.GUID.partial as AtomicFile writes them) anywhere under <paramref name="folder"/>.</summary>
+    private static string[] QllmFiles(string folder) =>
+        Directory.Exists(folder) ? Directory.GetFiles(folder, "*.qllm*", SearchOption.AllDirectories) : [];
 
     public void Dispose() => _cache.Dispose();
 }
