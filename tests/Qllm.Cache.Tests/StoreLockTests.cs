@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Qllm.Cache;
 
 namespace Qllm.Cache.Tests;
@@ -49,6 +50,41 @@ public sealed class StoreLockTests : IDisposable
         using var first = StoreLock.Acquire(LockPath, onWaiting: null, CancellationToken.None);
         using var cancellation = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => StoreLock.Acquire(LockPath, cancellation.Cancel, cancellation.Token));
+    }
+
+    [Fact]
+    public async Task A_lock_held_by_another_process_is_free_as_soon_as_that_process_is_killed()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(LockHolder).Assembly.Location);
+        start.ArgumentList.Add(LockHolder.Command);
+        start.ArgumentList.Add(LockPath);
+        using var holder = Process.Start(start)!;
+        try
+        {
+            Assert.Equal(LockHolder.Held, await holder.StandardOutput.ReadLineAsync().WaitAsync(Patience));
+            Assert.Null(StoreLock.TryAcquire(LockPath));
+
+            // SIGKILL: the holder runs no Dispose, no finally; only the operating system can release the lock.
+            holder.Kill();
+            await holder.WaitForExitAsync();
+
+            // The kernel closes a dying process's files before its parent can see it exit, so no wait is needed.
+            using var again = StoreLock.TryAcquire(LockPath);
+            Assert.NotNull(again);
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+        }
     }
 
     public void Dispose() => _folder.Dispose();

@@ -8,6 +8,9 @@ internal static class BuildLog
     /// <summary>The message QuantizeModel logs right before it starts the tool.</summary>
     public const string Quantizing = "Qllm: quantizing";
 
+    /// <summary>The message QuantizeModel logs when it finds the key's lock held by another build, before it waits for it.</summary>
+    public const string Waiting = "Qllm: waiting for another build that is quantizing";
+
     /// <summary>The message QuantizeModel logs when the local store had the artifact.</summary>
     public const string FromCache = "came from the cache";
 
