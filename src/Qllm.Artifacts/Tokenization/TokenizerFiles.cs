@@ -11,6 +11,12 @@ public static class TokenizerFiles
     /// <summary>The SentencePiece tokenizer's file name in Hugging Face folders.</summary>
     public const string SentencePieceFileName = "tokenizer.model";
 
+    /// <summary>The Hugging Face tokenizers file name (<see cref="HuggingFaceTokenizer"/>).</summary>
+    public const string HuggingFaceFileName = "tokenizer.json";
+
+    /// <summary>The file beside <see cref="HuggingFaceFileName"/> naming BOS, EOS and the chat template.</summary>
+    public const string HuggingFaceConfigFileName = "tokenizer_config.json";
+
     /// <summary>
     /// Opens a tokenizer file: SentencePiece when it is named <c>*.model</c> or its content is a
     /// protobuf message, llama2.c's format otherwise.
