@@ -56,6 +56,12 @@ public static class ArtifactSchema
     /// <summary>The tokenizer format of a SentencePiece <c>tokenizer.model</c>.</summary>
     public const string SentencePieceTokenizerFormat = "sentencepiece";
 
+    /// <summary>
+    /// The tokenizer format of a Hugging Face <c>tokenizer.json</c>; its <c>tokenizer_config.json</c>
+    /// travels beside it as the <see cref="ArtifactTensorNames.TokenizerConfig"/> tensor.
+    /// </summary>
+    public const string HuggingFaceTokenizerFormat = "huggingface";
+
     /// <summary>The <c>ropeLayout</c> name of <paramref name="layout"/>.</summary>
     public static string Name(RopeLayout layout) => layout == RopeLayout.Interleaved ? InterleavedRope : HalfSplitRope;
 
@@ -173,6 +179,22 @@ public static class ArtifactSchema
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(bytes);
         writer.AddUInt8(ArtifactTensorNames.Tokenizer, [bytes.LongLength], bytes, new Dictionary<string, ArtifactAttributeValue> { [TokenizerFormatAttribute] = sentencePiece ? SentencePieceTokenizerFormat : Llama2CTokenizerFormat });
+    }
+
+    /// <summary>
+    /// Adds a Hugging Face tokenizer, byte for byte: <c>tokenizer.json</c> as the
+    /// <see cref="ArtifactTensorNames.Tokenizer"/> tensor (format <see cref="HuggingFaceTokenizerFormat"/>)
+    /// and, when there is one, <c>tokenizer_config.json</c> as <see cref="ArtifactTensorNames.TokenizerConfig"/>.
+    /// </summary>
+    public static void WriteHuggingFaceTokenizer(ArtifactWriter writer, byte[] tokenizerJson, byte[]? configJson)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(tokenizerJson);
+        writer.AddUInt8(ArtifactTensorNames.Tokenizer, [tokenizerJson.LongLength], tokenizerJson, new Dictionary<string, ArtifactAttributeValue> { [TokenizerFormatAttribute] = HuggingFaceTokenizerFormat });
+        if (configJson is not null)
+        {
+            writer.AddUInt8(ArtifactTensorNames.TokenizerConfig, [configJson.LongLength], configJson);
+        }
     }
 
     /// <summary>The producer, as recorded (a non-string value as its JSON text), or null.</summary>
@@ -299,6 +321,12 @@ public static class ArtifactSchema
     {
         ArgumentNullException.ThrowIfNull(reader);
         var info = reader.GetTensor(ArtifactTensorNames.Tokenizer);
+        if (info.Attributes.TryGetValue(TokenizerFormatAttribute, out var kind) && kind.IsString && kind.AsString() == HuggingFaceTokenizerFormat)
+        {
+            var config = reader.Tensors.TryGetValue(ArtifactTensorNames.TokenizerConfig, out var configInfo) ? reader.GetBytes(configInfo).ToArray() : null;
+            return TokenizerFiles.LoadHuggingFace(reader.GetBytes(info).ToArray(), config, reader.Source, vocabSize);
+        }
+
         bool sentencePiece = info.Attributes.TryGetValue(TokenizerFormatAttribute, out var format) && format.IsString && format.AsString() == SentencePieceTokenizerFormat;
         return TokenizerFiles.Load(reader.GetBytes(info).ToArray(), sentencePiece, reader.Source, vocabSize);
     }

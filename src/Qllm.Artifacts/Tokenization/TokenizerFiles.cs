@@ -2,7 +2,10 @@ using Qllm.Core.Errors;
 
 namespace Qllm.Artifacts.Tokenization;
 
-/// <summary>Finds and opens a model's tokenizer: a llama2.c <c>tokenizer.bin</c> or a SentencePiece <c>tokenizer.model</c>.</summary>
+/// <summary>
+/// Finds and opens a model's tokenizer: a llama2.c <c>tokenizer.bin</c>, a SentencePiece
+/// <c>tokenizer.model</c> or a Hugging Face <c>tokenizer.json</c>.
+/// </summary>
 public static class TokenizerFiles
 {
     /// <summary>The llama2.c tokenizer's file name.</summary>
@@ -11,12 +14,21 @@ public static class TokenizerFiles
     /// <summary>The SentencePiece tokenizer's file name in Hugging Face folders.</summary>
     public const string SentencePieceFileName = "tokenizer.model";
 
+    /// <summary>The Hugging Face tokenizers file name (<see cref="HuggingFaceTokenizer"/>).</summary>
+    public const string HuggingFaceFileName = "tokenizer.json";
+
+    /// <summary>The file beside <see cref="HuggingFaceFileName"/> naming BOS, EOS and the chat template.</summary>
+    public const string HuggingFaceConfigFileName = "tokenizer_config.json";
+
     /// <summary>
-    /// Opens a tokenizer file: SentencePiece when it is named <c>*.model</c> or its content is a
-    /// protobuf message, llama2.c's format otherwise.
+    /// Opens a tokenizer file: Hugging Face's when it is named <c>*.json</c>, SentencePiece when it
+    /// is named <c>*.model</c> or its content is a protobuf message, llama2.c's format otherwise.
     /// </summary>
     /// <param name="path">The tokenizer file.</param>
-    /// <param name="vocabSize">The model's vocabulary size; the tokenizer must have exactly as many tokens.</param>
+    /// <param name="vocabSize">
+    /// The model's vocabulary size (embedding rows); the tokenizer must have exactly as many tokens,
+    /// or for a <c>tokenizer.json</c> at most as many (Qwen pads its embedding to 151936 rows).
+    /// </param>
     /// <exception cref="QllmException">The file is missing (QLLM2005) or malformed or of another vocabulary (QLLM2006).</exception>
     public static ITextTokenizer Load(string path, int vocabSize)
     {
@@ -25,6 +37,11 @@ public static class TokenizerFiles
         {
             throw new QllmException(
                 ErrorCodes.MissingTokenizer, path, $"no tokenizer at {path}", "pass --tokenizer FILE or put tokenizer.bin beside the model");
+        }
+
+        if (IsHuggingFace(path))
+        {
+            return CheckFits(HuggingFaceTokenizer.Load(path), path, vocabSize);
         }
 
         if (!IsSentencePiece(path))
@@ -44,16 +61,18 @@ public static class TokenizerFiles
 
     /// <summary>
     /// Opens the tokenizer of a model: <paramref name="tokenizerPath"/> when given, else
-    /// <c>tokenizer.model</c> or <c>tokenizer.bin</c> inside a model folder or beside a model file.
+    /// <c>tokenizer.model</c>, <c>tokenizer.json</c> or <c>tokenizer.bin</c> inside a model folder or beside a model file.
     /// </summary>
     /// <exception cref="QllmException">No tokenizer is found (QLLM2005) or it is malformed (QLLM2006).</exception>
     public static ITextTokenizer LoadForModel(string modelPath, string? tokenizerPath, int vocabSize) =>
         Load(Resolve(modelPath, tokenizerPath), vocabSize);
 
     /// <summary>
-    /// The tokenizer file of a model: <paramref name="tokenizerPath"/> when given, else
-    /// <c>tokenizer.model</c> or <c>tokenizer.bin</c> inside a model folder or beside a model file
-    /// (the latter when neither exists, so that the error names the file expected).
+    /// The tokenizer file of a model: <paramref name="tokenizerPath"/> when given, else the first of
+    /// <c>tokenizer.model</c>, <c>tokenizer.json</c> and <c>tokenizer.bin</c> inside a model folder or
+    /// beside a model file (<c>tokenizer.bin</c> when none exists, so that the error names the file
+    /// expected). <c>tokenizer.model</c> comes first because converted folders (and TinyLlama's)
+    /// hold both it and <c>tokenizer.json</c>, and the ids of models already built must not change.
     /// </summary>
     public static string Resolve(string modelPath, string? tokenizerPath)
     {
@@ -65,8 +84,33 @@ public static class TokenizerFiles
 
         var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
         var sentencePiece = Path.Combine(folder, SentencePieceFileName);
-        return File.Exists(sentencePiece) ? sentencePiece : Path.Combine(folder, Llama2CFileName);
+        var huggingFace = Path.Combine(folder, HuggingFaceFileName);
+        return File.Exists(sentencePiece) ? sentencePiece
+            : File.Exists(huggingFace) ? huggingFace
+            : Path.Combine(folder, Llama2CFileName);
     }
+
+    /// <summary>Opens a Hugging Face tokenizer from the bytes of its <c>tokenizer.json</c> and <c>tokenizer_config.json</c> (as an artifact carries them).</summary>
+    /// <exception cref="QllmException">They are malformed, or the tokenizer has more tokens than <paramref name="vocabSize"/> (QLLM2006).</exception>
+    public static HuggingFaceTokenizer LoadHuggingFace(byte[] tokenizerJson, byte[]? configJson, string source, int vocabSize) =>
+        CheckFits(HuggingFaceTokenizer.Parse(tokenizerJson, configJson, source), source, vocabSize);
+
+    /// <summary>Whether the tokenizer file at <paramref name="path"/> is a Hugging Face <c>tokenizer.json</c> (by its name).</summary>
+    public static bool IsHuggingFace(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// A tokenizer.json may have fewer tokens than the embedding has rows (rows past it are never
+    /// produced), never more: a token without a row would index past the embedding.
+    /// </summary>
+    private static HuggingFaceTokenizer CheckFits(HuggingFaceTokenizer tokenizer, string source, int vocabSize) =>
+        tokenizer.VocabSize <= vocabSize
+            ? tokenizer
+            : throw new QllmException(
+                ErrorCodes.BadTokenizer, source, $"tokenizer has {tokenizer.VocabSize} tokens, more than the model's {vocabSize} embedding rows", "pass the model's own tokenizer with --tokenizer FILE");
 
     /// <summary>Opens a tokenizer from its bytes, in the format named.</summary>
     public static ITextTokenizer Load(byte[] bytes, bool sentencePiece, string source, int vocabSize)

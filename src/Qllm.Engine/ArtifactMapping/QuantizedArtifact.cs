@@ -33,8 +33,7 @@ public static class QuantizedArtifact
         writer.Metadata[ArtifactSchema.InputsKey] = ArtifactMetadata.Inputs(inputs);
         writer.Metadata[ArtifactSchema.BlocksKey] = ArtifactMetadata.Blocks(result.Blocks);
 
-        var sentencePiece = TokenizerFiles.IsSentencePiece(loaded.TokenizerSource);
-        ArtifactSchema.WriteTokenizer(writer, File.ReadAllBytes(loaded.TokenizerSource), sentencePiece);
+        WriteTokenizer(writer, loaded.TokenizerSource);
         AddMatrix(writer, ArtifactTensorNames.Embedding, result.Embedding);
         if (result.Classifier is not null)
         {
@@ -82,6 +81,19 @@ public static class QuantizedArtifact
         }
 
         writer.Write(path);
+    }
+
+    /// <summary>The tokenizer file as it is; a tokenizer.json with the tokenizer_config.json beside it (BOS/EOS, chat template).</summary>
+    private static void WriteTokenizer(ArtifactWriter writer, string path)
+    {
+        if (TokenizerFiles.IsHuggingFace(path))
+        {
+            var config = HuggingFaceTokenizer.ConfigPathFor(path);
+            ArtifactSchema.WriteHuggingFaceTokenizer(writer, File.ReadAllBytes(path), File.Exists(config) ? File.ReadAllBytes(config) : null);
+            return;
+        }
+
+        ArtifactSchema.WriteTokenizer(writer, File.ReadAllBytes(path), TokenizerFiles.IsSentencePiece(path));
     }
 
     private static void AddMatrix(ArtifactWriter writer, string prefix, QuantizedTensor matrix)

@@ -13,7 +13,7 @@ namespace Qllm.Engine.Loading;
 /// <summary>
 /// Opens a model by path: a folder is a Hugging Face LLaMA folder, a file a 4-bit artifact (by its
 /// magic bytes) or a llama2.c checkpoint.
-/// The tokenizer is the one named, else tokenizer.model or tokenizer.bin in the folder or beside
+/// The tokenizer is the one named, else tokenizer.model, tokenizer.json or tokenizer.bin in the folder or beside
 /// the file (<see cref="TokenizerFiles.LoadForModel"/>).
 /// </summary>
 public static class ModelLoader
@@ -59,7 +59,7 @@ public static class ModelLoader
     /// </summary>
     private static QllmException MissingTokenizer(string modelPath)
     {
-        var accepted = $"{TokenizerFiles.SentencePieceFileName} (SentencePiece) or {TokenizerFiles.Llama2CFileName} (llama2.c)";
+        var accepted = $"{TokenizerFiles.SentencePieceFileName} (SentencePiece), {TokenizerFiles.HuggingFaceFileName} (Hugging Face) or {TokenizerFiles.Llama2CFileName} (llama2.c)";
         if (Directory.Exists(modelPath))
         {
             return new QllmException(

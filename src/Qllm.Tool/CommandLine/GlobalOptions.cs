@@ -24,7 +24,7 @@ internal sealed class GlobalOptions
 
     public Option<string?> Tokenizer { get; } = new("--tokenizer")
     {
-        Description = "The tokenizer file (tokenizer.bin or tokenizer.model); default: beside the model.",
+        Description = "The tokenizer file (tokenizer.bin, tokenizer.model or tokenizer.json); default: beside the model.",
         Recursive = true,
     };
 

@@ -5,6 +5,7 @@ using Qllm.Tool.Commands.Cache;
 using Qllm.Tool.Commands.Eval;
 using Qllm.Tool.Commands.Inspect;
 using Qllm.Tool.Commands.Quantize;
+using Qllm.Tool.Commands.Tokenize;
 
 namespace Qllm.Tool.CommandLine;
 
@@ -28,6 +29,7 @@ internal static class QllmCommandLine
         root.Subcommands.Add(PackModelCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create(options));
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create(options));
         root.Subcommands.Add(CacheCommand.Create());
         return root;
     }

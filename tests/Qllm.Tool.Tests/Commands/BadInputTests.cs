@@ -139,7 +139,7 @@ public sealed class BadInputTests : IDisposable
         File.Delete(Path.Combine(model, "tokenizer.bin"));
         File.Delete(Path.Combine(model, "tokenizer.model"));
         var run = await QllmRun.InvokeAsync("generate", model, "--max-tokens", "1");
-        AssertOneError(run, $"{model}: error QLLM2005: the model folder has no tokenizer: it must hold tokenizer.model (SentencePiece) or tokenizer.bin (llama2.c); copy the model's tokenizer into the folder as one of those, or pass --tokenizer FILE");
+        AssertOneError(run, $"{model}: error QLLM2005: the model folder has no tokenizer: it must hold tokenizer.model (SentencePiece), tokenizer.json (Hugging Face) or tokenizer.bin (llama2.c); copy the model's tokenizer into the folder as one of those, or pass --tokenizer FILE");
     }
 
     [Fact]
