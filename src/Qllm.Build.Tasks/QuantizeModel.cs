@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Qllm.Build.Tasks.Items;
 using Qllm.Cache;
 using Qllm.Cache.Remote;
 using Qllm.Core.Errors;
+using Qllm.Core.Processes;
 
 namespace Qllm.Build.Tasks;
 
@@ -94,6 +96,12 @@ public sealed class QuantizeModel : ToolTask
             }
 
             Log.LogMessage(MessageImportance.High, "Qllm: quantizing {0} ({1}) for {2}: not in the cache at {3}", _spec.ModelPath, _spec.DescribeOptions(), _spec.FullClassName, store.Root);
+            using (var self = Process.GetCurrentProcess())
+            {
+                // The tool stops by itself if this build process dies before it ends.
+                EnvironmentVariables = [.. EnvironmentVariables ?? [], $"{BuildProcess.VariableName}={BuildProcess.Describe(self)}"];
+            }
+
             if (!base.Execute() || cancellation.IsCancellationRequested || !File.Exists(_stagedArtifact))
             {
                 Directory.Delete(staging, recursive: true);

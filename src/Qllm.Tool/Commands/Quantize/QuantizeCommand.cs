@@ -85,9 +85,10 @@ internal static class QuantizeCommand
             var device = global.StartTorch(result);
             var stderr = result.InvocationConfiguration.Error;
             var request = new QuantizeRequest(result.GetValue(model)!, result.GetValue(global.Tokenizer), result.GetValue(calibration)!, result.GetValue(output)!, options);
+            using var watch = new BuildProcessWatch(stderr, cancellation);
             var summary = QuantizeProgressDisplay.IsWanted(stderr, result.GetValue(json))
-                ? QuantizeProgressDisplay.Run(stderr, (log, blocks) => QuantizationJob.Run(request, device, log, blocks, Warn, cancellation))
-                : QuantizationJob.Run(request, device, line => stderr.WriteLine($"qllm: {line}"), blocks: null, Warn, cancellation);
+                ? QuantizeProgressDisplay.Run(stderr, (log, blocks) => QuantizationJob.Run(request, device, log, blocks, Warn, watch.Token))
+                : QuantizationJob.Run(request, device, line => stderr.WriteLine($"qllm: {line}"), blocks: null, Warn, watch.Token);
             // Canonical and unprefixed, so that the build's ToolTask reports them as warnings.
             void Warn(QllmWarning warning) => stderr.WriteLine(warning.ToCanonicalString());
             var stdout = result.InvocationConfiguration.Output;
