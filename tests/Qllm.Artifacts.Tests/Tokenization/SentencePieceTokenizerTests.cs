@@ -7,9 +7,11 @@ public sealed class SentencePieceTokenizerTests
 {
     private static readonly Lazy<SentencePieceTokenizer> Tokenizer = new(() =>
     {
-        using var stream = new MemoryStream(SentencePieceModelWriter.Serialize(RealTokenizer.Instance));
+        using var stream = new MemoryStream(ReferenceIds.WrittenModel);
         return SentencePieceTokenizer.Load(stream, "tokenizer.model");
     });
+
+    public static TheoryData<string> Samples => Llama2CTokenizerTests.Samples;
 
     [Fact]
     public void Encodes_the_known_ids_without_bos_or_eos()
@@ -37,6 +39,18 @@ public sealed class SentencePieceTokenizerTests
 
         Assert.Equal(text, Tokenizer.Value.Decode(withSpecials));
         Assert.Equal(text, RealTokenizer.Instance.Decode(withSpecials));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    [InlineData("you want to stop him , zoooop , snag him")]
+    [InlineData("all you got to do is bannnnnng , stooooomp your cane")]
+    [InlineData("<0x41> <s> </s> <unk> \u2581x \u2581\u2581 x\u2581")]
+    public void Encodes_ties_byte_fallback_and_literal_whitespace_markers_as_sentencepiece(string text)
+    {
+        var reference = NaiveSentencePieceEncoder.Read(ReferenceIds.WrittenModel);
+
+        Assert.Equal(reference.Encode(text), Tokenizer.Value.Encode(text));
     }
 
     [Fact]
