@@ -12,16 +12,13 @@ namespace Qllm.Artifacts.Tests.Tokenization;
 /// </summary>
 /// <remarks>
 /// Pieces are Latin-1 strings (one char per byte), so comparisons are run.c's byte-wise strcmp.
-/// The one liberty: run.c's <c>str_lookup</c> of a pair's concatenation is remembered per pair of
-/// ids. A lookup depends on nothing but the two ids, so this changes no result, and it keeps the
-/// O(n²) scan fast enough to run on every line of the evaluation text.
+/// The O(n²) loop takes a few seconds over the evaluation text, line by line.
 /// </remarks>
 internal sealed class NaiveLlama2CEncoder
 {
     private readonly string[] _vocab;
     private readonly float[] _vocabScores;
     private readonly Dictionary<string, int> _sortedVocab = new(StringComparer.Ordinal);
-    private readonly Dictionary<(int Left, int Right), int> _pairLookups = [];
     private readonly bool _preferRightmost;
 
     private NaiveLlama2CEncoder(string[] vocab, float[] vocabScores, bool preferRightmost)
@@ -124,7 +121,7 @@ internal sealed class NaiveLlama2CEncoder
             for (var i = 0; i < tokens.Count - 1; i++)
             {
                 // Check if we can merge the pair (tokens[i], tokens[i+1]).
-                var id = PairLookup(tokens[i], tokens[i + 1]);
+                var id = StrLookup(_vocab[tokens[i]] + _vocab[tokens[i + 1]]);
                 if (id != -1 && (_vocabScores[id] > bestScore || (_preferRightmost && bestIdx != -1 && _vocabScores[id] == bestScore)))
                 {
                     // This merge pair exists in vocab! Record its score and position.
@@ -146,16 +143,4 @@ internal sealed class NaiveLlama2CEncoder
     }
 
     private int StrLookup(string str) => _sortedVocab.TryGetValue(str, out var id) ? id : -1;
-
-    /// <summary>run.c's <c>sprintf(str_buffer, "%s%s", ...)</c> and <c>str_lookup</c>, remembered per pair.</summary>
-    private int PairLookup(int left, int right)
-    {
-        if (!_pairLookups.TryGetValue((left, right), out var id))
-        {
-            id = StrLookup(_vocab[left] + _vocab[right]);
-            _pairLookups[(left, right)] = id;
-        }
-
-        return id;
-    }
 }

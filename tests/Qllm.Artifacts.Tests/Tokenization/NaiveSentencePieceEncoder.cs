@@ -5,18 +5,18 @@ using Google.Protobuf;
 namespace Qllm.Artifacts.Tests.Tokenization;
 
 /// <summary>
-/// SentencePiece's BPE encoding (normalizer.cc and bpe_model.cc) written the slow, obvious way:
-/// the reference for every tokenizer.model path of the product. It reads the model with
+/// SentencePiece's BPE encoding (normalizer.cc and bpe_model.cc) written the obvious way, a full
+/// scan of the symbols per merge: the reference for every tokenizer.model path of the product. It reads the model with
 /// Google.Protobuf (which Microsoft.ML.Tokenizers brings) and shares nothing with the code under test.
 /// </summary>
 /// <remarks>
-/// The rule: normalize (drop extra spaces when asked, prepend the ▁ dummy prefix, write every
-/// space as ▁), split into characters, then repeatedly merge the adjacent pair whose concatenation
+/// The rule: normalize (drop extra spaces when asked, prepend the ▁ dummy prefix when asked,
+/// write every space as ▁), split into characters, then repeatedly merge the adjacent pair whose concatenation
 /// is a piece with the highest score, the leftmost such pair on ties (bpe_model.cc's agenda orders
 /// by score, then by smaller left index). A symbol left that is not a piece becomes its UTF-8
-/// bytes as &lt;0xXX&gt; pieces, or &lt;unk&gt; without byte fallback. Unlike run.c, a character
-/// that is not a piece may still merge into one. Models with features this does not implement
-/// (user-defined or unused pieces, a normalization map, suffix whitespace, unigram) are refused.
+/// bytes as &lt;0xXX&gt; pieces. Unlike run.c, a character that is not a piece may still merge
+/// into one. Models with features this does not implement (user-defined or unused pieces, a
+/// normalization map, suffix whitespace, no byte fallback, unigram) are refused.
 /// </remarks>
 internal sealed class NaiveSentencePieceEncoder
 {
@@ -33,7 +33,6 @@ internal sealed class NaiveSentencePieceEncoder
     private readonly Dictionary<string, int> _pieces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _bytePieces = new(StringComparer.Ordinal);
     private readonly List<float> _scores = [];
-    private int _unkId;
     private int _modelType = Unigram;
     private bool _treatWhitespaceAsSuffix;
     private int _precompiledCharsMapLength;
@@ -70,9 +69,9 @@ internal sealed class NaiveSentencePieceEncoder
             }
         }
 
-        if (encoder._modelType != Bpe || encoder._treatWhitespaceAsSuffix || encoder._precompiledCharsMapLength > 0)
+        if (encoder._modelType != Bpe || !encoder._byteFallback || encoder._treatWhitespaceAsSuffix || encoder._precompiledCharsMapLength > 0)
         {
-            throw new NotSupportedException("the reference implements BPE with the identity normalization and prefix whitespace only");
+            throw new NotSupportedException("the reference implements BPE with byte fallback, the identity normalization and prefix whitespace only");
         }
 
         return encoder;
@@ -113,38 +112,61 @@ internal sealed class NaiveSentencePieceEncoder
             {
                 ids.Add(id);
             }
-            else if (_byteFallback)
-            {
-                ids.AddRange(Encoding.UTF8.GetBytes(symbol).Select(b => _bytePieces[string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>")]));
-            }
             else
             {
-                ids.Add(_unkId);
+                ids.AddRange(Encoding.UTF8.GetBytes(symbol).Select(b => _bytePieces[string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>")]));
             }
         }
 
         return ids;
     }
 
-    /// <summary>normalizer.cc with the identity map: only spaces (U+0020) are touched.</summary>
+    /// <summary>normalizer.cc's Normalize with the identity map: only spaces (U+0020) are touched.</summary>
     private string Normalize(string text)
     {
+        var input = text.EnumerateRunes().Select(rune => rune.ToString()).ToList();
+
+        // Ignores heading space.
         if (_removeExtraWhitespaces)
         {
-            text = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            input = [.. input.SkipWhile(c => c == " ")];
         }
 
-        if (text.Length == 0)
+        // All chars are whitespace.
+        if (input.Count == 0)
         {
-            return text;
+            return string.Empty;
         }
 
+        var space = _escapeWhitespaces ? Whitespace : " ";
+        var normalized = new StringBuilder();
         if (_addDummyPrefix)
         {
-            text = " " + text;
+            normalized.Append(space);
         }
 
-        return _escapeWhitespaces ? text.Replace(" ", Whitespace, StringComparison.Ordinal) : text;
+        var isPrevSpace = _removeExtraWhitespaces;
+        foreach (var c in input)
+        {
+            // Removes heading spaces in sentence piece (here one character), if the previous one
+            // ends with whitespace: a run of spaces keeps its first.
+            if (isPrevSpace && c == " ")
+            {
+                continue;
+            }
+
+            normalized.Append(c == " " ? space : c);
+            isPrevSpace = _removeExtraWhitespaces && c == " ";
+        }
+
+        // Ignores trailing space: by now a literal U+2581 is one too.
+        var result = normalized.ToString();
+        while (_removeExtraWhitespaces && result.EndsWith(space, StringComparison.Ordinal))
+        {
+            result = result[..^space.Length];
+        }
+
+        return result;
     }
 
     private void ReadPiece(CodedInputStream input)
@@ -188,7 +210,6 @@ internal sealed class NaiveSentencePieceEncoder
                 case 3: _modelType = input.ReadEnum(); break;
                 case 24: _treatWhitespaceAsSuffix = input.ReadBool(); break;
                 case 35: _byteFallback = input.ReadBool(); break;
-                case 40: _unkId = input.ReadInt32(); break;
                 default: input.SkipLastField(); break;
             }
         }

@@ -39,7 +39,7 @@ internal static class ReferenceIds
     /// <summary>SentencePiece's ids of the whole evaluation text, with the written model.</summary>
     public static List<int> SentencePieceTextIds => SentencePieceText.Value;
 
-    /// <summary>Each line encoded alone. The encoders are not thread-safe; each Lazy runs its own once.</summary>
+    /// <summary>Each line encoded alone.</summary>
     private static List<int>[] EncodeLines(Func<string, List<int>> encode) => [.. RealTokenizer.EvaluationLines.Select(encode)];
 
     /// <summary>

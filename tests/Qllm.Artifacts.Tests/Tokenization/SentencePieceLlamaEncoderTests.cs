@@ -17,7 +17,16 @@ public sealed class SentencePieceLlamaEncoderTests
 
         // SentencePiece reads a literal U+2581 as the space it stands for.
         const string Text = "zoooop \u2581 bannnnnng";
-        Assert.Equal(NaiveSentencePieceEncoder.Read(ReferenceIds.WrittenModel).Encode(Text), encoder.Encode(SentencePieceLlamaEncoder.Prepare(Text)));
+        Assert.Equal(NaiveSentencePieceEncoder.Read(ReferenceIds.WrittenModel).Encode(Text), encoder.Encode(Text));
+    }
+
+    [Fact]
+    public void Takes_either_whitespace_setting_of_sentencepiece()
+    {
+        var model = Model.Value;
+
+        Assert.NotNull(SentencePieceLlamaEncoder.TryCreate(model with { AddDummyPrefix = false }));
+        Assert.NotNull(SentencePieceLlamaEncoder.TryCreate(model with { RemoveExtraWhitespaces = true }));
     }
 
     [Fact]
@@ -26,7 +35,7 @@ public sealed class SentencePieceLlamaEncoderTests
         var model = Model.Value;
         var userDefined = model.Pieces.Select((p, id) => id == 300 ? p with { Type = 4 } : p).ToList();
 
-        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { RemoveExtraWhitespaces = true }));
+        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { TreatWhitespaceAsSuffix = true }));
         Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { ModelType = 1 }));
         Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { PrecompiledCharsMapLength = 100 }));
         Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { ByteFallback = false }));

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Qllm.Artifacts.Tokenization;
 using Qllm.Core.Errors;
 
@@ -53,6 +54,24 @@ public sealed class SentencePieceTokenizerTests
         Assert.Equal(reference.Encode(text), Tokenizer.Value.Encode(text));
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public void Encodes_every_line_as_sentencepiece_with_the_other_whitespace_settings(bool addDummyPrefix, bool removeExtraWhitespaces)
+    {
+        var model = WithNormalizer(ReferenceIds.WrittenModel, addDummyPrefix, removeExtraWhitespaces);
+        var reference = NaiveSentencePieceEncoder.Read(model);
+        using var stream = new MemoryStream(model);
+        var tokenizer = SentencePieceTokenizer.Load(stream, "tokenizer.model");
+        string[] spaces = [" ", "   ", "  two  spaces  ", "a \u2581 b", "x\u2581", "\u2581", "\u2581\u2581x \u2581 ", "\u2581 x"];
+
+        foreach (var text in RealTokenizer.EvaluationLines.Concat(spaces))
+        {
+            Assert.True(reference.Encode(text).SequenceEqual(tokenizer.Encode(text)), $"differs from SentencePiece: {text}");
+        }
+    }
+
     [Fact]
     public void Rejects_a_file_that_is_not_a_sentencepiece_model()
     {
@@ -62,5 +81,35 @@ public sealed class SentencePieceTokenizerTests
 
         Assert.Equal(ErrorCodes.BadTokenizer, error.Code);
         Assert.Equal("bad.model", error.File);
+    }
+
+    /// <summary>
+    /// The model with another normalizer_spec appended: protobuf merges a repeated message field
+    /// into the first, and every field the encoding reads is written.
+    /// </summary>
+    private static byte[] WithNormalizer(byte[] model, bool addDummyPrefix, bool removeExtraWhitespaces)
+    {
+        using var normalizer = new MemoryStream();
+        using (var spec = new CodedOutputStream(normalizer, leaveOpen: true))
+        {
+            spec.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            spec.WriteString("identity");
+            spec.WriteTag(3, WireFormat.WireType.Varint);
+            spec.WriteBool(addDummyPrefix);
+            spec.WriteTag(4, WireFormat.WireType.Varint);
+            spec.WriteBool(removeExtraWhitespaces);
+            spec.WriteTag(5, WireFormat.WireType.Varint);
+            spec.WriteBool(true);
+        }
+
+        using var output = new MemoryStream();
+        output.Write(model);
+        using (var appended = new CodedOutputStream(output, leaveOpen: true))
+        {
+            appended.WriteTag(3, WireFormat.WireType.LengthDelimited);
+            appended.WriteBytes(ByteString.CopyFrom(normalizer.ToArray()));
+        }
+
+        return output.ToArray();
     }
 }
