@@ -12,7 +12,7 @@ public interface ITextTokenizer
     /// <summary>End-of-sequence id (2 for LLaMA).</summary>
     int EosId { get; }
 
-    /// <summary>Encodes text without BOS or EOS (SentencePiece's dummy-prefix space is applied).</summary>
+    /// <summary>Encodes text without BOS or EOS (SentencePiece's dummy-prefix space is applied where the model asks for it).</summary>
     IReadOnlyList<int> Encode(string text);
 
     /// <summary>

@@ -34,10 +34,12 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     private readonly bool[] _isByte;
     private readonly Dictionary<long, int> _symbolIds;
     private readonly Dictionary<long, int> _merges;
+    private readonly bool _addDummyPrefix;
 
-    private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores, bool lookUpReservedPieces)
+    private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores, bool lookUpReservedPieces, bool addDummyPrefix = true)
     {
         MaxTokenLength = maxTokenLength;
+        _addDummyPrefix = addDummyPrefix;
         _scores = scores;
         _pieces = pieces;
         _isByte = new bool[pieces.Length];
@@ -125,10 +127,11 @@ public sealed class Llama2CTokenizer : ITextTokenizer
 
     /// <summary>
     /// Builds the encoder of a LLaMA-shaped SentencePiece model (<see cref="SentencePieceLlamaEncoder"/>):
-    /// pieces with ' ' for U+2581. Unlike run.c, and like SentencePiece, no merge yields &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt; or a byte piece.
+    /// pieces with ' ' for U+2581. Unlike run.c, and like SentencePiece, no merge yields &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt; or a byte piece,
+    /// and the dummy-prefix space is the model's choice.
     /// </summary>
-    internal static Llama2CTokenizer FromSentencePiece(byte[][] pieces, float[] scores) =>
-        new(pieces.Max(p => p.Length), pieces, scores, lookUpReservedPieces: false);
+    internal static Llama2CTokenizer FromSentencePiece(byte[][] pieces, float[] scores, bool addDummyPrefix) =>
+        new(pieces.Max(p => p.Length), pieces, scores, lookUpReservedPieces: false, addDummyPrefix);
 
     /// <summary>
     /// The piece of a token as UTF-8 bytes, with spaces where SentencePiece has U+2581. Byte tokens
@@ -154,7 +157,11 @@ public sealed class Llama2CTokenizer : ITextTokenizer
 
         var utf8 = Encoding.UTF8.GetBytes(text);
         var symbols = new List<int>(utf8.Length + 1);
-        AddSymbol(symbols, " "u8);
+        if (_addDummyPrefix)
+        {
+            AddSymbol(symbols, " "u8);
+        }
+
         var start = 0;
         while (start < utf8.Length)
         {

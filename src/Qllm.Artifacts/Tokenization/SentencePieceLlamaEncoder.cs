@@ -8,29 +8,39 @@ namespace Qllm.Artifacts.Tokenization;
 /// Microsoft.ML.Tokenizers 2.0.1 breaks ties between equal-scoring pairs toward the rightmost pair
 /// (its SymbolPair.CompareTo), where SentencePiece's bpe_model.cc and run.c take the leftmost; on
 /// runs of a letter ("zoooop", "bannnnnng") its ids then differ. The exact encoder keeps a
-/// converted model's token ids equal to the llama2.c model's.
+/// converted model's token ids equal to the llama2.c model's. Either setting of the dummy prefix
+/// and of extra-whitespace removal is taken, so that Microsoft.ML.Tokenizers encodes only what
+/// this cannot.
 /// </summary>
-internal static class SentencePieceLlamaEncoder
+internal sealed class SentencePieceLlamaEncoder
 {
     private const int FirstByteId = 3;
 
     /// <summary>SentencePiece's whitespace marker.</summary>
     private const char SpaceMarker = '\u2581';
 
+    private readonly Llama2CTokenizer _merger;
+    private readonly bool _removeExtraWhitespaces;
+
+    private SentencePieceLlamaEncoder(Llama2CTokenizer merger, bool removeExtraWhitespaces)
+    {
+        _merger = merger;
+        _removeExtraWhitespaces = removeExtraWhitespaces;
+    }
+
     /// <summary>
     /// The exact encoder of <paramref name="model"/>, or null when the model is not shaped like
-    /// LLaMA's (BPE, byte fallback at ids 3 to 258, identity normalization, dummy prefix, no
-    /// user-defined or unused pieces) and only Microsoft.ML.Tokenizers can encode it.
+    /// LLaMA's (BPE, byte fallback at ids 3 to 258, identity normalization, whitespace as a
+    /// prefix, no user-defined or unused pieces) and only Microsoft.ML.Tokenizers can encode it.
     /// </summary>
-    public static Llama2CTokenizer? TryCreate(SentencePieceModel model)
+    public static SentencePieceLlamaEncoder? TryCreate(SentencePieceModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var pieces = model.Pieces;
         var shaped = model is
         {
             ModelType: SentencePieceModel.BpeModelType, ByteFallback: true, UnknownId: 0, BosId: 1, EosId: 2,
-            TreatWhitespaceAsSuffix: false, PrecompiledCharsMapLength: 0, AddDummyPrefix: true,
-            RemoveExtraWhitespaces: false, EscapeWhitespaces: true,
+            TreatWhitespaceAsSuffix: false, PrecompiledCharsMapLength: 0, EscapeWhitespaces: true,
         } && pieces.Count > FirstByteId + 256
             && pieces[0].Type == SentencePieceModel.UnknownType
             && pieces[1].Type == SentencePieceModel.ControlType
@@ -80,9 +90,39 @@ internal static class SentencePieceLlamaEncoder
             scores[id] = pieces[id].Score;
         }
 
-        return Llama2CTokenizer.FromSentencePiece(bytes, scores);
+        return new SentencePieceLlamaEncoder(Llama2CTokenizer.FromSentencePiece(bytes, scores, model.AddDummyPrefix), model.RemoveExtraWhitespaces);
     }
 
-    /// <summary>Text as the exact encoder takes it: SentencePiece reads a literal U+2581 as whitespace.</summary>
-    public static string Prepare(string text) => text.Replace(SpaceMarker, ' ');
+    /// <summary>Encodes text as SentencePiece does, without BOS or EOS.</summary>
+    public IReadOnlyList<int> Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _merger.Encode(Normalize(text));
+    }
+
+    /// <summary>
+    /// SentencePiece's normalizer.cc with the identity map, up to the marker: the pieces hold ' '
+    /// where the model has U+2581. A literal U+2581 in the text reads as whitespace, since escaping
+    /// made spaces the same character.
+    /// </summary>
+    private string Normalize(string text)
+    {
+        if (!_removeExtraWhitespaces)
+        {
+            return text.Replace(SpaceMarker, ' ');
+        }
+
+        // Only spaces (U+0020) are extra at the start and within the text: SentencePiece removes them
+        // before escaping. At the end it removes markers after escaping, so a literal U+2581 goes too.
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text.AsSpan().TrimStart(' '))
+        {
+            if (c != ' ' || builder.Length == 0 || builder[^1] != ' ')
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.Replace(SpaceMarker, ' ').ToString().TrimEnd(' ');
+    }
 }

@@ -14,9 +14,9 @@ public sealed class SentencePieceTokenizer : ITextTokenizer
     private const long MaxFileBytes = 256L << 20;
 
     private readonly Ml.LlamaTokenizer _inner;
-    private readonly Llama2CTokenizer? _exact;
+    private readonly SentencePieceLlamaEncoder? _exact;
 
-    private SentencePieceTokenizer(Ml.LlamaTokenizer inner, int vocabSize, Llama2CTokenizer? exact)
+    private SentencePieceTokenizer(Ml.LlamaTokenizer inner, int vocabSize, SentencePieceLlamaEncoder? exact)
     {
         _inner = inner;
         _exact = exact;
@@ -85,7 +85,7 @@ public sealed class SentencePieceTokenizer : ITextTokenizer
         }
 
         return _exact is not null
-            ? _exact.Encode(SentencePieceLlamaEncoder.Prepare(text))
+            ? _exact.Encode(text)
             : _inner.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
     }
 

@@ -84,24 +84,40 @@ public sealed class Llama2CTokenizerTests
     }
 
     [Fact]
-    public void Equals_the_naive_run_c_algorithm_on_a_sample()
+    public void Equals_run_c_on_every_line_of_the_evaluation_text()
     {
-        var tokenizer = RealTokenizer.Instance;
-        var naive = new NaiveLlama2CEncoder(tokenizer);
         var lines = RealTokenizer.EvaluationLines;
-        var samples = new List<string>(ByteFallbackSamples)
-        {
-            string.Join('\n', lines.Skip(100).Take(25)),
-            "the the the the the   the\n\n\nthe",
-            "you want to stop him , zoooop , snag him",
-            "all you got to do is bannnnnng , stooooomp your cane",
-        };
-        samples.AddRange(lines.Where((_, i) => i % 40 == 0));
+        var expected = ReferenceIds.RunCLineIds;
+        var actual = RealTokenizer.EvaluationLineIds;
 
-        foreach (var sample in samples)
+        for (var i = 0; i < lines.Length; i++)
         {
-            Assert.Equal(naive.Encode(sample), tokenizer.Encode(sample));
+            Assert.True(expected[i].SequenceEqual(actual[i]), $"line {i} differs from run.c: {lines[i]}");
         }
+    }
+
+    [Fact]
+    public void Equals_run_c_on_the_whole_evaluation_text()
+    {
+        var expected = ReferenceIds.RunCTextIds;
+        var actual = RealTokenizer.EvaluationIds;
+
+        var firstDifference = Enumerable.Range(0, Math.Min(expected.Count, actual.Count)).FirstOrDefault(i => expected[i] != actual[i], -1);
+        Assert.True(firstDifference < 0, $"ids differ first at token {firstDifference}");
+        Assert.Equal(expected.Count, actual.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    [InlineData("the the the the the   the\n\n\nthe")]
+    [InlineData("you want to stop him , zoooop , snag him")]
+    [InlineData("all you got to do is bannnnnng , stooooomp your cane")]
+    [InlineData("<0x41> <s> </s> <unk> \u2581 \u2581\u2581")]
+    public void Equals_run_c_on_ties_and_byte_fallback(string text)
+    {
+        var naive = NaiveLlama2CEncoder.Load(TestData.TokenizerPath);
+
+        Assert.Equal(naive.Encode(text), RealTokenizer.Instance.Encode(text));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Qllm.Artifacts.Tests.Tokenization;
 public sealed class SentencePieceLlamaEncoderTests
 {
     private static readonly Lazy<SentencePieceModel> Model = new(() =>
-        SentencePieceModelReader.Parse(SentencePieceModelWriter.Serialize(RealTokenizer.Instance)));
+        SentencePieceModelReader.Parse(ReferenceIds.WrittenModel));
 
     [Fact]
     public void Takes_the_llama_model_and_encodes_as_llama2c()
@@ -16,7 +16,17 @@ public sealed class SentencePieceLlamaEncoderTests
         Assert.Equal([9038, 2501, 263, 931], encoder.Encode("Once upon a time"));
 
         // SentencePiece reads a literal U+2581 as the space it stands for.
-        Assert.Equal(RealTokenizer.Instance.Encode("zoooop   bannnnnng"), encoder.Encode(SentencePieceLlamaEncoder.Prepare("zoooop \u2581 bannnnnng")));
+        const string Text = "zoooop \u2581 bannnnnng";
+        Assert.Equal(NaiveSentencePieceEncoder.Read(ReferenceIds.WrittenModel).Encode(Text), encoder.Encode(Text));
+    }
+
+    [Fact]
+    public void Takes_either_whitespace_setting_of_sentencepiece()
+    {
+        var model = Model.Value;
+
+        Assert.NotNull(SentencePieceLlamaEncoder.TryCreate(model with { AddDummyPrefix = false }));
+        Assert.NotNull(SentencePieceLlamaEncoder.TryCreate(model with { RemoveExtraWhitespaces = true }));
     }
 
     [Fact]
@@ -25,7 +35,7 @@ public sealed class SentencePieceLlamaEncoderTests
         var model = Model.Value;
         var userDefined = model.Pieces.Select((p, id) => id == 300 ? p with { Type = 4 } : p).ToList();
 
-        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { RemoveExtraWhitespaces = true }));
+        Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { TreatWhitespaceAsSuffix = true }));
         Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { ModelType = 1 }));
         Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { PrecompiledCharsMapLength = 100 }));
         Assert.Null(SentencePieceLlamaEncoder.TryCreate(model with { ByteFallback = false }));
