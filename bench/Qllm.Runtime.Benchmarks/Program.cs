@@ -14,7 +14,8 @@ using Qllm.Runtime.Compute;
 // usage: Qllm.Runtime.Benchmarks MODEL (.qllm artifact, or llama2.c .bin with --tokenizer) [--tokenizer FILE]
 //        [--threads N] [--steps 256] [--prompt "Once upon a time"]
 // Greedy generation with run.c's meaning of --steps (positions: BOS + prompt + sampled tokens), then
-// one JSON line: load time, time to first token (prompt + first sample), decode tokens/s, resident
+// one JSON line: load time, time to first token (prompt + first sample), decode tokens/s (of the
+// first generation in the process and of the steady state after a warm-up), resident
 // memory, model bytes, where the decode time went, and the text.
 if (args is ["transforms", .. var benchmarkArguments])
 {
@@ -62,6 +63,10 @@ double loadSeconds = clock.Elapsed.TotalSeconds;
 
 int promptTokens = loaded.Tokenizer.Encode(prompt).Count + 1;
 var generation = new GenerationOptions(MaxTokens: steps - promptTokens + 1);
+// An app's first generation, before anything is warm: what the tiered JIT costs a short-lived
+// process (issue 18 asks it to run at 0.8x the steady state or better).
+var first = loaded.Generate(prompt, generation);
+
 // Warm-up, so that the measured run is the steady state of a long-running app (tiered JIT done).
 for (int warmUp = 0; warmUp < 3; warmUp++)
 {
@@ -99,6 +104,8 @@ var report = new
     stop = result.StopReason.ToString(),
     ttftSeconds = Math.Round(result.PromptSeconds, 5),
     decodeTokensPerSecond = Math.Round(result.DecodeTokensPerSecond, 2),
+    firstDecodeTokensPerSecond = Math.Round(first.DecodeTokensPerSecond, 2),
+    firstTtftSeconds = Math.Round(first.PromptSeconds, 5),
     prefillTokensPerSecond = Math.Round(prefillTokensPerSecond, 1),
     peakResidentBytes,
     modelBytes = loaded.ModelBytes,

@@ -67,12 +67,16 @@ public sealed class QuantizedLanguageModel : IDisposable
     /// <summary>Bytes of model data in memory (packed codes, scales, norms, maps), whether mapped from the file or owned.</summary>
     public long ModelBytes => _transformer.Bytes;
 
-    /// <summary>Loads the artifact at <paramref name="path"/>, memory-mapping it (the weights are used in place).</summary>
+    /// <summary>
+    /// Loads the artifact at <paramref name="path"/>, memory-mapping it (the weights are used in
+    /// place). Its SHA-256 is checked unless <see cref="RuntimeOptions.VerificationMemo"/> remembers
+    /// the file verified unchanged.
+    /// </summary>
     /// <exception cref="QllmException">The file is missing, malformed, corrupt or of another format version (<see cref="ErrorCodes.BadArtifact"/>), or asks for something this runtime cannot run (<see cref="ErrorCodes.UnsupportedArtifact"/>).</exception>
     public static QuantizedLanguageModel Load(string path, RuntimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return FromReader(ArtifactReader.Open(path), options);
+        return FromReader(ArtifactReader.Open(path, (options ?? new RuntimeOptions()).VerificationMemo), options);
     }
 
     /// <summary>Loads an artifact from <paramref name="stream"/> (read to its end, not disposed).</summary>

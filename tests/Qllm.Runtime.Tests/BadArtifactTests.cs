@@ -34,6 +34,28 @@ public sealed class BadArtifactTests(QuantizedArtifactsFixture artifacts) : ICla
     }
 
     [Fact]
+    public void A_flipped_byte_after_a_remembered_verification_is_still_caught()
+    {
+        var options = new RuntimeOptions { Threads = 1, VerificationMemo = new ArtifactVerificationMemo(Path.Combine(_folder, "memo")) };
+        var path = Write("remembered.qllm", File.ReadAllBytes(artifacts.Artifact("W4A4")));
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        for (int load = 0; load < 2; load++)
+        {
+            using var model = QuantizedLanguageModel.Load(path, options);
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), model.Digest);
+        }
+
+        Assert.Single(Directory.GetFiles(options.VerificationMemo.Folder));
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(-30));
+        var error = Assert.Throws<QllmException>(() => QuantizedLanguageModel.Load(path, options));
+        Assert.Equal(ErrorCodes.BadArtifact, error.Code);
+        Assert.Contains("SHA-256", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_artifact_of_a_newer_format_version()
     {
         var bytes = File.ReadAllBytes(artifacts.Artifact("W4A4"));

@@ -49,6 +49,9 @@ public sealed class ArtifactReader : IDisposable
     /// <summary>The SHA-256 of the whole file, lowercase hex (what <c>sha256sum</c> prints for it).</summary>
     public string Digest { get; }
 
+    /// <summary>Whether the SHA-256 pass was skipped because a memo remembered the file verified (for tests).</summary>
+    internal bool DigestRecalled { get; private init; }
+
     /// <summary>The writer's metadata (config, options, method, input digests). A private copy: changing it changes nothing else.</summary>
     public JsonObject Metadata { get; }
 
@@ -60,7 +63,16 @@ public sealed class ArtifactReader : IDisposable
 
     /// <summary>Opens and verifies the artifact at <paramref name="path"/>, memory-mapping it.</summary>
     /// <exception cref="QllmException">The file is missing or unreadable, or it is not a valid artifact (<see cref="ErrorCodes.BadArtifact"/>).</exception>
-    public static ArtifactReader Open(string path)
+    public static ArtifactReader Open(string path) => Open(path, memo: null);
+
+    /// <summary>
+    /// Opens and verifies the artifact at <paramref name="path"/>, memory-mapping it, and skips the
+    /// SHA-256 pass over the whole file when <paramref name="memo"/> remembers this file verified
+    /// at its present length and write time (and with its present trailer); every other check runs.
+    /// A file that verifies is remembered in <paramref name="memo"/> (null: always verify, remember nothing).
+    /// </summary>
+    /// <exception cref="QllmException">The file is missing or unreadable, or it is not a valid artifact (<see cref="ErrorCodes.BadArtifact"/>).</exception>
+    public static ArtifactReader Open(string path, ArtifactVerificationMemo? memo)
     {
         ArgumentNullException.ThrowIfNull(path);
         FileStream stream;
@@ -83,8 +95,11 @@ public sealed class ArtifactReader : IDisposable
             // Checked before mapping: a zero-length file cannot be mapped, and the header checks
             // below read the first bytes through the mapping.
             CheckMinimumLength(stream.Length, path);
+
+            // The write time of the file that is open (not of whatever the path names by now).
+            var file = memo is null ? null : new RememberedFile(memo, Path.GetFullPath(path), File.GetLastWriteTimeUtc(stream.SafeFileHandle).Ticks);
             storage = MappedArtifactStorage.Map(stream);
-            return Open(storage, path);
+            return Open(storage, path, file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -295,16 +310,24 @@ public sealed class ArtifactReader : IDisposable
         }
     }
 
-    private static ArtifactReader Open(ArtifactStorage storage, string source)
+    private static ArtifactReader Open(ArtifactStorage storage, string source, RememberedFile? file = null)
     {
         try
         {
             var (dataStart, manifestBytes, version, flags) = ReadHeader(storage, source);
-            var digest = VerifyDigest(storage, source);
+            var trailer = storage.GetSpan(storage.Length - ArtifactFormat.TrailerLength, ArtifactFormat.TrailerLength);
+            var started = DateTime.UtcNow;
+            var recalled = file?.Memo.Recall(file.Path, storage.Length, file.LastWriteUtcTicks, trailer);
+            var digest = recalled ?? VerifyDigest(storage, source);
             var dataLength = storage.Length - ArtifactFormat.TrailerLength - dataStart;
             var manifest = ArtifactManifest.Parse(manifestBytes, source, version, dataLength);
             CheckDataLayout(storage, source, dataStart, dataLength, manifest.Tensors);
-            return new ArtifactReader(source, storage, version, flags, dataStart, manifest, digest);
+            if (file is not null && recalled is null)
+            {
+                file.Memo.Remember(file.Path, storage.Length, file.LastWriteUtcTicks, trailer, digest, started);
+            }
+
+            return new ArtifactReader(source, storage, version, flags, dataStart, manifest, digest) { DigestRecalled = recalled is not null };
         }
         catch
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qllm.Artifacts.Schema;
 using Qllm.Runtime.Kernels;
 using Qllm.Runtime.Model;
@@ -19,6 +20,7 @@ internal static class Attention
     /// Attends for <paramref name="tokens"/> new tokens at positions start..; appends their keys and
     /// values to the cache and writes the merged heads to <paramref name="attended"/> [tokens × dim].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(LlamaConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers)
     {
         int headDim = config.HeadDim, kvDim = config.KvDim, dim = config.Dim;
@@ -42,7 +44,7 @@ internal static class Attention
 
         int group = config.Heads / config.KvHeads;
         double scale = 1.0 / Math.Sqrt(headDim);
-        workers.For(tokens * config.Heads, (long)(start + tokens) * headDim * 2, (from, to) =>
+        workers.For(tokens * config.Heads, (long)(start + tokens) * headDim * 2, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (from, to) =>
         {
             var scores = new double[start + tokens];
             var sums = new double[headDim];
@@ -81,6 +83,7 @@ internal static class Attention
     }
 
     /// <summary>Queries and keys get the rotary embedding and the head transform; values neither (null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Prepare(Span<float> head, int position, RotaryTables? rope, OnlineTransform? headTransform, int stateBits)
     {
         rope?.Apply(head, position);

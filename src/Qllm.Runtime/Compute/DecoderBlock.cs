@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qllm.Artifacts.Schema;
 using Qllm.Runtime.Model;
 
@@ -22,6 +23,7 @@ internal sealed class DecoderBlock(
     public long Bytes => ((attentionNorm.Length + feedForwardNorm.Length) * 4L) + queryKeyValue.Bytes + output.Bytes + gateUp.Bytes + down.Bytes;
 
     /// <summary>Advances <paramref name="hidden"/> ([tokens × dim], in place) through the layer at positions start...</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(float[] hidden, int tokens, InferenceState state, int start, RotaryTables rope, Workers workers)
     {
         int dim = config.Dim, kvDim = config.KvDim;
@@ -51,6 +53,7 @@ internal sealed class DecoderBlock(
         Add(hidden, attended);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Add(Span<float> target, ReadOnlySpan<float> addend)
     {
         for (int i = 0; i < target.Length; i++)

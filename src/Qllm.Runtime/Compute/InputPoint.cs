@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qllm.Runtime.Kernels;
 
 namespace Qllm.Runtime.Compute;
@@ -49,6 +50,7 @@ internal sealed class InputPoint
     public long Bytes => _map?.Bytes ?? 0;
 
     /// <summary>Prepares <paramref name="tokens"/> rows of <paramref name="x"/> ([tokens × InputColumns]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public PreparedInput Prepare(ReadOnlySpan<float> x, int tokens)
     {
         var prepared = new PreparedInput(tokens, Columns, _integer);
@@ -96,6 +98,7 @@ internal sealed class InputPoint
         return prepared;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Arrange<T>(ReadOnlySpan<T> natural, Span<T> destination)
     {
         if (_packedLayout)

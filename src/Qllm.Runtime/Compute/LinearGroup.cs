@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Qllm.Runtime.Compute;
 
 /// <summary>
@@ -32,13 +34,14 @@ internal sealed class LinearGroup
     public long Bytes => Input.Bytes + _matrices.Sum(m => m.Bytes);
 
     /// <summary>Runs every linear on <paramref name="x"/> ([tokens × Input.InputColumns]); output i is [tokens × Rows of linear i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<float> x, int tokens, float[][] outputs, Workers workers, ForwardStage stage = ForwardStage.LayerProducts)
     {
         long started = ForwardProfile.Start();
         var prepared = Input.Prepare(x, tokens);
         ForwardProfile.Stop(ForwardStage.PrepareInputs, started);
         started = ForwardProfile.Start();
-        workers.For(_rowOffsets[^1], (long)tokens * Input.Columns, (start, end) =>
+        workers.For(_rowOffsets[^1], (long)tokens * Input.Columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
         {
             for (int i = 0; i < _matrices.Length; i++)
             {

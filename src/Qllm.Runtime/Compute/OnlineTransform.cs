@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Qllm.Artifacts.Container;
 using Qllm.Runtime.Kernels;
 
@@ -86,6 +87,7 @@ internal sealed class OnlineTransform
     public long Bytes => ((2L * _factor.Length) + (_signs?.Length ?? 0)) * 8;
 
     /// <summary>row ← row·Q, in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(Span<float> row)
     {
         CheckLength(row);
@@ -113,6 +115,7 @@ internal sealed class OnlineTransform
     }
 
     /// <summary>row ← row·Qᵀ, in place: the inverse of <see cref="Apply"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ApplyTranspose(Span<float> row)
     {
         CheckLength(row);
@@ -140,6 +143,7 @@ internal sealed class OnlineTransform
     }
 
     /// <summary>Row element i = i1·b + i2 (times its sign) to [i2, i1] of the [b, a] working layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Transpose(ReadOnlySpan<float> row, double[]? rowSigns, Span<double> columns)
     {
         for (int i1 = 0, i = 0; i1 < _order; i1++)
@@ -152,6 +156,7 @@ internal sealed class OnlineTransform
     }
 
     /// <summary>The inverse of <see cref="Transpose"/>, rounding once to float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TransposeBack(ReadOnlySpan<double> columns, double[]? rowSigns, Span<float> row)
     {
         for (int i1 = 0, i = 0; i1 < _order; i1++)

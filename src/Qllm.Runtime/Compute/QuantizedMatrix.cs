@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using Qllm.Runtime.Kernels;
 
@@ -44,6 +45,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
 
     public override bool PackedLayout => _packed;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Multiply(PreparedInput x, Span<float> output, int rowStart, int rowEnd)
     {
         var all = _codes.Span;
@@ -100,6 +102,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void ReadRow(int row, Span<float> destination)
     {
         var bytes = _codes.Span.Slice(row * _rowBytes, _rowBytes);

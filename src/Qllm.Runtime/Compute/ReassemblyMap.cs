@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Qllm.Runtime.Compute;
 
 /// <summary>
@@ -36,6 +38,7 @@ internal sealed class ReassemblyMap
     public long Bytes => (_offsets.Length + _sources.Length + _coefficients.Length) * 4L;
 
     /// <summary>Writes the reassembled channels of one token.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(ReadOnlySpan<float> x, Span<float> reassembled)
     {
         for (int j = 0; j < reassembled.Length; j++)

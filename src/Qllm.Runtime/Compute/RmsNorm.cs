@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Qllm.Runtime.Compute;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal static class RmsNorm
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, double eps, Span<float> output, int tokens)
     {
         int dim = weight.Length;

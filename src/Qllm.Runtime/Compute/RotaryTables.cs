@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Qllm.Runtime.Compute;
 
 /// <summary>
@@ -30,6 +32,7 @@ internal sealed class RotaryTables
     }
 
     /// <summary>Rotates one head's vector for <paramref name="position"/> in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(Span<float> head, int position)
     {
         var c = _cos.AsSpan(position * _half, _half);

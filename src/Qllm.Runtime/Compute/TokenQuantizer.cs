@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -14,6 +15,7 @@ internal static class TokenQuantizer
     private const float MinScale = 1e-5f;
 
     /// <summary>Codes of <paramref name="x"/> into <paramref name="codes"/>; returns the scale, the (integer-valued) zero point and Σ codes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Scale, float Zero, int CodeSum) Quantize(ReadOnlySpan<float> x, int bits, Span<byte> codes)
     {
         var (scale, zero) = Range(x, bits);
@@ -52,6 +54,7 @@ internal static class TokenQuantizer
     }
 
     /// <summary>Replaces <paramref name="x"/> by its quantized-then-dequantized values (the q/k/v states).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FakeQuantize(Span<float> x, int bits)
     {
         var (scale, zero) = Range(x, bits);
@@ -62,6 +65,7 @@ internal static class TokenQuantizer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float Scale, float Zero) Range(ReadOnlySpan<float> x, int bits)
     {
         float min = x[0], max = x[0];

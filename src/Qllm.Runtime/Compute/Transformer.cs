@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qllm.Artifacts.Schema;
 using Qllm.Runtime.Model;
 
@@ -26,6 +27,7 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
     /// Runs <paramref name="tokens"/> at the next positions of <paramref name="state"/> and returns the
     /// logits of every position ([tokens × vocab]) or, with <paramref name="lastOnly"/>, of the last one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float[] Forward(ReadOnlySpan<int> tokens, InferenceState state, bool lastOnly, Workers workers)
     {
         int count = tokens.Length, dim = Config.Dim, start = state.Length;

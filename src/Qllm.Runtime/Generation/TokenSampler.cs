@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Qllm.Runtime.Generation;
 
 /// <summary>
@@ -58,6 +60,7 @@ internal sealed class TokenSampler
         return order[count - 1];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

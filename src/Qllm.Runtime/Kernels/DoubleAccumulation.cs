@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -11,6 +12,7 @@ namespace Qllm.Runtime.Kernels;
 internal static class DoubleAccumulation
 {
     /// <summary>Σ a[j]·b[j] in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         int n = a.Length;
@@ -42,6 +44,7 @@ internal static class DoubleAccumulation
     }
 
     /// <summary>sums[j] += weight·values[j], in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScaled(Span<double> sums, double weight, ReadOnlySpan<float> values)
     {
         int n = values.Length;

@@ -14,6 +14,7 @@ namespace Qllm.Runtime.Kernels;
 internal static class DoubleProduct
 {
     /// <summary>result[r, :] = Σ_k x[r, k]·m[k, :] for x and result [rows, n] and m [n, n], all row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyRows(ReadOnlySpan<double> x, ReadOnlySpan<double> m, int n, Span<double> result)
     {
         int rows = x.Length / n;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Qllm.Runtime.Kernels;
@@ -7,6 +8,7 @@ namespace Qllm.Runtime.Kernels;
 internal static class DoubleVectors
 {
     /// <summary>Σ a[j]·b[j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         int i = 0;
@@ -34,6 +36,7 @@ internal static class DoubleVectors
     }
 
     /// <summary>sums[j] += weight·values[j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScaled(Span<double> sums, double weight, ReadOnlySpan<double> values)
     {
         int i = 0;

@@ -13,6 +13,7 @@ namespace Qllm.Runtime.Kernels;
 internal static class FloatDot
 {
     /// <summary>Σ a[j]·b[j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         int n = a.Length;
@@ -53,6 +54,7 @@ internal static class FloatDot
 
     /// <summary>Σ x[j]·(c[j] − zero) over a row of packed 4-bit codes; <paramref name="activation"/> is in <see cref="PackedLayout"/> order.</summary>
     /// <remarks>The zero point is subtracted per element, not from the sum: Σx·c and zero·Σx are both large and nearly cancel.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotPacked4(ReadOnlySpan<float> activation, ReadOnlySpan<byte> packed, float zero)
     {
         int n = activation.Length;
@@ -110,6 +112,7 @@ internal static class FloatDot
     }
 
     /// <summary>Σ x[j]·(c[j] − zero) over a row of one-byte codes, both in natural order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBytes(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
         return Avx2.IsSupported && Fma.IsSupported ? DotBytesAvx2(activation, codes, zero) : DotBytesPortable(activation, codes, zero);
@@ -119,6 +122,7 @@ internal static class FloatDot
     /// <see cref="DotBytes"/> for four consecutive rows of <paramref name="rows"/> (each as long as
     /// the activation) with their zero points: each activation load serves four rows. AVX2 + FMA only.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void DotBytesRows4Avx2(ReadOnlySpan<float> activation, ReadOnlySpan<byte> rows, ReadOnlySpan<float> zeros, Span<float> results)
     {
         int n = activation.Length;
@@ -153,6 +157,7 @@ internal static class FloatDot
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float DotBytesPortable(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
         int n = activation.Length;
@@ -182,6 +187,7 @@ internal static class FloatDot
 
     // The classifier's loop (32000 rows of 8-bit codes per token): vpmovzxbd widens 8 codes straight
     // from memory, so each 8 products cost a widening load, a conversion, a subtraction and an FMA.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe float DotBytesAvx2(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
         int n = activation.Length;

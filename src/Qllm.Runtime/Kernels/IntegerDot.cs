@@ -20,6 +20,7 @@ internal static class IntegerDot
         weightBits <= 7 && activationBits <= 8 && 2 * ((1 << weightBits) - 1) * ((1 << activationBits) - 1) <= short.MaxValue;
 
     /// <summary>Σ a[j]·c[j] over a row of packed 4-bit codes; <paramref name="activation"/> is in <see cref="PackedLayout"/> order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DotPacked4(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
     {
         if (Avx2.IsSupported)
@@ -31,6 +32,7 @@ internal static class IntegerDot
     }
 
     /// <summary>Σ a[j]·c[j] over a row of one-byte codes, both in natural order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DotBytes(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
     {
         if (Avx2.IsSupported)
@@ -41,6 +43,7 @@ internal static class IntegerDot
         return Vector128.IsHardwareAccelerated ? DotBytesVector128(activation, codes) : DotBytesScalar(activation, codes, 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int DotPacked4Avx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
         where TPairs : struct, IBytePairProducts
     {
@@ -63,6 +66,7 @@ internal static class IntegerDot
     /// <paramref name="rowBytes"/> long) at once: each activation load serves four rows, and the
     /// call and the final reductions are shared. AVX2 only.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DotPacked4Rows4Avx2(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, Span<int> results)
     {
         if (AvxVnni.IsSupported)
@@ -75,6 +79,7 @@ internal static class IntegerDot
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DotPacked4Rows4Avx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, Span<int> results)
         where TPairs : struct, IBytePairProducts
     {
@@ -135,6 +140,7 @@ internal static class IntegerDot
     }
 
     // The half group and the natural tail after the full groups, from column start.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int DotPacked4Avx2Rest<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed, int start)
         where TPairs : struct, IBytePairProducts
     {
@@ -150,6 +156,7 @@ internal static class IntegerDot
         return sum + Packed4Tail(activation, packed, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int DotPacked4Vector128(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
     {
         int n = activation.Length;
@@ -179,6 +186,7 @@ internal static class IntegerDot
         return (int)Vector128.Sum(sum) + Packed4Tail(activation, packed, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int DotPacked4Scalar(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
     {
         int n = activation.Length;
@@ -198,6 +206,7 @@ internal static class IntegerDot
         return sum + Packed4Tail(activation, packed, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int DotBytesAvx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
         where TPairs : struct, IBytePairProducts
     {
@@ -215,6 +224,7 @@ internal static class IntegerDot
         return Vector256.Sum(sum) + DotBytesScalar(activation, codes, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int DotBytesVector128(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
     {
         int n = activation.Length;
@@ -230,6 +240,7 @@ internal static class IntegerDot
         return (int)Vector128.Sum(sum) + DotBytesScalar(activation, codes, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int DotBytesScalar(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes, int start)
     {
         int sum = 0;
@@ -256,6 +267,7 @@ internal static class IntegerDot
     private static Vector128<byte> HighNibbles(Vector128<byte> bytes, Vector128<byte> mask) =>
         Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SplitGroup(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
     {
         int half = packed.Length;
@@ -269,6 +281,7 @@ internal static class IntegerDot
     }
 
     // The last (fewer than 32) columns are in natural order; the tail starts on an even column.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Packed4Tail(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed, int start)
     {
         int sum = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Qllm.Runtime.Kernels;
 
 /// <summary>
@@ -18,6 +20,7 @@ internal static class PackedLayout
     public const int HalfGroup = 32;
 
     /// <summary>Writes <paramref name="natural"/> into <paramref name="permuted"/> in the kernels' order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Permute<T>(ReadOnlySpan<T> natural, Span<T> permuted)
     {
         int n = natural.Length;
@@ -36,6 +39,7 @@ internal static class PackedLayout
         natural[start..].CopyTo(permuted[start..]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Split<T>(ReadOnlySpan<T> natural, Span<T> permuted)
     {
         int half = natural.Length / 2;

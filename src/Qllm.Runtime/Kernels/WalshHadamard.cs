@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Qllm.Runtime.Kernels;
@@ -17,6 +18,7 @@ internal static class WalshHadamard
     /// so all the stages vectorize (the plain transform's first stages pair neighbours, which SIMD
     /// lanes cannot).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transform(Span<double> values, int stride = 1)
     {
         if (stride < 1 || values.Length % stride != 0 || !BitOperations.IsPow2(values.Length / stride))
@@ -34,6 +36,7 @@ internal static class WalshHadamard
     }
 
     /// <summary>(u, v) ← (u + v, u − v), element-wise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Butterfly(Span<double> u, Span<double> v)
     {
         int i = 0;

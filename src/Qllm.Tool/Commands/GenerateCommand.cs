@@ -56,7 +56,13 @@ internal static class GenerateCommand
         return command;
     }
 
-    private static void Report(ParseResult result, GenerationResult generation, string where) =>
+    // stderr only, so that stdout stays the text alone. Prompt and decode are reported apart: the
+    // prompt's speed (BOS and the prompt in one pass, then the first sample) says how long a user
+    // waits for the first token, the decode speed what every later token costs.
+    private static void Report(ParseResult result, GenerationResult generation, string where)
+    {
+        double promptTokensPerSecond = generation.PromptSeconds > 0 ? generation.PromptTokens / generation.PromptSeconds : 0;
         result.InvocationConfiguration.Error.WriteLine(
-            $"qllm: {generation.GeneratedTokens} tokens on {where}, {generation.DecodeTokensPerSecond:F1} tokens/s, first token after {generation.PromptSeconds * 1000:F0} ms, stopped: {generation.StopReason}");
+            $"qllm: {generation.GeneratedTokens} tokens on {where}; prompt: {generation.PromptTokens} tokens, {promptTokensPerSecond:F1} tokens/s, first token after {generation.PromptSeconds * 1000:F0} ms; decode: {generation.DecodeTokensPerSecond:F1} tokens/s; stopped: {generation.StopReason}");
+    }
 }
