@@ -33,7 +33,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     private readonly float[] _scores;
     private readonly bool[] _isByte;
     private readonly Dictionary<long, int> _symbolIds;
-    private readonly Dictionary<long, int> _merges;
+    private readonly Dictionary<long, BpeMerge> _merges;
     private readonly bool _addDummyPrefix;
 
     private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores, bool lookUpReservedPieces, bool addDummyPrefix = true)
@@ -85,7 +85,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             {
                 if (idsByText.TryGetValue(text[..split], out var left) && idsByText.TryGetValue(text[split..], out var right))
                 {
-                    _merges[PriorityBpe.PairKey(left, right)] = id;
+                    _merges[PriorityBpe.PairKey(left, right)] = new BpeMerge(PriorityBpe.HighestScoreFirst(scores[id]), id);
                 }
             }
         }
@@ -176,7 +176,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             start += length;
         }
 
-        return PriorityBpe.Merge(CollectionsMarshal.AsSpan(symbols), _merges, _scores);
+        return PriorityBpe.Merge(CollectionsMarshal.AsSpan(symbols), _merges);
     }
 
     /// <inheritdoc />

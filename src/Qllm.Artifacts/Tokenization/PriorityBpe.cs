@@ -1,18 +1,18 @@
 namespace Qllm.Artifacts.Tokenization;
 
 /// <summary>
-/// llama2.c's merge loop (repeatedly merge the adjacent pair whose merged piece scores highest,
-/// the leftmost pair on ties) in O(n log n): a heap of candidate pairs ordered by score and then by
-/// position, with stale candidates skipped when they come out. Symbols keep their original index
-/// while merged, so "position" orders pairs exactly as llama2.c's left-to-right scan does.
+/// The BPE merge loop: repeatedly merge the adjacent pair of the first merge in priority order (the
+/// highest score in llama2.c and SentencePiece, the lowest rank in Hugging Face BPE), the leftmost
+/// pair on ties, in O(n log n): a heap of candidate pairs ordered by priority and then by position,
+/// with stale candidates skipped when they come out. Symbols keep their original index while
+/// merged, so "position" orders pairs exactly as a left-to-right scan does.
 /// </summary>
 internal static class PriorityBpe
 {
-    /// <summary>Merges <paramref name="symbols"/>; <paramref name="merges"/> maps a pair key to the merged id.</summary>
+    /// <summary>Merges <paramref name="symbols"/>.</summary>
     /// <param name="symbols">The initial token ids.</param>
-    /// <param name="merges">Pair key (<see cref="PairKey"/>) to merged id; only pairs that may merge.</param>
-    /// <param name="scores">Token scores; those of merged ids must not be NaN.</param>
-    public static int[] Merge(ReadOnlySpan<int> symbols, Dictionary<long, int> merges, float[] scores)
+    /// <param name="merges">Pair key (<see cref="PairKey"/>) to its merge; only pairs that may merge.</param>
+    public static int[] Merge(ReadOnlySpan<int> symbols, Dictionary<long, BpeMerge> merges)
     {
         var count = symbols.Length;
         if (count < 2)
@@ -33,9 +33,9 @@ internal static class PriorityBpe
         var initial = new List<(Candidate, ulong)>(count);
         for (var i = 0; i + 1 < count; i++)
         {
-            if (merges.TryGetValue(PairKey(ids[i], ids[i + 1]), out var merged))
+            if (merges.TryGetValue(PairKey(ids[i], ids[i + 1]), out var merge))
             {
-                initial.Add((new Candidate(i, ids[i], ids[i + 1], merged), Priority(scores[merged], i)));
+                initial.Add((new Candidate(i, ids[i], ids[i + 1], merge.Merged), Key(merge, i)));
             }
         }
 
@@ -57,12 +57,12 @@ internal static class PriorityBpe
             if (next[left] < count)
             {
                 prev[next[left]] = left;
-                Offer(queue, merges, scores, left, ids[left], ids[next[left]]);
+                Offer(queue, merges, left, ids[left], ids[next[left]]);
             }
 
             if (prev[left] >= 0)
             {
-                Offer(queue, merges, scores, prev[left], ids[prev[left]], ids[left]);
+                Offer(queue, merges, prev[left], ids[prev[left]], ids[left]);
             }
         }
 
@@ -79,22 +79,25 @@ internal static class PriorityBpe
     public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
     /// <summary>
-    /// Highest score first, then the leftmost position, as one unsigned key: the float's bits made
-    /// order-preserving and inverted, above the position.
+    /// A score as a <see cref="BpeMerge.Priority"/> that puts the highest score first: the float's
+    /// bits made order-preserving, then inverted.
     /// </summary>
-    private static ulong Priority(float score, int position)
+    public static uint HighestScoreFirst(float score)
     {
         // -0 and +0 compare equal in run.c, so they must share a key.
         var bits = BitConverter.SingleToUInt32Bits(score == 0f ? 0f : score);
         var ascending = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
-        return ((ulong)~ascending << 32) | (uint)position;
+        return ~ascending;
     }
 
-    private static void Offer(PriorityQueue<Candidate, ulong> queue, Dictionary<long, int> merges, float[] scores, int left, int leftId, int rightId)
+    // Priority above position: the first merge, then the leftmost pair.
+    private static ulong Key(BpeMerge merge, int position) => ((ulong)merge.Priority << 32) | (uint)position;
+
+    private static void Offer(PriorityQueue<Candidate, ulong> queue, Dictionary<long, BpeMerge> merges, int left, int leftId, int rightId)
     {
-        if (merges.TryGetValue(PairKey(leftId, rightId), out var merged))
+        if (merges.TryGetValue(PairKey(leftId, rightId), out var merge))
         {
-            queue.Enqueue(new Candidate(left, leftId, rightId, merged), Priority(scores[merged], left));
+            queue.Enqueue(new Candidate(left, leftId, rightId, merge.Merged), Key(merge, left));
         }
     }
 

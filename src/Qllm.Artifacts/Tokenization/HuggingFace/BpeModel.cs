@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Qllm.Artifacts.Tokenization.HuggingFace;
@@ -7,7 +8,7 @@ namespace Qllm.Artifacts.Tokenization.HuggingFace;
 /// <summary>
 /// The <c>BPE</c> model of a <c>tokenizer.json</c>: a word's characters (code points) become
 /// their tokens, a character outside the vocabulary its UTF-8 byte tokens (<c>&lt;0xXX&gt;</c>,
-/// with byte fallback) or the unknown token, and then pairs merge by <see cref="RankedBpe"/>, as
+/// with byte fallback) or the unknown token, and then pairs merge by <see cref="PriorityBpe"/> (lowest rank first), as
 /// Hugging Face tokenizers do.
 /// </summary>
 internal sealed class BpeModel
@@ -19,14 +20,14 @@ internal sealed class BpeModel
     private const int MaxCachedWords = 200_000;
 
     private readonly Dictionary<string, int> _ids;
-    private readonly Dictionary<long, (int Rank, int Merged)> _merges;
+    private readonly Dictionary<long, BpeMerge> _merges;
     private readonly int[]? _byteIds;
     private readonly int? _unknownId;
     private readonly bool _fuseUnknown;
     private readonly bool _ignoreMerges;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
 
-    public BpeModel(Dictionary<string, int> ids, Dictionary<long, (int Rank, int Merged)> merges, bool byteFallback, int? unknownId, bool fuseUnknown, bool ignoreMerges)
+    public BpeModel(Dictionary<string, int> ids, Dictionary<long, BpeMerge> merges, bool byteFallback, int? unknownId, bool fuseUnknown, bool ignoreMerges)
     {
         _ids = ids;
         _merges = merges;
@@ -95,7 +96,9 @@ internal sealed class BpeModel
             }
         }
 
-        RankedBpe.Merge(symbols, _merges);
+        var merged = PriorityBpe.Merge(CollectionsMarshal.AsSpan(symbols), _merges);
+        symbols.Clear();
+        symbols.AddRange(merged);
         if (word.Length <= MaxCachedWordLength)
         {
             if (_cache.Count >= MaxCachedWords)
