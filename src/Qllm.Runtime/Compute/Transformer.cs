@@ -12,7 +12,7 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier, OnlineTransforms transforms)
 {
-    private readonly RotaryTables _rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.RopeLayout == RopeLayout.Interleaved);
+    private readonly RotaryTables _rope = new(config);
 
     public LlamaConfig Config { get; } = config;
 
@@ -31,7 +31,10 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
         int count = tokens.Length, dim = Config.Dim, start = state.Length;
         if (count == 0 || start + count > Config.SeqLen)
         {
-            throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}", nameof(tokens));
+            // A sliding-window model's context is capped at its window: beyond it, its attention would
+            // no longer see every earlier token, which this forward pass does not implement.
+            var window = Config.SlidingWindow is { } w ? $" (the model's sliding attention window of {w} tokens: longer contexts are not supported)" : string.Empty;
+            throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}{window}", nameof(tokens));
         }
 
         var hidden = new float[count * dim];
