@@ -20,6 +20,12 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
     public long Bytes => embedding.Bytes + blocks.Sum(b => b.Bytes) + (finalNorm.Length * 4L) + transforms.Bytes
         + (classifier.Matrices[0] == embedding ? classifier.Input.Bytes : classifier.Bytes);
 
+    /// <summary>
+    /// Why the context ends where it does, for errors: a sliding-window model's context is capped at its
+    /// window, since beyond it attention no longer sees every earlier token, which this forward pass does not implement.
+    /// </summary>
+    public string WindowNote => Config.SlidingWindow is { } window ? $" (the model's sliding attention window of {window} tokens: longer contexts are not supported)" : string.Empty;
+
     public InferenceState NewState() => new(Config.Layers, Config.SeqLen, Config.KvDim);
 
     /// <summary>
@@ -31,10 +37,7 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
         int count = tokens.Length, dim = Config.Dim, start = state.Length;
         if (count == 0 || start + count > Config.SeqLen)
         {
-            // A sliding-window model's context is capped at its window: beyond it, its attention would
-            // no longer see every earlier token, which this forward pass does not implement.
-            var window = Config.SlidingWindow is { } w ? $" (the model's sliding attention window of {w} tokens: longer contexts are not supported)" : string.Empty;
-            throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}{window}", nameof(tokens));
+            throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}{WindowNote}", nameof(tokens));
         }
 
         var hidden = new float[count * dim];
