@@ -40,6 +40,7 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
             throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}{WindowNote}", nameof(tokens));
         }
 
+        state.EnsureCapacity(start + count);
         var hidden = new float[count * dim];
         for (int t = 0; t < count; t++)
         {

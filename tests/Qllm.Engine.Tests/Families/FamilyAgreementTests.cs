@@ -143,6 +143,37 @@ public sealed class FamilyAgreementTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("sliding attention window of 4096", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_131072_position_context_caches_only_what_the_sequence_holds_and_computes_the_same_in_pieces()
+    {
+        var model = FamilyFolders.Write(Path.Combine(_folder, "llama3.2"), FamilyFolders.Llama32, seed: 13);
+        var artifact = Path.Combine(_folder, "llama3.2.qllm");
+        var options = new QuantizeOptions(QuantizationSettings.Presets["W4A8"], QuantizationMethod.Rtn, Samples: 2);
+        QuantizationJob.Run(new QuantizeRequest(model, TestData.TokenizerPath, TestData.CalibrationTextPath, artifact, options), CPU, _ => { }, blocks: null, _ => { });
+        using var reader = Qllm.Artifacts.Container.ArtifactReader.Open(artifact);
+        var (transformer, tokenizer, _) = Qllm.Runtime.Model.ArtifactModelLoader.Load(reader);
+        var workers = new Qllm.Runtime.Compute.Workers(1);
+        var tokens = tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath)).Take(599).Prepend(tokenizer.BosId).ToArray();
+
+        var whole = transformer.NewState();
+        var expected = transformer.Forward(tokens, whole, lastOnly: false, workers);
+        Assert.Equal(131072, transformer.Config.SeqLen);
+        Assert.InRange(whole.Capacity, 600, 1024); // not the 131072 positions the config declares
+
+        // 200 tokens, then one at a time past the first growth, then the rest: the cache grows under a live sequence.
+        var pieces = transformer.NewState();
+        var actual = new List<float>(transformer.Forward(tokens.AsSpan(0, 200), pieces, lastOnly: false, workers));
+        for (int t = 200; t < 300; t++)
+        {
+            actual.AddRange(transformer.Forward(tokens.AsSpan(t, 1), pieces, lastOnly: false, workers));
+        }
+
+        actual.AddRange(transformer.Forward(tokens.AsSpan(300), pieces, lastOnly: false, workers));
+        Assert.Equal(expected.Length, actual.Count);
+        var difference = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(difference < 1e-5, $"the sequence computed in pieces differs by {difference:G3}");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static string Config(string family) => family switch
