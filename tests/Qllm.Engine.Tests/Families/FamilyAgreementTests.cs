@@ -11,7 +11,8 @@ namespace Qllm.Engine.Tests.Families;
 /// <summary>
 /// Each family end to end: its synthetic folder (real config form, seeded weights) is quantized with
 /// the fast recipe (round to nearest, no rotation, nearest rounding; Qwen2 also rotated with Hadamard
-/// transforms, which turn its v biases), and the runtime must give the engine's logits: top-1 on every
+/// transforms, which turn its v biases, and once with the paper's calibrated method and GPTQ), and
+/// the runtime must give the engine's logits: top-1 on every
 /// position of a few windows of the evaluation text and |Δlogit| below the agreement bound 1e-4.
 /// </summary>
 public sealed class FamilyAgreementTests(ITestOutputHelper output) : IDisposable
@@ -28,6 +29,7 @@ public sealed class FamilyAgreementTests(ITestOutputHelper output) : IDisposable
         { "qwen2.5", "W4A8", "none" },
         { "qwen2.5", "W4A4", "hadamard" },
         { "mistral", "W4A8", "none" },
+        { "qwen2.5-calibrated", "W4A4", "hadamard" },
     };
 
     [Theory]
@@ -36,12 +38,17 @@ public sealed class FamilyAgreementTests(ITestOutputHelper output) : IDisposable
     {
         var model = FamilyFolders.Write(Path.Combine(_folder, family), Config(family), seed: 11);
         var artifact = Path.Combine(_folder, $"{family}-{preset}-{rotation}.qllm");
+        // The calibrated run is the paper's method (reassembly, error correction) with GPTQ, whose
+        // forward passes over the calibration samples run through the biases.
+        bool calibrated = family.EndsWith("-calibrated", StringComparison.Ordinal);
         var options = new QuantizeOptions(
             QuantizationSettings.Presets[preset],
-            QuantizationMethod.Rtn,
+            calibrated ? QuantizationMethod.Qllm : QuantizationMethod.Rtn,
             Samples: 2,
+            Epochs: 1,
+            Rank: 4,
             Rotation: rotation == "hadamard" ? RotationKind.Hadamard : RotationKind.None,
-            WeightRounding: WeightRounding.Nearest);
+            WeightRounding: calibrated ? WeightRounding.Gptq : WeightRounding.Nearest);
         var warnings = new List<Qllm.Core.Errors.QllmWarning>();
         QuantizationJob.Run(new QuantizeRequest(model, TestData.TokenizerPath, TestData.CalibrationTextPath, artifact, options), CPU, _ => { }, blocks: null, warnings.Add);
         Assert.Empty(warnings); // every width has a Hadamard order: no random-orthogonal fallback
@@ -176,10 +183,12 @@ public sealed class FamilyAgreementTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    // Calibration samples are as long as the context, so the calibrated run's config declares 256 positions, not 32768.
     private static string Config(string family) => family switch
     {
         "llama3.2" => FamilyFolders.Llama32,
         "qwen2.5" => FamilyFolders.Qwen25,
+        "qwen2.5-calibrated" => FamilyFolders.Qwen25.Replace("\"max_position_embeddings\": 32768", "\"max_position_embeddings\": 256", StringComparison.Ordinal),
         _ => FamilyFolders.Mistral,
     };
 
