@@ -179,7 +179,7 @@ public sealed class QuantizedLanguageModel : IDisposable
         ArgumentNullException.ThrowIfNull(tokens);
         if (tokens.Count == 0 || tokens.Count > ContextLength)
         {
-            throw new ArgumentException($"{tokens.Count} tokens: a sequence holds 1 to {ContextLength}", nameof(tokens));
+            throw new ArgumentException($"{tokens.Count} tokens: a sequence holds 1 to {ContextLength}{_transformer.WindowNote}", nameof(tokens));
         }
 
         Enter();

@@ -69,7 +69,7 @@ public static class ArtifactSchema
     public static JsonObject ToJson(LlamaConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new()
+        var json = new JsonObject
         {
             ["dim"] = config.Dim,
             ["hiddenDim"] = config.HiddenDim,
@@ -83,6 +83,32 @@ public static class ArtifactSchema
             ["tiedEmbeddings"] = config.TiedEmbeddings,
             ["ropeLayout"] = Name(config.RopeLayout),
         };
+
+        // Written only when set, so a plain LLaMA model's metadata is what it always was (and its
+        // artifact byte for byte the same); readers take an absent field as the old default.
+        if (config.RopeScaling is { } scaling)
+        {
+            json["ropeScaling"] = new JsonObject
+            {
+                ["type"] = RopeScaling.Llama3Type,
+                ["factor"] = scaling.Factor,
+                ["lowFreqFactor"] = scaling.LowFreqFactor,
+                ["highFreqFactor"] = scaling.HighFreqFactor,
+                ["originalContext"] = scaling.OriginalContext,
+            };
+        }
+
+        if (config.AttentionBias)
+        {
+            json["attentionBias"] = true;
+        }
+
+        if (config.SlidingWindow is { } window)
+        {
+            json["slidingWindow"] = window;
+        }
+
+        return json;
     }
 
     /// <summary>The <c>quantization</c> object.</summary>
@@ -220,11 +246,21 @@ public static class ArtifactSchema
         var config = new LlamaConfig(
             Int(c, "dim", source), Int(c, "hiddenDim", source), Int(c, "layers", source), Int(c, "heads", source), Int(c, "kvHeads", source),
             Int(c, "vocabSize", source), Int(c, "seqLen", source), Value<double>(c, "rmsNormEps", source), Value<double>(c, "ropeTheta", source),
-            Value<bool>(c, "tiedEmbeddings", source), layout == InterleavedRope ? RopeLayout.Interleaved : RopeLayout.HalfSplit);
+            Value<bool>(c, "tiedEmbeddings", source), layout == InterleavedRope ? RopeLayout.Interleaved : RopeLayout.HalfSplit)
+        {
+            RopeScaling = ReadRopeScaling(c, source),
+            AttentionBias = c["attentionBias"] is not null && Value<bool>(c, "attentionBias", source),
+            SlidingWindow = c["slidingWindow"] is null ? null : Int(c, "slidingWindow", source),
+        };
         if (config.Dim <= 0 || config.HiddenDim <= 0 || config.Layers <= 0 || config.Heads <= 0 || config.KvHeads <= 0 || config.VocabSize <= 0 || config.SeqLen <= 0
             || config.Dim % config.Heads != 0 || config.Heads % config.KvHeads != 0 || config.HeadDim % 2 != 0)
         {
             throw ArtifactErrors.Bad(source, $"its config describes no LLaMA model (dim {config.Dim}, hidden {config.HiddenDim}, layers {config.Layers}, heads {config.Heads}/{config.KvHeads}, vocabulary {config.VocabSize}, context {config.SeqLen})");
+        }
+
+        if (config.SlidingWindow is { } window && (window <= 0 || config.SeqLen > window))
+        {
+            throw ArtifactErrors.Bad(source, $"its context {config.SeqLen} is longer than its sliding window {window}, which this runtime does not run");
         }
 
         return config;
@@ -329,6 +365,34 @@ public static class ArtifactSchema
 
         bool sentencePiece = info.Attributes.TryGetValue(TokenizerFormatAttribute, out var format) && format.IsString && format.AsString() == SentencePieceTokenizerFormat;
         return TokenizerFiles.Load(reader.GetBytes(info).ToArray(), sentencePiece, reader.Source, vocabSize);
+    }
+
+    /// <summary>The <c>ropeScaling</c> object, or null when absent (artifacts written before it existed: plain RoPE).</summary>
+    private static RopeScaling? ReadRopeScaling(JsonObject config, string source)
+    {
+        if (config["ropeScaling"] is null)
+        {
+            return null;
+        }
+
+        if (config["ropeScaling"] is not JsonObject s)
+        {
+            throw ArtifactErrors.Bad(source, "metadata field 'ropeScaling' is not an object");
+        }
+
+        var type = Value<string>(s, "type", source);
+        if (type != RopeScaling.Llama3Type)
+        {
+            throw ArtifactErrors.Bad(source, $"metadata field 'ropeScaling.type' is '{type}'; this runtime knows only '{RopeScaling.Llama3Type}'");
+        }
+
+        var scaling = new RopeScaling(Value<double>(s, "factor", source), Value<double>(s, "lowFreqFactor", source), Value<double>(s, "highFreqFactor", source), Int(s, "originalContext", source));
+        if (!(scaling.Factor >= 1 && scaling.LowFreqFactor > 0 && scaling.HighFreqFactor > scaling.LowFreqFactor && scaling.OriginalContext > 0))
+        {
+            throw ArtifactErrors.Bad(source, $"its rope scaling {scaling} is not a valid llama3 scaling (factor ≥ 1, 0 < low < high, original context > 0)");
+        }
+
+        return scaling;
     }
 
     private static JsonObject Section(JsonObject metadata, string name, string source) =>

@@ -45,6 +45,9 @@ public static class ArtifactTensorNames
     /// <summary>Prefix of a quantized matrix: .codes, .scales, .zeros follow.</summary>
     public static string Linear(int layer, string linear) => $"layers.{layer}.{linear}";
 
+    /// <summary>The float32 bias of a linear (q/k/v of a model with <see cref="LlamaConfig.AttentionBias"/>), added after the integer product.</summary>
+    public static string Bias(int layer, string linear) => $"layers.{layer}.{linear}.bias";
+
     /// <summary>Prefix of a reassembly map (<paramref name="point"/> is one of <see cref="Points"/>): .offsets, .sources, .coefficients follow.</summary>
     public static string Reassembly(int layer, string point) => $"layers.{layer}.reassembly.{point}";
 

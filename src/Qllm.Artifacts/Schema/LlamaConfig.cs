@@ -31,6 +31,27 @@ public sealed record LlamaConfig(
     bool TiedEmbeddings,
     RopeLayout RopeLayout)
 {
+    /// <summary>
+    /// Llama 3's rescaling of the rotary frequencies, or null for plain RoPE (artifacts written before
+    /// it was recorded have none). Omitted from JSON when null, so old models' reports do not change.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public RopeScaling? RopeScaling { get; init; }
+
+    /// <summary>
+    /// Whether the q, k and v projections add a bias (Qwen2): W·x + b, the bias kept in float32 beside
+    /// the quantized weight. False for LLaMA and Mistral, and for artifacts that do not record it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool AttentionBias { get; init; }
+
+    /// <summary>
+    /// Mistral's sliding attention window, or null. Every context this engine runs fits in it
+    /// (<see cref="SeqLen"/> is capped at it), where sliding-window attention is plain causal attention.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int? SlidingWindow { get; init; }
+
     /// <summary>Width of one attention head.</summary>
     // Derived, so not part of the shape when it is serialized (`qllm inspect --json` prints the recorded fields only).
     [JsonIgnore]

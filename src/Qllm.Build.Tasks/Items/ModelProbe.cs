@@ -6,12 +6,18 @@ namespace Qllm.Build.Tasks.Items;
 /// <summary>
 /// A quick look at a model before any quantization starts: is it a LLaMA-family model the
 /// engine reads? A llama2.c checkpoint must have a plausible header and exactly the length it
-/// implies; a Hugging Face folder must have a config.json naming LlamaForCausalLM. The engine
+/// implies; a Hugging Face folder must have a config.json naming LlamaForCausalLM, Qwen2ForCausalLM
+/// or MistralForCausalLM. The engine
 /// checks everything else (tensor shapes, NaNs) when it loads the model.
 /// </summary>
 internal static class ModelProbe
 {
     private const int HeaderBytes = 7 * sizeof(int);
+
+    // What the engine's HuggingFaceConfigReader runs (the task does not reference the engine, so the
+    // names are repeated here); the engine still refuses an unsupported feature of these with QLLM2004.
+    private static readonly string[] SupportedArchitectures = ["LlamaForCausalLM", "Qwen2ForCausalLM", "MistralForCausalLM"];
+    private static readonly string[] SupportedModelTypes = ["llama", "qwen2", "mistral"];
 
     /// <summary>Why <paramref name="path"/> is not a LLaMA-family model, or null when it looks like one.</summary>
     public static string? WhyNotLlama(string path) => Directory.Exists(path) ? CheckFolder(path) : CheckCheckpoint(path);
@@ -32,12 +38,12 @@ internal static class ModelProbe
             var architectures = root.TryGetProperty("architectures", out var names) && names.ValueKind == JsonValueKind.Array
                 ? names.EnumerateArray().Select(n => n.ToString()).ToArray()
                 : [];
-            if (modelType == "llama" || architectures.Contains("LlamaForCausalLM"))
+            if ((modelType is not null && SupportedModelTypes.Contains(modelType)) || architectures.Any(SupportedArchitectures.Contains))
             {
                 return null;
             }
 
-            return $"its config.json describes model_type \"{modelType}\" ({string.Join(", ", architectures)}); only LLaMA-family models (LlamaForCausalLM) are supported";
+            return $"its config.json describes model_type \"{modelType}\" ({string.Join(", ", architectures)}); only LLaMA-family models ({string.Join(", ", SupportedArchitectures)}) are supported";
         }
         catch (JsonException e)
         {

@@ -68,6 +68,14 @@ public static class QuantizedArtifact
                 AddMatrix(writer, ArtifactTensorNames.Linear(layer.Index, name), integer.Weight);
             }
 
+            // Float32 beside the codes: a bias is added after the integer product, never quantized.
+            if (layer.Attention.Biases is { } biases)
+            {
+                AddFloats(writer, ArtifactTensorNames.Bias(layer.Index, "self_attn.q_proj"), biases.Query);
+                AddFloats(writer, ArtifactTensorNames.Bias(layer.Index, "self_attn.k_proj"), biases.Key);
+                AddFloats(writer, ArtifactTensorNames.Bias(layer.Index, "self_attn.v_proj"), biases.Value);
+            }
+
             foreach (var (point, input) in LayerQuantizer.Inputs(layer))
             {
                 if (input.Map is { } map)

@@ -47,6 +47,14 @@ public static class QuantizedArtifactLoader
                     matrices[ArtifactTensorNames.Linear(layer, linear)] = matrix;
                     tensors[TensorNames.Linear(layer, linear)] = matrix.Dequantize();
                 }
+
+                if (config.AttentionBias)
+                {
+                    foreach (var linear in TensorNames.BiasedLinears)
+                    {
+                        tensors[TensorNames.Bias(layer, linear)] = Floats(reader, ArtifactTensorNames.Bias(layer, linear), device);
+                    }
+                }
             }
 
             var model = LlamaModel.FromCheckpoint(new LlamaCheckpoint(config, tensors, path), device);

@@ -26,6 +26,12 @@ public static class TensorNames
     /// <summary>Weight of one of <see cref="LayerLinears"/> in layer <paramref name="layer"/>.</summary>
     public static string Linear(int layer, string linear) => $"model.layers.{layer}.{linear}.weight";
 
+    /// <summary>Bias of one of <see cref="LayerLinears"/> in layer <paramref name="layer"/> (Qwen2's q/k/v), [out].</summary>
+    public static string Bias(int layer, string linear) => $"model.layers.{layer}.{linear}.bias";
+
+    /// <summary>The linears that carry a bias when <see cref="LlamaConfig.AttentionBias"/> is set, in order.</summary>
+    public static readonly IReadOnlyList<string> BiasedLinears = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"];
+
     /// <summary>RMSNorm before attention, [dim].</summary>
     public static string AttentionNorm(int layer) => $"model.layers.{layer}.input_layernorm.weight";
 

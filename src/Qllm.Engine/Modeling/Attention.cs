@@ -29,8 +29,16 @@ public sealed class Attention : nn.Module
     private nn.Module<Tensor, Tensor> v_states = nn.Identity();
 #pragma warning restore IDE0044
 
-    /// <summary>Builds the attention of one layer from its four projection modules.</summary>
-    public Attention(LlamaConfig config, nn.Module<Tensor, Tensor> query, nn.Module<Tensor, Tensor> key, nn.Module<Tensor, Tensor> value, nn.Module<Tensor, Tensor> output)
+    // Qwen2's q/k/v biases, or null. Kept here rather than in the linears, which any quantizer or
+    // rotation replaces or rewrites: a bias is added to the projection's output after its (integer)
+    // product, unquantized, in float32, as the runtime adds it. Buffers, not parameters: the error
+    // correction trains only norms and adapters, and the bias is never rounded.
+    private readonly Tensor? q_bias;
+    private readonly Tensor? k_bias;
+    private readonly Tensor? v_bias;
+
+    /// <summary>Builds the attention of one layer from its four projection modules and, for Qwen2, the q/k/v biases.</summary>
+    public Attention(LlamaConfig config, nn.Module<Tensor, Tensor> query, nn.Module<Tensor, Tensor> key, nn.Module<Tensor, Tensor> value, nn.Module<Tensor, Tensor> output, (Tensor Query, Tensor Key, Tensor Value)? biases = null)
         : base("self_attn")
     {
         this.config = config;
@@ -38,8 +46,21 @@ public sealed class Attention : nn.Module
         k_proj = key;
         v_proj = value;
         o_proj = output;
+        if (config.AttentionBias != biases.HasValue)
+        {
+            throw new ArgumentException(config.AttentionBias ? "the config has q/k/v biases, and none were given" : "biases were given for a config without them", nameof(biases));
+        }
+
+        if (biases is { } b)
+        {
+            (q_bias, k_bias, v_bias) = (b.Query.detach(), b.Key.detach(), b.Value.detach());
+        }
+
         RegisterComponents();
     }
+
+    /// <summary>The q, k and v biases (float32, added after each projection), or null when the model has none.</summary>
+    public (Tensor Query, Tensor Key, Tensor Value)? Biases => q_bias is null ? null : (q_bias, k_bias!, v_bias!);
 
     /// <summary>Query projection, dim → heads·headDim.</summary>
     public nn.Module<Tensor, Tensor> QueryProjection { get => q_proj; set => SubmoduleSlot.Replace(this, nameof(q_proj), q_proj = value); }
@@ -87,9 +108,9 @@ public sealed class Attention : nn.Module
         using var scope = NewDisposeScope();
         long batch = x.shape[0], tokens = x.shape[1];
         var input = qkv_input.call(x);
-        var q = q_proj.call(input).view(batch, tokens, config.Heads, config.HeadDim).transpose(1, 2);
-        var k = k_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
-        var v = v_proj.call(input).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
+        var q = WithBias(q_proj.call(input), q_bias).view(batch, tokens, config.Heads, config.HeadDim).transpose(1, 2);
+        var k = WithBias(k_proj.call(input), k_bias).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
+        var v = WithBias(v_proj.call(input), v_bias).view(batch, tokens, config.KvHeads, config.HeadDim).transpose(1, 2);
         q = rope.Apply(q, start);
         k = rope.Apply(k, start);
         if (HeadTransform is { } heads)
@@ -125,6 +146,8 @@ public sealed class Attention : nn.Module
         var merged = attended.to(x.dtype).transpose(1, 2).reshape(batch, tokens, config.Dim);
         return o_proj.call(o_input.call(merged)).MoveToOuterDisposeScope();
     }
+
+    private static Tensor WithBias(Tensor projected, Tensor? bias) => bias is null ? projected : projected + bias.to(projected.dtype);
 
     // Query i (at position start + i) may see keys 0 .. start + i.
     private static Tensor CausalMask(long tokens, int start, Device device) =>

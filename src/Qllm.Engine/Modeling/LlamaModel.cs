@@ -76,7 +76,10 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         var decoderLayers = Enumerable.Range(0, config.Layers).Select(l =>
         {
             DenseLinear Linear(string name) => new(On(TensorNames.Linear(l, name)), name);
-            var attention = new Attention(config, Linear("self_attn.q_proj"), Linear("self_attn.k_proj"), Linear("self_attn.v_proj"), Linear("self_attn.o_proj"));
+            (Tensor, Tensor, Tensor)? biases = config.AttentionBias
+                ? (On(TensorNames.Bias(l, "self_attn.q_proj")), On(TensorNames.Bias(l, "self_attn.k_proj")), On(TensorNames.Bias(l, "self_attn.v_proj")))
+                : null;
+            var attention = new Attention(config, Linear("self_attn.q_proj"), Linear("self_attn.k_proj"), Linear("self_attn.v_proj"), Linear("self_attn.o_proj"), biases);
             var feedForward = new FeedForward(Linear("mlp.gate_proj"), Linear("mlp.up_proj"), Linear("mlp.down_proj"));
             return new DecoderLayer(l, new RmsNorm(On(TensorNames.AttentionNorm(l)), config.RmsNormEps), attention, new RmsNorm(On(TensorNames.FeedForwardNorm(l)), config.RmsNormEps), feedForward);
         }).ToList();

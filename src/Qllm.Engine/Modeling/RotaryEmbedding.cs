@@ -23,9 +23,11 @@ public sealed class RotaryEmbedding : IDisposable
         int half = config.HeadDim / 2;
         var angles = new float[config.SeqLen * half];
         var cosines = new float[angles.Length];
+        // Shared with the runtime's tables: Llama 3's rescaling is applied there, once.
+        var frequencies = RotaryFrequencies.Compute(config);
         for (int i = 0; i < half; i++)
         {
-            double frequency = 1.0 / Math.Pow(config.RopeTheta, 2.0 * i / config.HeadDim);
+            double frequency = frequencies[i];
             for (int position = 0; position < config.SeqLen; position++)
             {
                 double angle = position * frequency;

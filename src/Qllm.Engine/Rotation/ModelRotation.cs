@@ -18,7 +18,7 @@ namespace Qllm.Engine.Rotation;
 /// into it (o_proj, down_proj) W ← Qᵀ·W. The embedding and the final norm are left alone, so a tied
 /// classifier stays tied (docs/architecture.md: one 8-bit matrix, not a rotated second copy): Q is applied online to each embedded token and
 /// undone before the final norm.</item>
-/// <item>Per head, H_h (Hadamard of the head size) is folded into v_proj's rows and o_proj's columns:
+/// <item>Per head, H_h (Hadamard of the head size) is folded into v_proj's rows (and its bias, if any) and o_proj's columns:
 /// the value states are rotated for free. Queries and keys are rotated online by H_h after the
 /// rotary embedding, before their quantizers: q·kᵀ is unchanged.</item>
 /// <item>The down projection's input is rotated online by H (Hadamard of the hidden size) and its
@@ -123,6 +123,14 @@ internal static class ModelRotation
         Update(attention.QueryProjection, w => (w * attentionNorm).matmul(q));
         Update(attention.KeyProjection, w => (w * attentionNorm).matmul(q));
         Update(attention.ValueProjection, w => PerHeadRows(h.t(), (w * attentionNorm).matmul(q)));
+        if (attention.Biases is { } biases)
+        {
+            // The value states come out rotated by H per head, so v's bias must be turned with them
+            // (Hᵀ·b per head); q and k are rotated online after their bias is added, so theirs stay.
+            var bias = biases.Value;
+            bias.copy_(PerHeadRows(h.t(), bias.to(ScalarType.Float64).unsqueeze(1)).squeeze(1).to(bias.dtype));
+        }
+
         Update(attention.OutputProjection, w => q.t().matmul(PerHeadColumns(w, h)));
 
         var feedForwardNorm = TakeNormWeight(layer.FeedForwardNorm);

@@ -6,7 +6,8 @@ namespace Qllm.Runtime.Compute;
 
 /// <summary>
 /// One decoder layer: RMSNorm, attention with a KV cache, RMSNorm, SwiGLU, each with its residual.
-/// <paramref name="headTransform"/> is a rotated model's transform of the query and key heads (null: none).
+/// <paramref name="headTransform"/> is a rotated model's transform of the query and key heads (null: none);
+/// <paramref name="biases"/> are Qwen2's q/k/v biases (null: none).
 /// </summary>
 internal sealed class DecoderBlock(
     int index,
@@ -18,9 +19,10 @@ internal sealed class DecoderBlock(
     LinearGroup gateUp,
     LinearGroup down,
     OnlineTransform? headTransform,
-    int stateBits)
+    int stateBits,
+    QkvBiases? biases = null)
 {
-    public long Bytes => ((attentionNorm.Length + feedForwardNorm.Length) * 4L) + queryKeyValue.Bytes + output.Bytes + gateUp.Bytes + down.Bytes;
+    public long Bytes => ((attentionNorm.Length + feedForwardNorm.Length) * 4L) + queryKeyValue.Bytes + output.Bytes + gateUp.Bytes + down.Bytes + (biases?.Bytes ?? 0);
 
     /// <summary>Advances <paramref name="hidden"/> ([tokens × dim], in place) through the layer at positions start...</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -32,6 +34,7 @@ internal sealed class DecoderBlock(
         RmsNorm.Apply(hidden, attentionNorm, eps, normed, tokens);
         float[] q = new float[tokens * dim], k = new float[tokens * kvDim], v = new float[tokens * kvDim];
         queryKeyValue.Run(normed, tokens, [q, k, v], workers);
+        biases?.AddTo(q, k, v, tokens);
         long started = ForwardProfile.Start();
         Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, headTransform, stateBits, normed, workers);
         ForwardProfile.Stop(ForwardStage.Attention, started);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Qllm.Artifacts.Schema;
 
 namespace Qllm.Runtime.Compute;
 
@@ -13,15 +14,18 @@ internal sealed class RotaryTables
     private readonly int _half;
     private readonly bool _interleaved;
 
-    public RotaryTables(int headDim, int seqLen, double theta, bool interleaved)
+    public RotaryTables(LlamaConfig config)
     {
-        _half = headDim / 2;
-        _interleaved = interleaved;
+        int seqLen = config.SeqLen;
+        _half = config.HeadDim / 2;
+        _interleaved = config.RopeLayout == RopeLayout.Interleaved;
         _cos = new float[seqLen * _half];
         _sin = new float[seqLen * _half];
+        // The engine's frequencies, Llama 3's rescaling included.
+        var frequencies = RotaryFrequencies.Compute(config);
         for (int i = 0; i < _half; i++)
         {
-            double frequency = 1.0 / Math.Pow(theta, 2.0 * i / headDim);
+            double frequency = frequencies[i];
             for (int position = 0; position < seqLen; position++)
             {
                 double angle = position * frequency;

@@ -13,13 +13,19 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IReadOnlyList<DecoderBlock> blocks, float[] finalNorm, LinearGroup classifier, OnlineTransforms transforms)
 {
-    private readonly RotaryTables _rope = new(config.HeadDim, config.SeqLen, config.RopeTheta, config.RopeLayout == RopeLayout.Interleaved);
+    private readonly RotaryTables _rope = new(config);
 
     public LlamaConfig Config { get; } = config;
 
     /// <summary>Bytes of model data held in memory (mapped or owned); a tied classifier and the shared transforms are counted once.</summary>
     public long Bytes => embedding.Bytes + blocks.Sum(b => b.Bytes) + (finalNorm.Length * 4L) + transforms.Bytes
         + (classifier.Matrices[0] == embedding ? classifier.Input.Bytes : classifier.Bytes);
+
+    /// <summary>
+    /// Why the context ends where it does, for errors: a sliding-window model's context is capped at its
+    /// window, since beyond it attention no longer sees every earlier token, which this forward pass does not implement.
+    /// </summary>
+    public string WindowNote => Config.SlidingWindow is { } window ? $" (the model's sliding attention window of {window} tokens: longer contexts are not supported)" : string.Empty;
 
     public InferenceState NewState() => new(Config.Layers, Config.SeqLen, Config.KvDim);
 
@@ -33,9 +39,10 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
         int count = tokens.Length, dim = Config.Dim, start = state.Length;
         if (count == 0 || start + count > Config.SeqLen)
         {
-            throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}", nameof(tokens));
+            throw new ArgumentException($"{count} tokens after {start} do not fit the context of {Config.SeqLen}{WindowNote}", nameof(tokens));
         }
 
+        state.EnsureCapacity(start + count);
         var hidden = new float[count * dim];
         for (int t = 0; t < count; t++)
         {

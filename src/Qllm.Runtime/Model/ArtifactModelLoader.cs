@@ -61,8 +61,15 @@ internal static class ArtifactModelLoader
             new LinearGroup(gateUpInput, Linear("mlp.gate_proj", config.HiddenDim, gateUpInput.Columns), Linear("mlp.up_proj", config.HiddenDim, gateUpInput.Columns)),
             new LinearGroup(downInput, Linear("mlp.down_proj", config.Dim, downInput.Columns)),
             transforms.Heads,
-            spec.QuantizesStates ? spec.ActivationBits : 0);
+            spec.QuantizesStates ? spec.ActivationBits : 0,
+            config.AttentionBias ? Biases(reader, config, layer) : null);
     }
+
+    // Only a config that records biases has them; an old artifact has neither the field nor the tensors.
+    private static QkvBiases Biases(ArtifactReader reader, LlamaConfig config, int layer) => new(
+        Vector(reader, ArtifactTensorNames.Bias(layer, "self_attn.q_proj"), config.Dim),
+        Vector(reader, ArtifactTensorNames.Bias(layer, "self_attn.k_proj"), config.KvDim),
+        Vector(reader, ArtifactTensorNames.Bias(layer, "self_attn.v_proj"), config.KvDim));
 
     private static void CheckSupported(QuantizationSpec spec, LlamaConfig config, string source)
     {

@@ -83,6 +83,50 @@ public sealed class ArtifactSchemaTests
         Assert.Equal(ErrorCodes.BadArtifact, error.Code);
     }
 
+    [Fact]
+    public void A_config_of_an_older_artifact_reads_as_plain_rope_without_biases_or_window()
+    {
+        var config = ArtifactSchema.ReadConfig(JsonNode.Parse(Expected)!.AsObject(), "old.qllm");
+        Assert.Null(config.RopeScaling);
+        Assert.False(config.AttentionBias);
+        Assert.Null(config.SlidingWindow);
+    }
+
+    [Fact]
+    public void The_family_fields_are_written_under_their_documented_keys_and_read_back_equal()
+    {
+        var config = Config with { RopeScaling = new RopeScaling(32, 1, 4, 8192), AttentionBias = true, SlidingWindow = 4096 };
+        var json = ArtifactSchema.ToJson(config);
+
+        Assert.Equal(
+            Expected[(Expected.IndexOf("{\"dim\"", StringComparison.Ordinal))..(Expected.IndexOf("},\"quantization\"", StringComparison.Ordinal))]
+                + ",\"ropeScaling\":{\"type\":\"llama3\",\"factor\":32,\"lowFreqFactor\":1,\"highFreqFactor\":4,\"originalContext\":8192},\"attentionBias\":true,\"slidingWindow\":4096}",
+            json.ToJsonString());
+        Assert.Equal(config, ArtifactSchema.ReadConfig(new JsonObject { [ArtifactSchema.ConfigKey] = json }, "x.qllm"));
+    }
+
+    [Theory]
+    [InlineData("{'type':'yarn','factor':4,'lowFreqFactor':1,'highFreqFactor':4,'originalContext':8192}", null)]
+    [InlineData("{'type':'llama3','factor':32,'lowFreqFactor':4,'highFreqFactor':1,'originalContext':8192}", null)]
+    [InlineData("{'type':'llama3','factor':32,'lowFreqFactor':1,'highFreqFactor':4}", null)]
+    [InlineData(null, 128)]
+    public void A_rope_scaling_or_window_the_runtime_cannot_run_is_a_bad_artifact(string? scaling, int? window)
+    {
+        var metadata = Metadata();
+        if (scaling is not null)
+        {
+            metadata["config"]!["ropeScaling"] = JsonNode.Parse(scaling.Replace("'", "\"", StringComparison.Ordinal));
+        }
+
+        if (window is not null)
+        {
+            metadata["config"]!["slidingWindow"] = window; // shorter than the context of 256
+        }
+
+        var error = Assert.Throws<QllmException>(() => ArtifactSchema.ReadConfig(metadata, "x.qllm"));
+        Assert.Equal(ErrorCodes.BadArtifact, error.Code);
+    }
+
     private static JsonObject Metadata() => new()
     {
         [ArtifactSchema.ProducerKey] = "qllm test",

@@ -34,6 +34,10 @@ public sealed class ModelProbeTests
     [Theory]
     [InlineData("""{"model_type": "llama", "architectures": ["LlamaForCausalLM"]}""", true)]
     [InlineData("""{"architectures": ["LlamaForCausalLM"]}""", true)]
+    [InlineData("""{"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}""", true)]
+    [InlineData("""{"model_type": "mistral", "architectures": ["MistralForCausalLM"]}""", true)]
+    [InlineData("""{"model_type": "qwen3", "architectures": ["Qwen3ForCausalLM"]}""", false)]
+    [InlineData("""{"model_type": "gemma", "architectures": ["GemmaForCausalLM"]}""", false)]
     [InlineData("""{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}""", false)]
     [InlineData("""{"model_type": """, false)]
     public void A_hugging_face_folder_is_llama_when_its_config_says_so(string config, bool llama)

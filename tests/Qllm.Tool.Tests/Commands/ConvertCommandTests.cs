@@ -20,7 +20,7 @@ public sealed class ConvertCommandTests : IDisposable
     {
         Assert.Equal(0, (await QllmRun.InvokeAsync("convert", TestData.ModelPath, "--output", _folder, "--dtype", "f16")).ExitCode);
         var config = Path.Combine(_folder, "config.json");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("LlamaForCausalLM", "MistralForCausalLM", StringComparison.Ordinal).Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal));
+        File.WriteAllText(config, File.ReadAllText(config).Replace("LlamaForCausalLM", "Qwen3ForCausalLM", StringComparison.Ordinal).Replace("\"llama\"", "\"qwen3\"", StringComparison.Ordinal));
         var run = await QllmRun.InvokeAsync("generate", _folder);
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith($"{config}: error QLLM2004", run.Error, StringComparison.Ordinal);

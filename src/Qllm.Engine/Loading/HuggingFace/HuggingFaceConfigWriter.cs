@@ -4,7 +4,11 @@ using Qllm.Engine.Loading;
 
 namespace Qllm.Engine.Loading.HuggingFace;
 
-/// <summary>Writes a <see cref="LlamaConfig"/> as the config.json that transformers writes for LLaMA.</summary>
+/// <summary>
+/// Writes a <see cref="LlamaConfig"/> as the config.json that transformers writes for its family:
+/// Qwen2 when it has q/k/v biases, Mistral when it has a sliding window, LLaMA otherwise, so that
+/// <see cref="HuggingFaceConfigReader"/> reads back the same config.
+/// </summary>
 internal static class HuggingFaceConfigWriter
 {
     /// <summary>The config.json bytes for <paramref name="config"/>, whose weights are stored as <paramref name="torchDtype"/>.</summary>
@@ -15,9 +19,12 @@ internal static class HuggingFaceConfigWriter
         {
             json.WriteStartObject();
             json.WriteStartArray("architectures");
-            json.WriteStringValue(HuggingFaceConfigReader.Architecture);
+            var architecture = config.AttentionBias ? HuggingFaceConfigReader.Qwen2Architecture
+                : config.SlidingWindow is not null ? HuggingFaceConfigReader.MistralArchitecture
+                : HuggingFaceConfigReader.Architecture;
+            json.WriteStringValue(architecture);
             json.WriteEndArray();
-            json.WriteString("model_type", HuggingFaceConfigReader.ModelType);
+            json.WriteString("model_type", HuggingFaceConfigReader.Supported[architecture]);
             json.WriteString("torch_dtype", torchDtype);
 
             // llama2.c and Llama 2 tokenizers: <s> = 1, </s> = 2.
@@ -34,9 +41,35 @@ internal static class HuggingFaceConfigWriter
             json.WriteNumber("max_position_embeddings", config.SeqLen);
             json.WriteNumber("rms_norm_eps", config.RmsNormEps);
             json.WriteNumber("rope_theta", config.RopeTheta);
-            json.WriteNull("rope_scaling");
-            json.WriteBoolean("attention_bias", false);
-            json.WriteBoolean("mlp_bias", false);
+            if (config.RopeScaling is { } scaling)
+            {
+                json.WriteStartObject("rope_scaling");
+                json.WriteString("rope_type", RopeScaling.Llama3Type);
+                json.WriteNumber("factor", scaling.Factor);
+                json.WriteNumber("low_freq_factor", scaling.LowFreqFactor);
+                json.WriteNumber("high_freq_factor", scaling.HighFreqFactor);
+                json.WriteNumber("original_max_position_embeddings", scaling.OriginalContext);
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WriteNull("rope_scaling");
+            }
+
+            if (architecture == HuggingFaceConfigReader.Architecture)
+            {
+                json.WriteBoolean("attention_bias", false);
+                json.WriteBoolean("mlp_bias", false);
+            }
+
+            if (config.SlidingWindow is { } window)
+            {
+                json.WriteNumber("sliding_window", window);
+                if (architecture == HuggingFaceConfigReader.Qwen2Architecture)
+                {
+                    json.WriteBoolean("use_sliding_window", true);
+                }
+            }
             json.WriteBoolean("tie_word_embeddings", config.TiedEmbeddings);
             json.WriteNumber("initializer_range", 0.02);
             json.WriteBoolean("use_cache", true);

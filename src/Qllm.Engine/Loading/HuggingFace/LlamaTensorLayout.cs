@@ -6,7 +6,7 @@ namespace Qllm.Engine.Loading.HuggingFace;
 /// <summary>The tensors a LLaMA model of a given shape has, in the order the model runs them.</summary>
 internal static class LlamaTensorLayout
 {
-    /// <summary>Every tensor of <paramref name="config"/>: the classifier only when not tied.</summary>
+    /// <summary>Every tensor of <paramref name="config"/>: the classifier only when not tied, q/k/v biases only with <see cref="LlamaConfig.AttentionBias"/>.</summary>
     public static IReadOnlyList<ExpectedTensor> Expected(LlamaConfig config)
     {
         long dim = config.Dim;
@@ -19,6 +19,13 @@ internal static class LlamaTensorLayout
             tensors.Add(new(TensorNames.Linear(layer, "self_attn.q_proj"), [dim, dim]));
             tensors.Add(new(TensorNames.Linear(layer, "self_attn.k_proj"), [kvDim, dim]));
             tensors.Add(new(TensorNames.Linear(layer, "self_attn.v_proj"), [kvDim, dim]));
+            if (config.AttentionBias)
+            {
+                tensors.Add(new(TensorNames.Bias(layer, "self_attn.q_proj"), [dim]));
+                tensors.Add(new(TensorNames.Bias(layer, "self_attn.k_proj"), [kvDim]));
+                tensors.Add(new(TensorNames.Bias(layer, "self_attn.v_proj"), [kvDim]));
+            }
+
             tensors.Add(new(TensorNames.Linear(layer, "self_attn.o_proj"), [dim, dim]));
             tensors.Add(new(TensorNames.FeedForwardNorm(layer), [dim]));
             tensors.Add(new(TensorNames.Linear(layer, "mlp.gate_proj"), [hidden, dim]));

@@ -33,6 +33,28 @@ internal static class InspectText
 
         Line(output, "model", Invariant($"dim {c.Dim}, hidden {c.HiddenDim}, layers {c.Layers}, heads {c.Heads}, kv heads {c.KvHeads}, vocabulary {c.VocabSize}, context {c.SeqLen}"));
         Line(output, string.Empty, Invariant($"rmsNormEps {c.RmsNormEps:R}, ropeTheta {c.RopeTheta:R}, {(c.TiedEmbeddings ? "tied" : "separate")} embedding and classifier, {ArtifactSchema.Name(c.RopeLayout)} rotary pairs"));
+        // Only models that have them get this line, so an older artifact's report reads as before.
+        var family = new List<string>();
+        if (c.RopeScaling is { } scaling)
+        {
+            family.Add(Invariant($"rope scaling llama3 (factor {scaling.Factor:R}, low/high frequency factors {scaling.LowFreqFactor:R}/{scaling.HighFreqFactor:R}, original context {scaling.OriginalContext})"));
+        }
+
+        if (c.AttentionBias)
+        {
+            family.Add("q/k/v biases");
+        }
+
+        if (c.SlidingWindow is { } window)
+        {
+            family.Add(Invariant($"sliding window {window} (context capped at it)"));
+        }
+
+        if (family.Count > 0)
+        {
+            Line(output, string.Empty, string.Join(", ", family));
+        }
+
         var weights = q.WeightGroupSize is { } group ? Invariant($"{q.WeightBits}-bit in groups of {group} columns") : Invariant($"{q.WeightBits}-bit per row");
         var activations = q.ActivationBits >= 16 ? "16-bit (weight-only)" : Invariant($"{q.ActivationBits}-bit per token");
         var states = q.QuantizeAttentionStates ? "quantized" : "not quantized";

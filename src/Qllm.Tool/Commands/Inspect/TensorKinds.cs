@@ -32,6 +32,7 @@ internal static class TensorKinds
         return name.EndsWith(".scales", StringComparison.Ordinal) ? "scales"
             : name.EndsWith(".zeros", StringComparison.Ordinal) ? "zero points"
             : name.EndsWith("norm.weight", StringComparison.Ordinal) ? "norm weights"
+            : name.EndsWith(".bias", StringComparison.Ordinal) ? "biases"
             : "other";
     }
 

@@ -63,8 +63,8 @@ public sealed class HuggingFaceConfigReaderTests
     }
 
     [Theory]
-    [InlineData("\"architectures\": [\"MistralForCausalLM\"], \"model_type\": \"mistral\"", "mistral")]
-    [InlineData("\"architectures\": [\"MistralForCausalLM\"]", "MistralForCausalLM")]
+    [InlineData("\"architectures\": [\"Qwen3ForCausalLM\"], \"model_type\": \"qwen3\"", "qwen3")]
+    [InlineData("\"architectures\": [\"GemmaForCausalLM\"]", "GemmaForCausalLM")]
     [InlineData("\"model_type\": \"gpt2\"", "gpt2")]
     [InlineData("\"hidden_act\": \"gelu\", \"model_type\": \"llama\"", "gelu")]
     public void Other_architectures_are_refused_naming_what_was_found(string identity, string found)
@@ -80,10 +80,17 @@ public sealed class HuggingFaceConfigReaderTests
         Assert.Contains("no architecture", Reject(Minimal("\"hidden_act\": \"silu\"")).Problem, StringComparison.Ordinal);
 
     [Fact]
-    public void Rope_scaling_is_refused()
+    public void Rope_scaling_other_than_llama3_is_refused()
+    {
+        var error = Reject(Minimal("\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 8.0}"));
+        Assert.Contains("yarn", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Llama3_rope_scaling_without_its_factors_is_refused()
     {
         var error = Reject(Minimal("\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}"));
-        Assert.Contains("llama3", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("low_freq_factor", error.Problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,6 +46,10 @@ public sealed class InspectCommandTests(QuantizedArtifactFixture fixture)
         Assert.Equal(6, config.GetProperty("kvHeads").GetInt32());
         Assert.Equal(32000, config.GetProperty("vocabSize").GetInt32());
         Assert.Equal(256, config.GetProperty("seqLen").GetInt32());
+        // A plain LLaMA model's config has exactly the fields it always had.
+        Assert.Equal(
+            ["dim", "hiddenDim", "layers", "heads", "kvHeads", "vocabSize", "seqLen", "rmsNormEps", "ropeTheta", "tiedEmbeddings", "ropeLayout"],
+            config.EnumerateObject().Select(p => p.Name));
 
         var quantization = root.GetProperty("quantization");
         Assert.Equal("W4A4", quantization.GetProperty("preset").GetString());
