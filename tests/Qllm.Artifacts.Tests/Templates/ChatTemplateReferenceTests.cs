@@ -33,7 +33,7 @@ public sealed class ChatTemplateReferenceTests
         if (name != "mistral-instruct")
         {
             // Only Mistral's template refuses these conversations (it has no system role).
-            Assert.DoesNotContain(null, expected);
+            Assert.All(expected, e => Assert.NotNull(e));
         }
         for (var i = 0; i < cases.Count; i++)
         {
@@ -102,6 +102,27 @@ public sealed class ChatTemplateReferenceTests
         var expected = HuggingFaceTokenizerPackages.ReferenceChatPrompts(text, [variables]).Single();
         Assert.NotNull(expected);
         Assert.Equal(expected, ChatPromptTemplate.Parse(text, "qwen").Render(variables));
+    }
+
+    [Fact]
+    public void The_feature_tour_renders_as_the_reference_does()
+    {
+        // Every construct of the subset in one template (loop filters, break/continue, namespace,
+        // block set, slicing, methods, filters, tests, whitespace control), beyond what the real templates use.
+        var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Templates", "feature-tour.jinja"));
+        IReadOnlyDictionary<string, object?>[] cases =
+        [
+            Variables([("system", "Sys"), ("user", "  Hello there "), ("assistant", "Hi!"), ("user", "Bye now")], true, null, null),
+            Variables([("user", "Only one word")], false, null, null),
+        ];
+        var expected = HuggingFaceTokenizerPackages.ReferenceChatPrompts(text, cases);
+        var template = ChatPromptTemplate.Parse(text, "feature-tour.jinja");
+        for (var i = 0; i < cases.Length; i++)
+        {
+            Assert.NotNull(expected[i]);
+            var actual = template.Render(cases[i]);
+            Assert.True(expected[i] == actual, $"case {i}:\nexpected {Show(expected[i]!)}\nactual   {Show(actual)}");
+        }
     }
 
     [Theory]
