@@ -46,7 +46,19 @@ internal sealed class QuantizedChatClient(QuantizedLanguageModel model, bool own
                 try
                 {
                     // The first call of the callback is the decoded prompt: only what follows is the answer.
-                    result = model.Chat(turns, generation, piece => _ = prompt ? prompt = false : pieces.Writer.TryWrite(piece), stop.Token);
+                    result = model.Chat(
+                        turns,
+                        generation,
+                        piece =>
+                        {
+                            if (!prompt)
+                            {
+                                pieces.Writer.TryWrite(piece);
+                            }
+
+                            prompt = false;
+                        },
+                        stop.Token);
                     pieces.Writer.Complete();
                 }
                 catch (Exception e)
