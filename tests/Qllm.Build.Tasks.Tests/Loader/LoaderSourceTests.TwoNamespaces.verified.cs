@@ -22,6 +22,16 @@ internal static partial class QuantizedModels
         /// <param name="options">Runtime options (threads); null for the defaults.</param>
         public static global::Qllm.Runtime.QuantizedLanguageModel Load(global::Qllm.Runtime.RuntimeOptions? options = null) =>
             global::Qllm.Runtime.QuantizedLanguageModel.LoadEmbedded(typeof(Global).Assembly, ResourceName, options);
+#if QLLM_RUNTIME_AI
+
+        /// <summary>
+        /// Loads the model as a Microsoft.Extensions.AI chat client (Qllm.Runtime.AI); disposing the
+        /// client disposes the model.
+        /// </summary>
+        /// <param name="options">Runtime options (threads); null for the defaults.</param>
+        public static global::Microsoft.Extensions.AI.IChatClient LoadChatClient(global::Qllm.Runtime.RuntimeOptions? options = null) =>
+            global::Qllm.Runtime.AI.QuantizedLanguageModelChatExtensions.AsIChatClient(Load(options), ownsModel: true);
+#endif
     }
 }
 
@@ -44,6 +54,16 @@ namespace Contoso.Chat
             /// <param name="options">Runtime options (threads); null for the defaults.</param>
             public static global::Qllm.Runtime.QuantizedLanguageModel Load(global::Qllm.Runtime.RuntimeOptions? options = null) =>
                 global::Qllm.Runtime.QuantizedLanguageModel.LoadEmbedded(typeof(Stories15M).Assembly, ResourceName, options);
+#if QLLM_RUNTIME_AI
+
+            /// <summary>
+            /// Loads the model as a Microsoft.Extensions.AI chat client (Qllm.Runtime.AI); disposing the
+            /// client disposes the model.
+            /// </summary>
+            /// <param name="options">Runtime options (threads); null for the defaults.</param>
+            public static global::Microsoft.Extensions.AI.IChatClient LoadChatClient(global::Qllm.Runtime.RuntimeOptions? options = null) =>
+                global::Qllm.Runtime.AI.QuantizedLanguageModelChatExtensions.AsIChatClient(Load(options), ownsModel: true);
+#endif
         }
 
         /// <summary>TinyLlama-1.1B quantized with --preset W4A8 --method qllm; the artifact is copied beside the app.</summary>
@@ -59,6 +79,16 @@ namespace Contoso.Chat
             /// <param name="options">Runtime options (threads); null for the defaults.</param>
             public static global::Qllm.Runtime.QuantizedLanguageModel Load(global::Qllm.Runtime.RuntimeOptions? options = null) =>
                 global::Qllm.Runtime.QuantizedLanguageModel.Load(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, RelativePath), options);
+#if QLLM_RUNTIME_AI
+
+            /// <summary>
+            /// Loads the model as a Microsoft.Extensions.AI chat client (Qllm.Runtime.AI); disposing the
+            /// client disposes the model.
+            /// </summary>
+            /// <param name="options">Runtime options (threads); null for the defaults.</param>
+            public static global::Microsoft.Extensions.AI.IChatClient LoadChatClient(global::Qllm.Runtime.RuntimeOptions? options = null) =>
+                global::Qllm.Runtime.AI.QuantizedLanguageModelChatExtensions.AsIChatClient(Load(options), ownsModel: true);
+#endif
         }
     }
 }
