@@ -15,6 +15,9 @@ public sealed class HadamardMatrixTests
     /// <summary>The widths of the models in use (issue 17) and how each is written: base · power of two.</summary>
     public static TheoryData<int, int, int> Widths => new()
     {
+        { 48, 12, 4 },        // stories15M head, as before
+        { 288, 144, 2 },      // stories15M dim, as before
+        { 768, 12, 64 },      // stories15M hidden, as before
         { 64, 1, 64 },        // head dim
         { 128, 1, 128 },      // head dim
         { 576, 144, 4 },      // SmolLM2-135M dim: 12 ⊗ 12 as before, not 36·16
@@ -26,6 +29,7 @@ public sealed class HadamardMatrixTests
         { 2560, 20, 128 },    // SmolLM2-360M hidden
         { 3072, 12, 256 },    // Llama-3.2-3B dim
         { 3584, 28, 128 },    // Qwen2.5-7B dim
+        { 4096, 1, 4096 },    // Mistral-7B, Llama-3-8B dim
         { 4864, 76, 64 },     // Qwen2.5-0.5B hidden
         { 5632, 44, 128 },    // TinyLlama hidden
         { 8192, 1, 8192 },    // Llama-3.2-1B/3B hidden
