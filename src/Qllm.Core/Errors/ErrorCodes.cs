@@ -103,7 +103,7 @@ public static class ErrorCodes
     /// <summary>The qllm tool failed without saying why (it crashed or was killed).</summary>
     public const string ToolFailed = "QLLM3004";
 
-    /// <summary>Warning: a width of the model has no known Hadamard order, so the rotation there is a seeded random orthogonal matrix (exact, but dense and slower at run time).</summary>
+    /// <summary>Warning: a width of the model has no known Hadamard order, so the rotation there is a seeded random orthogonal factor times a Walsh–Hadamard transform (exact, but not a Hadamard rotation).</summary>
     public const string RandomOrthogonalFallback = "QLLM3005";
 
     /// <summary>Warning: a linear's calibration Hessian was too ill-conditioned for GPTQ's Cholesky factor, so its damping was raised (more calibration samples avoid it).</summary>

@@ -98,7 +98,7 @@ public static class QuantizationJob
     {
         foreach (var site in ModelRotation.Apply(model, seed).Where(site => site.Transform.Kind == OnlineTransformKind.RandomOrthogonal))
         {
-            warn(new QllmWarning(modelPath, ErrorCodes.RandomOrthogonalFallback, $"no Hadamard matrix of order {site.Transform.Order} is known (2^k, 12·2^k or 144·2^k), so the {site.Name} rotation is a random orthogonal matrix seeded with {seed}: exact, recorded in the artifact, but a dense {site.Transform.Order}×{site.Transform.Order} product per token at run time"));
+            warn(new QllmWarning(modelPath, ErrorCodes.RandomOrthogonalFallback, $"no Hadamard matrix of order {site.Transform.Order} is known (a·2^k, a = 1, 12, 144 or a Paley order up to 256: docs/method.md), so the {site.Name} rotation is a random orthogonal {site.Transform.Order / site.Transform.PowerOfTwo}×{site.Transform.Order / site.Transform.PowerOfTwo} factor seeded with {seed} times a {site.Transform.PowerOfTwo}-point Walsh–Hadamard transform: exact and recorded in the artifact, but not a Hadamard rotation"));
         }
     }
 

@@ -7,7 +7,7 @@ internal static class OrthogonalTransforms
 {
     /// <summary>
     /// The Hadamard transform of <paramref name="order"/> (H/√n, or diag(s)·H/√n with seeded random
-    /// signs when <paramref name="randomSigns"/>), factored as F ⊗ S_b with F the Paley/Kronecker part.
+    /// signs when <paramref name="randomSigns"/>), factored as F ⊗ S_b with F the base matrix (<see cref="HadamardMatrix"/>) scaled.
     /// Where no Hadamard order is known, a seeded random orthogonal factor times the Sylvester matrix
     /// of the largest power of two dividing the order: exact all the same, but with a denser factor
     /// online; <see cref="OrthogonalTransform.Kind"/> says which, so the caller can warn.
@@ -15,7 +15,7 @@ internal static class OrthogonalTransforms
     public static OrthogonalTransform Create(int order, int seed, bool randomSigns)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(order);
-        if (!HadamardMatrix.TryFactor(order, out var paleyFactors, out var powerOfTwo))
+        if (!HadamardMatrix.TryFactor(order, out var a, out var powerOfTwo))
         {
             // A random orthogonal factor only where needed, times the largest power of two that
             // divides the order (11008 = 43·256: a 43×43 factor, not an 11008² matrix).
@@ -24,20 +24,14 @@ internal static class OrthogonalTransforms
             return new OrthogonalTransform(OnlineTransformKind.RandomOrthogonal, random, sylvester, signs: null);
         }
 
-        int a = order / powerOfTwo;
-        var paley = new sbyte[,] { { 1 } };
-        if (paleyFactors > 0 && !HadamardMatrix.TryCreate(a, out paley))
-        {
-            throw new InvalidOperationException($"no Hadamard matrix of order {a}");
-        }
-
+        var baseMatrix = HadamardMatrix.Base(a);
         var values = new double[a * a];
         var scale = 1.0 / Math.Sqrt(a);
         for (var i = 0; i < a; i++)
         {
             for (var j = 0; j < a; j++)
             {
-                values[(i * a) + j] = paley[i, j] * scale;
+                values[(i * a) + j] = baseMatrix[i, j] * scale;
             }
         }
 

@@ -6,7 +6,8 @@ namespace Qllm.Engine.Tests.Rotation;
 
 public sealed class OrthogonalTransformsTests
 {
-    public static TheoryData<int> KnownOrders => [1, 2, 12, 48, 288, 768];
+    /// <summary>Sylvester, Paley 12 and 12 ⊗ 12 as before; Paley I (20, 44) and II (28, 36, 76) bases; 896 = 28·32.</summary>
+    public static TheoryData<int> KnownOrders => [1, 2, 12, 48, 288, 768, 20, 28, 36, 44, 76, 152, 896];
 
     [Theory]
     [MemberData(nameof(KnownOrders))]
@@ -51,8 +52,9 @@ public sealed class OrthogonalTransformsTests
 
     [Theory]
     [InlineData(7, 1)]
-    [InlineData(20, 4)]
-    [InlineData(36, 4)]
+    [InlineData(10, 2)]
+    [InlineData(92, 4)]
+    [InlineData(100, 4)]
     [InlineData(688, 16)] // 43·16, like LLaMA-7B's hidden size 11008 = 43·256: a 43×43 random factor.
     public void Unknown_orders_fall_back_to_a_seeded_random_orthogonal_factor(int order, int powerOfTwo)
     {
