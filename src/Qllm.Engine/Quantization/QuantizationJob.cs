@@ -79,7 +79,7 @@ public static class QuantizationJob
         var options = request.Options;
         var seqLen = loaded.Model.Config.SeqLen;
         var ids = CalibrationSampler.Sample(loaded.Tokenizer.Encode(calibrationText), seqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
-        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {DeviceName(device)}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
+        log($"{Header(request, device)}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
         using var calibration = tensor(ids, [options.Samples, seqLen]);
         return QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, blocks, message => warn(new QllmWarning(request.ModelPath, ErrorCodes.HessianDampingRaised, message)), cancellation);
     }
@@ -88,11 +88,16 @@ public static class QuantizationJob
     private static QuantizationResult WeightsOnly(QuantizeRequest request, LoadedModel loaded, Device device, Action<string> log, Action<QuantizationProgress>? blocks, CancellationToken cancellation)
     {
         var options = request.Options;
-        log($"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {DeviceName(device)}: no calibration pass (no step of this recipe reads the calibration text)");
+        log($"{Header(request, device)}: no calibration pass (no step of this recipe reads the calibration text)");
         return QllmQuantizer.QuantizeWeightsOnly(loaded.Model, options, blocks, cancellation);
     }
 
-    private static string DeviceName(Device device) => device.type.ToString().ToLowerInvariant();
+    // The run's first line: what is quantized, to what, how and where.
+    private static string Header(QuantizeRequest request, Device device)
+    {
+        var options = request.Options;
+        return $"quantizing {request.ModelPath} to {options.Settings.Name} with {QuantizeOptionsText.Method(options.Method)}, rotation {QuantizeOptionsText.Rotation(options.Rotation)}, rounding {QuantizeOptionsText.WeightRounding(options.WeightRounding)} on {device.type.ToString().ToLowerInvariant()}";
+    }
 
     private static void Rotate(Modeling.LlamaModel model, int seed, string modelPath, Action<QllmWarning> warn)
     {
