@@ -102,6 +102,9 @@ public sealed class Attention : nn.Module
     /// </summary>
     public bool DoublePrecision { get; set; }
 
+    /// <summary>Whether the head transform runs in float32 instead of double (training steps only: see <see cref="DecoderLayer.TrainsInFloat"/>).</summary>
+    public bool InFloat { get; set; }
+
     /// <summary>Attends over <paramref name="x"/> [batch, tokens, dim] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
     public Tensor Forward(Tensor x, RotaryEmbedding rope, int layer, KvCache? cache, int start)
     {
@@ -115,7 +118,7 @@ public sealed class Attention : nn.Module
         k = rope.Apply(k, start);
         if (HeadTransform is { } heads)
         {
-            (q, k) = (heads.Apply(q), heads.Apply(k));
+            (q, k) = InFloat ? (heads.ApplyInFloat(q), heads.ApplyInFloat(k)) : (heads.Apply(q), heads.Apply(k));
         }
 
         q = q_states.call(q);

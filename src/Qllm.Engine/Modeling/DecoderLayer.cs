@@ -44,6 +44,18 @@ public sealed class DecoderLayer : nn.Module
     /// <summary>The MLP block.</summary>
     public FeedForward FeedForward => mlp;
 
+    /// <summary>
+    /// Whether the RMSNorm factors, SiLU and the online transforms run in float32 rather than in double
+    /// rounded once. Double is the default because the runtime reproduces it exactly; the error
+    /// correction's training steps set this, since their values only steer the adapters, and the
+    /// double products and exps were about a third of the training time.
+    /// </summary>
+    public bool TrainsInFloat
+    {
+        get => mlp.InFloat;
+        set => input_layernorm.InFloat = post_attention_layernorm.InFloat = self_attn.InFloat = mlp.InFloat = value;
+    }
+
     /// <summary>Runs the layer on hidden states [batch, tokens, dim] at positions start...</summary>
     public Tensor Forward(Tensor x, RotaryEmbedding rope, KvCache? cache = null, int start = 0)
     {

@@ -46,6 +46,9 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     /// <summary>An orthogonal transform of the down projection's input (before its quantizer), or null; its transpose is folded into the down weight.</summary>
     public OrthogonalTransform? DownTransform { get; set; }
 
+    /// <summary>Whether SiLU and the down transform run in float32 instead of double (training steps only: see <see cref="DecoderLayer.TrainsInFloat"/>).</summary>
+    public bool InFloat { get; set; }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
@@ -54,10 +57,10 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
         // SiLU in double, rounded once: its exp then does not depend on the vector math library, so
         // the runtime's SiLU gives the same floats (and the same down_proj activation codes).
         var gate = gate_proj.call(x);
-        var hidden = nn.functional.silu(gate.to(ScalarType.Float64)).to(gate.dtype) * up_proj.call(x);
+        var hidden = (InFloat ? nn.functional.silu(gate) : nn.functional.silu(gate.to(ScalarType.Float64)).to(gate.dtype)) * up_proj.call(x);
         if (DownTransform is { } transform)
         {
-            hidden = transform.Apply(hidden);
+            hidden = InFloat ? transform.ApplyInFloat(hidden) : transform.Apply(hidden);
         }
 
         return down_proj.call(down_input.call(hidden)).MoveToOuterDisposeScope();

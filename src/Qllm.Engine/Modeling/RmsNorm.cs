@@ -29,12 +29,15 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     /// <summary>The scale, [dim].</summary>
     public Parameter Weight => weight;
 
+    /// <summary>Whether the factor is computed in float32 instead of double (training steps only: see <see cref="DecoderLayer.TrainsInFloat"/>).</summary>
+    public bool InFloat { get; set; }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
-        var factor = (x.to(ScalarType.Float64).pow(2).mean([-1], keepdim: true) + eps).rsqrt().to(ScalarType.Float32);
+        var factor = (x.to(InFloat ? ScalarType.Float32 : ScalarType.Float64).pow(2).mean([-1], keepdim: true) + eps).rsqrt().to(ScalarType.Float32);
         var normed = x * factor;
         return (normed.to(input.dtype) * weight).MoveToOuterDisposeScope();
     }

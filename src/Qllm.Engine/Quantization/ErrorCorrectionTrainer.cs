@@ -27,6 +27,11 @@ internal static class ErrorCorrectionTrainer
             norm.requires_grad = true;
         }
 
+        foreach (var layer in block)
+        {
+            layer.TrainsInFloat = true;
+        }
+
         var parameters = linears.SelectMany(l => l.AdapterParameters).Concat(norms).ToList();
         using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: 0);
         long samples = inputs.shape[0];
@@ -59,6 +64,11 @@ internal static class ErrorCorrectionTrainer
         foreach (var norm in norms)
         {
             norm.requires_grad = false;
+        }
+
+        foreach (var layer in block)
+        {
+            layer.TrainsInFloat = false;
         }
 
         foreach (var linear in linears)

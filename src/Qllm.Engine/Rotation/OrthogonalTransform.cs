@@ -13,7 +13,7 @@ namespace Qllm.Engine.Rotation;
 /// </summary>
 public sealed class OrthogonalTransform : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Device, bool Transpose), Tensor> _onDevice = new();
+    private readonly ConcurrentDictionary<(string Device, bool Transpose, ScalarType Type), Tensor> _onDevice = new();
 
     /// <summary>Creates the transform; <paramref name="factor"/> is [a, a] and orthonormal, and is kept rounded to float32.</summary>
     /// <exception cref="ArgumentException">The factor is not square and orthonormal, <paramref name="powerOfTwo"/> is not a power of two, or the signs are not n values of ±1.</exception>
@@ -78,10 +78,16 @@ public sealed class OrthogonalTransform : IDisposable
     public Tensor Matrix { get; }
 
     /// <summary>x·Q over the last dimension, in float64, rounded once to x's dtype.</summary>
-    public Tensor Apply(Tensor x) => Multiply(x, transpose: false);
+    public Tensor Apply(Tensor x) => Multiply(x, transpose: false, ScalarType.Float64);
+
+    /// <summary>
+    /// x·Q over the last dimension in float32: for training steps, where the product's last bits do not
+    /// matter and the runtime never reproduces the values, so the double product is not worth its cost.
+    /// </summary>
+    public Tensor ApplyInFloat(Tensor x) => Multiply(x, transpose: false, ScalarType.Float32);
 
     /// <summary>x·Qᵀ over the last dimension, in float64, rounded once to x's dtype.</summary>
-    public Tensor ApplyTranspose(Tensor x) => Multiply(x, transpose: true);
+    public Tensor ApplyTranspose(Tensor x) => Multiply(x, transpose: true, ScalarType.Float64);
 
     /// <inheritdoc />
     public void Dispose()
@@ -95,18 +101,18 @@ public sealed class OrthogonalTransform : IDisposable
         Matrix.Dispose();
     }
 
-    private Tensor Multiply(Tensor x, bool transpose)
+    private Tensor Multiply(Tensor x, bool transpose, ScalarType type)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var q = _onDevice.GetOrAdd((x.device.ToString(), transpose), key =>
+        var q = _onDevice.GetOrAdd((x.device.ToString(), transpose, type), key =>
         {
             using var scope = NewDisposeScope();
             var matrix = transpose ? Matrix.t() : Matrix.alias();
-            return matrix.contiguous().to(x.device).DetachFromDisposeScope();
+            return matrix.contiguous().to(type).to(x.device).DetachFromDisposeScope();
         });
 
         using var scope = NewDisposeScope();
-        return x.to(ScalarType.Float64).matmul(q).to(x.dtype).MoveToOuterDisposeScope();
+        return x.to(type).matmul(q).to(x.dtype).MoveToOuterDisposeScope();
     }
 
     private Tensor BuildMatrix()

@@ -38,6 +38,19 @@ public sealed class OrthogonalTransformsTests
     }
 
     [Fact]
+    public void The_float_product_for_training_is_the_double_product_to_float_precision()
+    {
+        using var scope = NewDisposeScope();
+        using var transform = OrthogonalTransforms.Create(768, seed: 3, randomSigns: true);
+        var x = randn([2, 5, 768], generator: new Generator(11));
+        var inDouble = transform.Apply(x);
+        var inFloat = transform.ApplyInFloat(x);
+        Assert.Equal(ScalarType.Float32, inFloat.dtype);
+        Assert.True(inFloat.allclose(inDouble, rtol: 0, atol: 1e-5));
+        Assert.False(inFloat.eq(inDouble).all().item<bool>()); // really a different product
+    }
+
+    [Fact]
     public void Seeds_only_flip_the_rows_and_decide_them_alone()
     {
         using var scope = NewDisposeScope();
