@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Qllm.Engine.Conversion;
 using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;
 using Qllm.Engine.Torch;
@@ -12,7 +13,9 @@ namespace Qllm.TestSupport;
 /// (no chat template), and <see cref="Templated"/> with a real 32000-token tokenizer.json (the
 /// @lenml "llama2" package, Mistral's vocabulary) whose tokenizer_config.json is given Mistral
 /// Instruct's chat template. The weights do not know that vocabulary, so its text is not English;
-/// it tests the prompt, the BOS and the stop tokens, not the answers.
+/// it tests the prompt, the BOS and the stop tokens, not the answers. <see cref="TinyLlamaShaped"/> is
+/// stories15M converted to a Hugging Face LLaMA folder (tokenizer.model, Llama 2's vocabulary as
+/// TinyLlama's) with TinyLlama-Chat's tokenizer_config.json beside it, quantized from the folder.
 /// </summary>
 public sealed class ChatArtifactsFixture : IDisposable
 {
@@ -23,12 +26,14 @@ public sealed class ChatArtifactsFixture : IDisposable
     private readonly string _folder = Directory.CreateTempSubdirectory("qllm-chat-").FullName;
     private readonly Lazy<string> _plain;
     private readonly Lazy<string> _templated;
+    private readonly Lazy<string> _tinyLlamaShaped;
 
     public ChatArtifactsFixture()
     {
         TorchRuntime.Initialize(DeviceRequest.Cpu);
         _plain = new Lazy<string>(() => Quantize("plain", null));
         _templated = new Lazy<string>(() => Quantize("templated", TemplatedTokenizer()));
+        _tinyLlamaShaped = new Lazy<string>(() => Quantize("tinyllama", null, TinyLlamaFolder()));
     }
 
     /// <summary>stories15M with tokenizer.bin: no chat template.</summary>
@@ -37,15 +42,29 @@ public sealed class ChatArtifactsFixture : IDisposable
     /// <summary>stories15M weights with a tokenizer.json that has Mistral Instruct's chat template.</summary>
     public string Templated => _templated.Value;
 
+    /// <summary>A LLaMA folder with tokenizer.model and TinyLlama-Chat's tokenizer_config.json, quantized.</summary>
+    public string TinyLlamaShaped => _tinyLlamaShaped.Value;
+
+    /// <summary>The folder <see cref="TinyLlamaShaped"/> was quantized from.</summary>
+    public string TinyLlamaFolderPath => Path.Combine(_folder, "tinyllama-folder");
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private string Quantize(string name, string? tokenizer)
+    private string Quantize(string name, string? tokenizer, string? model = null)
     {
         var output = Path.Combine(_folder, name + ".qllm");
         var options = new QuantizeOptions(QuantizationSettings.Presets["W4A16"], QuantizationMethod.Rtn, Samples: 1, Epochs: 0)
             with { Rotation = RotationKind.None, WeightRounding = WeightRounding.Nearest };
-        QuantizationJob.Run(new QuantizeRequest(TestData.ModelPath, tokenizer, TestData.CalibrationTextPath, output, options), CPU, _ => { });
+        QuantizationJob.Run(new QuantizeRequest(model ?? TestData.ModelPath, tokenizer, TestData.CalibrationTextPath, output, options), CPU, _ => { });
         return output;
+    }
+
+    private string TinyLlamaFolder()
+    {
+        var folder = TinyLlamaFolderPath;
+        Llama2CToHuggingFace.Convert(TestData.ModelPath, TestData.TokenizerPath, folder);
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), TinyLlamaTokenizerConfig.Json());
+        return folder;
     }
 
     private string TemplatedTokenizer()

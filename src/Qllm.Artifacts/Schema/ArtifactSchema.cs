@@ -200,11 +200,24 @@ public static class ArtifactSchema
     }
 
     /// <summary>Adds the tokenizer file, byte for byte, as the <see cref="ArtifactTensorNames.Tokenizer"/> tensor with its format.</summary>
-    public static void WriteTokenizer(ArtifactWriter writer, byte[] bytes, bool sentencePiece)
+    public static void WriteTokenizer(ArtifactWriter writer, byte[] bytes, bool sentencePiece) =>
+        WriteTokenizer(writer, bytes, sentencePiece, configJson: null);
+
+    /// <summary>
+    /// Adds the tokenizer file, byte for byte, as the <see cref="ArtifactTensorNames.Tokenizer"/>
+    /// tensor with its format and, when there is one, the <c>tokenizer_config.json</c> beside it as
+    /// <see cref="ArtifactTensorNames.TokenizerConfig"/> (TinyLlama's chat template and special tokens
+    /// live there, beside a <c>tokenizer.model</c>).
+    /// </summary>
+    public static void WriteTokenizer(ArtifactWriter writer, byte[] bytes, bool sentencePiece, byte[]? configJson)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(bytes);
         writer.AddUInt8(ArtifactTensorNames.Tokenizer, [bytes.LongLength], bytes, new Dictionary<string, ArtifactAttributeValue> { [TokenizerFormatAttribute] = sentencePiece ? SentencePieceTokenizerFormat : Llama2CTokenizerFormat });
+        if (configJson is not null)
+        {
+            writer.AddUInt8(ArtifactTensorNames.TokenizerConfig, [configJson.LongLength], configJson);
+        }
     }
 
     /// <summary>
@@ -364,7 +377,9 @@ public static class ArtifactSchema
         }
 
         bool sentencePiece = info.Attributes.TryGetValue(TokenizerFormatAttribute, out var format) && format.IsString && format.AsString() == SentencePieceTokenizerFormat;
-        return TokenizerFiles.Load(reader.GetBytes(info).ToArray(), sentencePiece, reader.Source, vocabSize);
+        var tokenizer = TokenizerFiles.Load(reader.GetBytes(info).ToArray(), sentencePiece, reader.Source, vocabSize);
+        var tokenizerConfig = reader.Tensors.TryGetValue(ArtifactTensorNames.TokenizerConfig, out var tokenizerConfigInfo) ? reader.GetBytes(tokenizerConfigInfo).ToArray() : null;
+        return TokenizerFiles.WithConfig(tokenizer, tokenizerConfig, reader.Source);
     }
 
     /// <summary>The <c>ropeScaling</c> object, or null when absent (artifacts written before it existed: plain RoPE).</summary>

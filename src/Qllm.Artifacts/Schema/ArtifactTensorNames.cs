@@ -8,7 +8,7 @@ public static class ArtifactTensorNames
 {
     /// <summary>The tokenizer file, byte for byte (U8).</summary>
     public const string Tokenizer = "tokenizer";
-    /// <summary>A Hugging Face tokenizer's <c>tokenizer_config.json</c>, byte for byte (U8); only beside a <c>huggingface</c> tokenizer that has one.</summary>
+    /// <summary>A Hugging Face tokenizer's <c>tokenizer_config.json</c>, byte for byte (U8); beside any tokenizer whose folder has one (a <c>tokenizer.model</c>'s too).</summary>
     public const string TokenizerConfig = "tokenizer_config";
     /// <summary>Prefix of the per-row quantized token embedding (also the classifier when tied).</summary>
     public const string Embedding = "embedding";

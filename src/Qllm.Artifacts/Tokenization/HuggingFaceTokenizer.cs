@@ -12,7 +12,7 @@ namespace Qllm.Artifacts.Tokenization;
 /// first (special tokens included), then each stretch between them is normalized,
 /// pre-tokenized and merged.
 /// </summary>
-public sealed class HuggingFaceTokenizer : ITextTokenizer
+public sealed class HuggingFaceTokenizer : IChatTokenizer
 {
     /// <summary>Far beyond any real tokenizer.json (Qwen's is 11 MB); more means a wrong file.</summary>
     private const long MaxFileBytes = 256L << 20;

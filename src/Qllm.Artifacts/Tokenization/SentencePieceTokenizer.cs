@@ -15,12 +15,18 @@ public sealed class SentencePieceTokenizer : ITextTokenizer
 
     private readonly Ml.LlamaTokenizer _inner;
     private readonly SentencePieceLlamaEncoder? _exact;
+    private readonly Dictionary<string, int> _pieceIds;
 
-    private SentencePieceTokenizer(Ml.LlamaTokenizer inner, int vocabSize, SentencePieceLlamaEncoder? exact)
+    private SentencePieceTokenizer(Ml.LlamaTokenizer inner, SentencePieceModel model, SentencePieceLlamaEncoder? exact)
     {
         _inner = inner;
         _exact = exact;
-        VocabSize = vocabSize;
+        VocabSize = model.Pieces.Count;
+        _pieceIds = new Dictionary<string, int>(model.Pieces.Count, StringComparer.Ordinal);
+        for (var id = 0; id < model.Pieces.Count; id++)
+        {
+            _pieceIds.TryAdd(model.Pieces[id].Text, id);
+        }
     }
 
     /// <inheritdoc />
@@ -66,7 +72,7 @@ public sealed class SentencePieceTokenizer : ITextTokenizer
             var model = SentencePieceModelReader.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             buffer.Position = 0;
             var inner = Ml.LlamaTokenizer.Create(buffer, addBeginOfSentence: false, addEndOfSentence: false);
-            return new SentencePieceTokenizer(inner, model.Pieces.Count, SentencePieceLlamaEncoder.TryCreate(model));
+            return new SentencePieceTokenizer(inner, model, SentencePieceLlamaEncoder.TryCreate(model));
         }
         catch (Exception e) when (e is not QllmException and not OutOfMemoryException)
         {
@@ -74,6 +80,9 @@ public sealed class SentencePieceTokenizer : ITextTokenizer
             throw new QllmException(ErrorCodes.BadTokenizer, name, $"not a SentencePiece model: {e.Message}", Fix, e);
         }
     }
+
+    /// <summary>The id of a piece by its text (control pieces such as <c>&lt;/s&gt;</c> included).</summary>
+    internal bool TryGetPieceId(string piece, out int id) => _pieceIds.TryGetValue(piece, out id);
 
     /// <inheritdoc />
     public IReadOnlyList<int> Encode(string text)

@@ -95,6 +95,31 @@ public static class TokenizerFiles
     public static HuggingFaceTokenizer LoadHuggingFace(byte[] tokenizerJson, byte[]? configJson, string source, int vocabSize) =>
         CheckFits(HuggingFaceTokenizer.Parse(tokenizerJson, configJson, source), source, vocabSize);
 
+    /// <summary>
+    /// A SentencePiece or llama2.c tokenizer with the settings of a <c>tokenizer_config.json</c>
+    /// (BOS/EOS, <c>add_bos_token</c>, chat template, special tokens cut out of text); the tokenizer
+    /// itself when <paramref name="configJson"/> is null or it is a Hugging Face tokenizer, which reads its own.
+    /// </summary>
+    /// <param name="tokenizer">The tokenizer.</param>
+    /// <param name="configJson">The <c>tokenizer_config.json</c> contents, or null.</param>
+    /// <param name="source">Where the config came from, for error messages.</param>
+    /// <exception cref="QllmException">The config is not valid JSON (QLLM2006).</exception>
+    public static ITextTokenizer WithConfig(ITextTokenizer tokenizer, byte[]? configJson, string source)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(source);
+        return configJson is null || tokenizer is HuggingFaceTokenizer
+            ? tokenizer
+            : new ConfiguredTokenizer(tokenizer, HuggingFace.TokenizerConfig.Parse(configJson, source));
+    }
+
+    /// <summary>The <c>tokenizer_config.json</c> beside a tokenizer file, or null when there is none.</summary>
+    public static byte[]? ReadConfigBeside(string tokenizerPath)
+    {
+        var path = HuggingFaceTokenizer.ConfigPathFor(tokenizerPath);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
     /// <summary>Whether the tokenizer file at <paramref name="path"/> is a Hugging Face <c>tokenizer.json</c> (by its name).</summary>
     public static bool IsHuggingFace(string path)
     {

@@ -91,17 +91,20 @@ public static class QuantizedArtifact
         writer.Write(path);
     }
 
-    /// <summary>The tokenizer file as it is; a tokenizer.json with the tokenizer_config.json beside it (BOS/EOS, chat template).</summary>
+    /// <summary>
+    /// The tokenizer file as it is, with the tokenizer_config.json beside it (BOS/EOS, chat
+    /// template) whichever tokenizer file it is: TinyLlama's template sits beside its tokenizer.model.
+    /// </summary>
     private static void WriteTokenizer(ArtifactWriter writer, string path)
     {
+        var config = TokenizerFiles.ReadConfigBeside(path);
         if (TokenizerFiles.IsHuggingFace(path))
         {
-            var config = HuggingFaceTokenizer.ConfigPathFor(path);
-            ArtifactSchema.WriteHuggingFaceTokenizer(writer, File.ReadAllBytes(path), File.Exists(config) ? File.ReadAllBytes(config) : null);
+            ArtifactSchema.WriteHuggingFaceTokenizer(writer, File.ReadAllBytes(path), config);
             return;
         }
 
-        ArtifactSchema.WriteTokenizer(writer, File.ReadAllBytes(path), TokenizerFiles.IsSentencePiece(path));
+        ArtifactSchema.WriteTokenizer(writer, File.ReadAllBytes(path), TokenizerFiles.IsSentencePiece(path), config);
     }
 
     private static void AddMatrix(ArtifactWriter writer, string prefix, QuantizedTensor matrix)

@@ -21,7 +21,7 @@ internal sealed class ChatPrompt
     public ChatPrompt(ITextTokenizer tokenizer, string source)
     {
         _tokenizer = tokenizer;
-        var hf = tokenizer as HuggingFaceTokenizer;
+        var hf = tokenizer as IChatTokenizer;
         _template = new Lazy<ChatPromptTemplate?>(() => hf?.ChatTemplate is { } text ? ChatPromptTemplate.Parse(text, $"{source} (tokenizer_config.json chat_template)") : null);
         EndOfTurn = hf is null
             ? new HashSet<int>()
@@ -29,7 +29,7 @@ internal sealed class ChatPrompt
     }
 
     /// <summary>Whether the tokenizer has a chat template (else the plain format is used).</summary>
-    public bool HasTemplate => _tokenizer is HuggingFaceTokenizer { ChatTemplate: not null };
+    public bool HasTemplate => _tokenizer is IChatTokenizer { ChatTemplate: not null };
 
     /// <summary>Tokens that end the assistant's turn besides EOS.</summary>
     public IReadOnlySet<int> EndOfTurn { get; }
@@ -44,7 +44,7 @@ internal sealed class ChatPrompt
             return string.Join("\n", list.Select(m => m.Content));
         }
 
-        var hf = (HuggingFaceTokenizer)_tokenizer;
+        var hf = (IChatTokenizer)_tokenizer;
         return template.Render(list, addGenerationPrompt, hf.BosToken, hf.EosToken);
     }
 
@@ -56,7 +56,7 @@ internal sealed class ChatPrompt
     public List<int> Tokens(string prompt)
     {
         var tokens = new List<int>();
-        if (_tokenizer is not HuggingFaceTokenizer hf)
+        if (_tokenizer is not IChatTokenizer hf)
         {
             tokens.Add(_tokenizer.BosId);
         }

@@ -3,7 +3,11 @@ namespace Qllm.Artifacts.Tokenization.HuggingFace;
 /// <summary>
 /// <c>Metaspace</c> (SentencePiece-style files written without a normalizer): spaces become
 /// <c>▁</c>, a <c>▁</c> is put in front by <c>prepend_scheme</c> (always, or only in the first
-/// section, or never), and with <c>split</c> each piece starts at a <c>▁</c>.
+/// section, or never), and with <c>split</c> each piece starts at a run of <c>▁</c>: as the Rust
+/// crate splits (its <c>MergedWithNext</c> delimiter behaviour keeps consecutive <c>▁</c> together,
+/// so "▁▁two" stays one piece and can become "▁▁" + "two"). tokenizers.js ignores <c>split</c>; on
+/// SentencePiece vocabularies, whose pieces hold no <c>▁</c> after another character, both give
+/// the same ids, which the reference tests check.
 /// </summary>
 internal sealed class MetaspacePreTokenizer : IPreTokenizer
 {
@@ -36,7 +40,7 @@ internal sealed class MetaspacePreTokenizer : IPreTokenizer
         var start = 0;
         for (var i = 1; i < replaced.Length; i++)
         {
-            if (replaced[i] == _replacement)
+            if (replaced[i] == _replacement && replaced[i - 1] != _replacement)
             {
                 output.Add(replaced[start..i]);
                 start = i;

@@ -9,6 +9,16 @@ namespace Qllm.Artifacts.Tokenization.HuggingFace;
 /// <param name="ChatTemplate">The Jinja chat template (the default one where the file names several), or null.</param>
 internal sealed record TokenizerConfig(string? BosToken, string? EosToken, bool? AddBosToken, string? ChatTemplate)
 {
+    /// <summary>
+    /// The tokens of <c>added_tokens_decoder</c> (ids from its keys): what a tokenizer without a
+    /// <c>tokenizer.json</c> cuts out of text as tokens, as the library does with the
+    /// <c>added_tokens</c> of the <c>tokenizer.json</c> that holds them.
+    /// </summary>
+    public IReadOnlyList<AddedToken> DecoderTokens { get; init; } = [];
+
+    /// <summary>The texts of <c>unk_token</c> and <c>pad_token</c>, where named.</summary>
+    public IReadOnlyList<string> OtherSpecialTokens { get; init; } = [];
+
     /// <summary>No <c>tokenizer_config.json</c>.</summary>
     public static TokenizerConfig None { get; } = new(null, null, null, null);
 
@@ -24,7 +34,11 @@ internal sealed record TokenizerConfig(string? BosToken, string? EosToken, bool?
             }
 
             bool? addBos = TokenizerJson.Property(root, "add_bos_token") is { ValueKind: JsonValueKind.True or JsonValueKind.False } add ? add.GetBoolean() : null;
-            return new TokenizerConfig(TokenText(root, "bos_token"), TokenText(root, "eos_token"), addBos, ChatTemplateOf(root));
+            return new TokenizerConfig(TokenText(root, "bos_token"), TokenText(root, "eos_token"), addBos, ChatTemplateOf(root))
+            {
+                DecoderTokens = DecoderTokensOf(root),
+                OtherSpecialTokens = new[] { TokenText(root, "unk_token"), TokenText(root, "pad_token") }.OfType<string>().ToArray(),
+            };
         }
         catch (JsonException e)
         {
@@ -39,6 +53,37 @@ internal sealed record TokenizerConfig(string? BosToken, string? EosToken, bool?
         { ValueKind: JsonValueKind.Object } token => TokenizerJson.OptionalString(token, "content"),
         _ => null,
     };
+
+    /// <summary><c>added_tokens_decoder</c>: {"id": {"content": ..., "special": ..., "lstrip": ...}}; entries without a numeric key or content are skipped.</summary>
+    private static AddedToken[] DecoderTokensOf(JsonElement root)
+    {
+        if (TokenizerJson.Property(root, "added_tokens_decoder") is not { ValueKind: JsonValueKind.Object } decoder)
+        {
+            return [];
+        }
+
+        var tokens = new List<AddedToken>();
+        foreach (var entry in decoder.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                || entry.Value.ValueKind != JsonValueKind.Object
+                || TokenizerJson.OptionalString(entry.Value, "content") is not { Length: > 0 } content)
+            {
+                continue;
+            }
+
+            var special = TokenizerJson.Bool(entry.Value, "special", absent: false);
+            tokens.Add(new AddedToken(
+                id,
+                content,
+                special,
+                TokenizerJson.Bool(entry.Value, "lstrip", absent: false),
+                TokenizerJson.Bool(entry.Value, "rstrip", absent: false),
+                TokenizerJson.Bool(entry.Value, "normalized", absent: !special)));
+        }
+
+        return [.. tokens];
+    }
 
     /// <summary>A template string, or from a list of {name, template} the one named "default" (else the first).</summary>
     private static string? ChatTemplateOf(JsonElement root)

@@ -42,9 +42,9 @@ internal sealed record CommandTokenizer(ITextTokenizer Tokenizer, bool AddsBos)
         ITextTokenizer tokenizer = TokenizerFiles.IsHuggingFace(path) ? HuggingFaceTokenizer.Load(path)
             : TokenizerFiles.IsSentencePiece(path) ? SentencePieceTokenizer.Load(path)
             : Llama2CTokenizer.Load(path);
-        return Of(tokenizer);
+        return Of(TokenizerFiles.WithConfig(tokenizer, TokenizerFiles.ReadConfigBeside(path), HuggingFaceTokenizer.ConfigPathFor(path)));
     }
 
     private static CommandTokenizer Of(ITextTokenizer tokenizer) =>
-        new(tokenizer, tokenizer is not HuggingFaceTokenizer huggingFace || huggingFace.AddBosToken);
+        new(tokenizer, tokenizer is not IChatTokenizer configured || configured.AddBosToken);
 }

@@ -58,6 +58,20 @@ public sealed class TokenizeCommandTests(QuantizedArtifactFixture fixture) : IDi
     }
 
     [Fact]
+    public async Task A_tokenizer_model_with_a_tokenizer_config_cuts_its_special_tokens_out_as_the_artifact_does()
+    {
+        SentencePieceModelWriter.WriteFile(Llama2CTokenizer.Load(TestData.TokenizerPath), _folder.File("tokenizer.model"));
+        File.WriteAllText(_folder.File("tokenizer_config.json"), TinyLlamaTokenizerConfig.Json());
+
+        var run = await QllmRun.InvokeAsync("tokenize", _folder.Path, "--prompt", "<|user|>\nHi</s>\n<|assistant|>\n");
+
+        var plain = SentencePieceTokenizer.Load(_folder.File("tokenizer.model"));
+        int[] expected = [1, .. plain.Encode("<|user|>\nHi"), 2, .. plain.Encode("\n<|assistant|>\n")];
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(string.Join(" ", expected) + "\n", run.Output);
+    }
+
+    [Fact]
     public async Task An_artifact_uses_the_tokenizer_it_carries()
     {
         var run = await QllmRun.InvokeAsync("tokenize", fixture.ArtifactPath, "--prompt", "Once upon a time");
