@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runtime benchmark at a billion parameters (issue 18 items 4 and 5, issue 17 item 6): a
 # TinyLlama-1.1B-shaped llama2.c checkpoint with seeded random weights (bench/synthetic-llama.py),
-# its Q4_0 GGUF (../shared/bench/llamacpp/write_gguf.py) and a Qllm W4A4 artifact of the same
+# its Q4_0 GGUF (../shared/bench/llamacpp/write_gguf.py's quantizers, bench/write-q4_0-gguf.py) and a Qllm W4A4 artifact of the same
 # weights, then, interleaved over ROUNDS rounds, each measurement its own process:
 #   - decode tokens/s at 1 and 2 threads, time to first token and peak RSS for Qllm.Runtime
 #     (bench/Qllm.Runtime.Benchmarks, after warm-up), llama.cpp Q4_0 (node-llama-cpp 3.21.1) and
@@ -14,10 +14,12 @@
 #
 #   bash bench/billion.sh                  # ROUNDS=3 STEPS=128 by default
 #   ROUNDS=1 STEPS=64 bash bench/billion.sh
+#   SHAPE="--dim 256 --layers 2 --heads 8 --kv-heads 4 --hidden 512" OUT=.bench/billion-small bash bench/billion.sh
+#                                          # another shape (synthetic-llama.py's options), to try the script
 #
 # The W4A4 artifact is round-to-nearest with Hadamard rotation (--method rtn --weight-rounding
 # nearest): decode speed does not depend on calibration, and this recipe reads no calibration
-# text. Its peak RSS and time are printed. Generated files (about 12 GB) stay in .bench/billion.
+# text. Its peak RSS and time are printed. Generated files (about 6 GB) stay in .bench/billion.
 # llama.cpp needs node-llama-cpp in .bench/llamacpp and LLamaSharp a build in $LLAMASHARP (see
 # ../shared/bench/llamacpp/README.md and ../shared/bench/llamasharp/README.md); without them
 # their rows are skipped.
@@ -27,7 +29,8 @@ ROUNDS=${ROUNDS:-3}
 STEPS=${STEPS:-128}
 DATA=${DATA:-${QLLM_DATA_DIR:-.data}}
 LLAMASHARP=${LLAMASHARP:-/tmp/llamasharp/out/LlamaSharpAnchor.dll}
-OUT=.bench/billion
+SHAPE=${SHAPE:-}
+OUT=${OUT:-.bench/billion}
 MODEL=$OUT/tinyllama-shape
 ARTIFACT=$OUT/artifacts/tinyllama-shape-W4A4-rtn.qllm
 GGUF=$OUT/gguf/tinyllama-shape-q4_0.gguf
@@ -41,8 +44,9 @@ BENCH="dotnet bench/Qllm.Runtime.Benchmarks/bin/Release/net10.0/Qllm.Runtime.Ben
 
 # The checkpoint (4.4 GB of fp32) and its tokenizer, which the harness and quantize find beside it.
 if [ ! -f "$MODEL/model.bin" ]; then
-  echo "writing the 1.1B checkpoint ..." >&2
-  /usr/bin/python3 bench/synthetic-llama.py --format llama2c --out "$MODEL" >"$OUT/synthetic.log"
+  echo "writing the checkpoint ..." >&2
+  # shellcheck disable=SC2086 # SHAPE is a list of options
+  /usr/bin/python3 bench/synthetic-llama.py --format llama2c $SHAPE --out "$MODEL" >"$OUT/synthetic.log"
 fi
 cp "$DATA/tokenizer.bin" "$MODEL/tokenizer.bin"
 
@@ -54,13 +58,12 @@ if [ ! -f "$ARTIFACT" ]; then
     || { tail -20 "$OUT/quantize.log"; exit 1; }
 fi
 
-# The GGUF: write_gguf.py writes F32, Q8_0 and Q4_0 files; only Q4_0 is kept.
+# The Q4_0 GGUF, with write_gguf.py's quantizers (write-q4_0-gguf.py says why not its CLI).
 llama=""
 if [ -d .bench/llamacpp/node_modules/node-llama-cpp ] || [ -f "$LLAMASHARP" ]; then
   if [ ! -f "$GGUF" ]; then
     echo "writing the Q4_0 GGUF ..." >&2
-    /usr/bin/time -v -o "$OUT/gguf.time" /usr/bin/python3 ../shared/bench/llamacpp/write_gguf.py "$MODEL/model.bin" "$MODEL/tokenizer.bin" "$OUT/gguf/tinyllama-shape" >"$OUT/gguf.log"
-    rm -f "$OUT/gguf/tinyllama-shape-f32.gguf" "$OUT/gguf/tinyllama-shape-q8_0.gguf"
+    /usr/bin/time -v -o "$OUT/gguf.time" /usr/bin/python3 bench/write-q4_0-gguf.py "$MODEL/model.bin" "$MODEL/tokenizer.bin" "$OUT/gguf/tinyllama-shape" ../shared/bench/llamacpp >"$OUT/gguf.log"
   fi
   llama=yes
 fi
@@ -78,8 +81,9 @@ PY
 ggufBytes=0; ggufStepBytes=0
 if [ -f "$GGUF" ]; then
   ggufBytes=$(stat -c %s "$GGUF")
-  # token_embd is Q4_0: 18 bytes per 32 weights; vocab 32000 x dim 2048 unless the script's defaults changed.
-  ggufStepBytes=$((ggufBytes - 32000 * 2048 / 32 * 18))
+  # token_embd is Q4_0: 18 bytes per 32 weights; dim and vocab from the checkpoint's header.
+  embeddingQ4Bytes=$(/usr/bin/python3 -c 'import struct, sys; h = struct.unpack("<7i", open(sys.argv[1], "rb").read(28)); print(abs(h[5]) * h[0] // 32 * 18)' "$MODEL/model.bin")
+  ggufStepBytes=$((ggufBytes - embeddingQ4Bytes))
 fi
 
 : >"$OUT/results.jsonl"
@@ -119,14 +123,16 @@ bandwidth = {r["threads"]: r["readBytesPerSecond"] for r in rows if r["engine"] 
 MB = 1e6
 # engine -> (decode tok/s key, ttft seconds key, peak RSS in MB, model bytes, bytes per step)
 engines = {
-    "Qllm.Runtime W4A4": ("decodeTokensPerSecond", "ttftSeconds", lambda r: r["peakResidentBytes"] / MB, artifact, artifact_step),
+    # The first generation's time to first token: llama.cpp and LLamaSharp time their first (only) one
+    # too, and the measured run after the warm-ups reuses the warm-ups' prompt.
+    "Qllm.Runtime W4A4": ("decodeTokensPerSecond", "firstTtftSeconds", lambda r: r["peakResidentBytes"] / MB, artifact, artifact_step),
     "llama.cpp Q4_0": ("genTokPerS", "ttftS", lambda r: r["peakRssMiB"] * 1.048576, gguf, gguf_step),
     "LLamaSharp Q4_0": ("decodeTokS", "ttft", lambda r: r["peakRssMb"] * 1.048576, gguf, gguf_step),
 }
-print(f"TinyLlama-1.1B shape (dim 2048, 22 layers, 32/4 heads, hidden 5632, vocab 32000), seeded random weights; "
+print(f"TinyLlama-1.1B shape (dim 2048, 22 layers, 32/4 heads, hidden 5632, vocab 32000) unless SHAPE says otherwise, seeded random weights; "
       f"greedy, {steps} positions; median of {rounds} interleaved round(s).")
 print()
-print("| engine | threads | decode tokens/s | vs llama.cpp Q4_0, 1 thread | time to first token (ms) | peak RSS (MB) | file (MB) | read per token (MB) | decode read rate (GB/s) | share of measured bandwidth |")
+print("| engine | threads | decode tokens/s | vs llama.cpp Q4_0, 1 thread | time to first token, first generation (ms) | peak RSS (MB) | file (MB) | read per token (MB) | decode read rate (GB/s) | share of measured bandwidth |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 def speed(engine, threads):
     key = engines[engine][0]
