@@ -29,6 +29,9 @@ ROUNDS=${ROUNDS:-3}
 STEPS=${STEPS:-128}
 DATA=${DATA:-${QLLM_DATA_DIR:-.data}}
 LLAMASHARP=${LLAMASHARP:-/tmp/llamasharp/out/LlamaSharpAnchor.dll}
+# A cap on each measurement process: llama.cpp with 2 threads through node-llama-cpp can collapse to
+# a few percent of its 1-thread speed on a 2-vCPU machine (../shared/bench/llamacpp/README.md).
+RUN_TIMEOUT=${RUN_TIMEOUT:-900}
 SHAPE=${SHAPE:-}
 OUT=${OUT:-.bench/billion}
 MODEL=$OUT/tinyllama-shape
@@ -87,6 +90,17 @@ if [ -f "$GGUF" ]; then
 fi
 
 : >"$OUT/results.jsonl"
+# measure ENGINE THREADS ROUND COMMAND...: the command's JSON line tagged with engine, threads and
+# round, or a timedOut line when it ran past RUN_TIMEOUT.
+measure() {
+  local engine=$1 threads=$2 round=$3 line
+  shift 3
+  if line=$(timeout "$RUN_TIMEOUT" "$@" 2>/dev/null | grep '^{'); then
+    echo "$line" | sed "s/^{/{\"engine\":\"$engine\",\"threads\":$threads,\"round\":$round,/" >>"$OUT/results.jsonl"
+  else
+    echo "{\"engine\":\"$engine\",\"threads\":$threads,\"round\":$round,\"timedOut\":$RUN_TIMEOUT}" >>"$OUT/results.jsonl"
+  fi
+}
 for threads in 1 2; do
   $BENCH bandwidth --threads $threads | sed "s/^{/{\"engine\":\"bandwidth\",/" >>"$OUT/results.jsonl"
 done
@@ -100,15 +114,12 @@ for round in $(seq "$ROUNDS"); do
       | sed "s/^{/{\"engine\":\"load\",\"open\":\"$open\",\"round\":$round,/" >>"$OUT/results.jsonl"
   done
   for threads in 1 2; do
-    QLLM_CACHE_DIR=$OUT/runs/memo $BENCH "$ARTIFACT" --threads $threads --steps "$STEPS" --warmups 1 \
-      | sed "s/^{/{\"engine\":\"Qllm.Runtime W4A4\",\"round\":$round,/" >>"$OUT/results.jsonl"
+    measure "Qllm.Runtime W4A4" $threads $round env QLLM_CACHE_DIR=$OUT/runs/memo $BENCH "$ARTIFACT" --threads $threads --steps "$STEPS" --warmups 1
     if [ -n "$llama" ] && [ -d .bench/llamacpp/node_modules/node-llama-cpp ]; then
-      LLAMACPP_MODULES=$PWD/.bench/llamacpp/node_modules node ../shared/bench/llamacpp/bench.mjs "$GGUF" --threads $threads --steps "$STEPS" 2>/dev/null \
-        | sed "s/^{/{\"engine\":\"llama.cpp Q4_0\",\"round\":$round,/" >>"$OUT/results.jsonl" || true
+      measure "llama.cpp Q4_0" $threads $round env LLAMACPP_MODULES=$PWD/.bench/llamacpp/node_modules node ../shared/bench/llamacpp/bench.mjs "$GGUF" --threads $threads --steps "$STEPS"
     fi
     if [ -n "$llama" ] && [ -f "$LLAMASHARP" ]; then
-      dotnet "$LLAMASHARP" "$GGUF" --threads $threads --samples $((STEPS - 5)) 2>/dev/null | grep '^{' \
-        | sed "s/^{/{\"engine\":\"LLamaSharp Q4_0\",\"threads\":$threads,\"round\":$round,/" >>"$OUT/results.jsonl" || true
+      measure "LLamaSharp Q4_0" $threads $round dotnet "$LLAMASHARP" "$GGUF" --threads $threads --samples $((STEPS - 5))
     fi
   done
 done
@@ -140,7 +151,10 @@ def speed(engine, threads):
 anchor = speed("llama.cpp Q4_0", 1)
 for engine, (key, ttft, rss, size, step) in engines.items():
     for threads in (1, 2):
-        rs = [r for r in rows if r["engine"] == engine and r.get("threads") == threads]
+        timed_out = [r for r in rows if r["engine"] == engine and r.get("threads") == threads and "timedOut" in r]
+        rs = [r for r in rows if r["engine"] == engine and r.get("threads") == threads and "timedOut" not in r]
+        if timed_out and not rs:
+            print(f"| {engine} | {threads} | (ran past {timed_out[0]['timedOut']} s: no result) | | | | {size / MB:.0f} | {step / MB:.0f} | | |")
         if not rs:
             continue
         s = speed(engine, threads)
@@ -158,7 +172,7 @@ for o, rs in loads.items():
         load, first = med([r["loadSeconds"] for r in rs]), med([r["firstTtftSeconds"] for r in rs])
         print(f"- Artifact {o} open ({'fresh memo: the SHA-256 is read' if o == 'first' else 'verification remembered'}), 1 thread: "
               f"load {load:.2f} s + first token {first:.2f} s = {load + first:.2f} s to the first token.")
-qllm = [r for r in rows if r["engine"] == "Qllm.Runtime W4A4"]
+qllm = [r for r in rows if r["engine"] == "Qllm.Runtime W4A4" and "timedOut" not in r]
 if qllm:
     print(f"- Qllm.Runtime first generation in the process (before warm-up), 1 thread: "
           f"{med([r['firstDecodeTokensPerSecond'] for r in qllm if r['threads'] == 1]):.2f} tokens/s; "
@@ -170,7 +184,7 @@ if os.path.exists(quantize_time):
     print(f"- Quantizing the artifact (W4A4, --method rtn --weight-rounding nearest --rotation hadamard): "
           f"wall {wall.group(1) if wall else '?'}, peak RSS {int(peak.group(1)) / 1024 / 1024:.1f} GiB." if peak else "")
 for engine in engines:
-    rs = [r for r in rows if r["engine"] == engine and r.get("threads") == 1]
+    rs = [r for r in rows if r["engine"] == engine and r.get("threads") == 1 and "timedOut" not in r]
     if rs:
         print(f"- {engine}, 1 thread, text: {rs[0].get('text', '')[:80]!r}")
 PY

@@ -80,7 +80,7 @@ var first = loaded.Generate(prompt, generation);
 // Warm-up, so that the measured run is the steady state of a long-running app (tiered JIT done).
 for (int warmUp = 0; warmUp < warmUps; warmUp++)
 {
-    loaded.Generate(prompt, generation with { MaxTokens = 64 });
+    loaded.Generate(prompt, generation with { MaxTokens = Math.Min(64, generation.MaxTokens) });
 }
 
 Thread.Sleep(500);
