@@ -12,7 +12,7 @@ using Qllm.Runtime.Compute;
 // usage: Qllm.Runtime.Benchmarks packing [BenchmarkDotNet options]
 //        packing and unpacking 10M codes (BitPackingBenchmarks), or
 // usage: Qllm.Runtime.Benchmarks MODEL (.qllm artifact, or llama2.c .bin with --tokenizer) [--tokenizer FILE]
-//        [--threads N] [--steps 256] [--prompt "Once upon a time"]
+//        [--threads N] [--steps 256] [--prompt "Once upon a time"] [--warmups 3]
 // Greedy generation with run.c's meaning of --steps (positions: BOS + prompt + sampled tokens), then
 // one JSON line: load time, time to first token (prompt + first sample), decode tokens/s (of the
 // first generation in the process and of the steady state after a warm-up), resident
@@ -26,6 +26,14 @@ if (args is ["transforms", .. var benchmarkArguments])
 if (args is ["packing", .. var packingArguments])
 {
     BenchmarkSwitcher.FromTypes([typeof(BitPackingBenchmarks)]).Run(packingArguments);
+    return 0;
+}
+
+// usage: Qllm.Runtime.Benchmarks bandwidth [--threads N]: one JSON line, the streaming read bandwidth.
+if (args is ["bandwidth", .. var bandwidthArguments])
+{
+    int bandwidthThreads = bandwidthArguments is ["--threads", var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 1;
+    Console.WriteLine(JsonSerializer.Serialize(new { threads = bandwidthThreads, readBytesPerSecond = Math.Round(MemoryBandwidth.Measure(bandwidthThreads)) }));
     return 0;
 }
 
@@ -45,7 +53,7 @@ for (int i = 0; i < args.Length; i++)
 
 if (model is null)
 {
-    Console.Error.WriteLine("usage: Qllm.Runtime.Benchmarks MODEL [--tokenizer FILE] [--threads N] [--steps 256] [--prompt TEXT]");
+    Console.Error.WriteLine("usage: Qllm.Runtime.Benchmarks MODEL [--tokenizer FILE] [--threads N] [--steps 256] [--prompt TEXT] [--warmups 3]");
     return 2;
 }
 
@@ -53,6 +61,8 @@ string Option(string name, string fallback) => options.TryGetValue(name, out var
 int threads = int.Parse(Option("--threads", "1"), CultureInfo.InvariantCulture);
 int steps = int.Parse(Option("--steps", "256"), CultureInfo.InvariantCulture);
 string prompt = Option("--prompt", "Once upon a time");
+// Fewer warm-ups keep a billion-parameter run short; 1 is enough for the tiered JIT to finish.
+int warmUps = int.Parse(Option("--warmups", "3"), CultureInfo.InvariantCulture);
 var runtimeOptions = new RuntimeOptions { Threads = threads };
 
 var clock = Stopwatch.StartNew();
@@ -68,9 +78,9 @@ var generation = new GenerationOptions(MaxTokens: steps - promptTokens + 1);
 var first = loaded.Generate(prompt, generation);
 
 // Warm-up, so that the measured run is the steady state of a long-running app (tiered JIT done).
-for (int warmUp = 0; warmUp < 3; warmUp++)
+for (int warmUp = 0; warmUp < warmUps; warmUp++)
 {
-    loaded.Generate(prompt, generation with { MaxTokens = 64 });
+    loaded.Generate(prompt, generation with { MaxTokens = Math.Min(64, generation.MaxTokens) });
 }
 
 Thread.Sleep(500);
