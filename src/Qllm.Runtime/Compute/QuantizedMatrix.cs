@@ -35,7 +35,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
         var all = codes.Span;
         for (int r = 0; r < rows; r++)
         {
-            _codeSums[r] = SumCodes(all.Slice(r * _rowBytes, _rowBytes));
+            _codeSums[r] = CodeSums.Sum(all.Slice(r * _rowBytes, _rowBytes), _packed);
         }
     }
 
@@ -120,26 +120,5 @@ internal sealed class QuantizedMatrix : WeightMatrix
         long za = (long)x.Zeros[token], zw = (long)_zeros[row];
         long exact = dot - (zw * x.CodeSums[token]) - (za * _codeSums[row]) + (Columns * za * zw);
         return (float)((double)x.Scales[token] * _scales[row] * exact);
-    }
-
-    private int SumCodes(ReadOnlySpan<byte> row)
-    {
-        int sum = 0;
-        if (_packed)
-        {
-            foreach (byte b in row)
-            {
-                sum += (b & 0x0F) + (b >> 4);
-            }
-        }
-        else
-        {
-            foreach (byte b in row)
-            {
-                sum += b;
-            }
-        }
-
-        return sum;
     }
 }
