@@ -23,6 +23,9 @@ internal sealed class Workers : IDisposable
     /// <summary>Chunks per thread: a few, so that a thread that falls behind is covered by the others.</summary>
     internal const int DefaultChunksPerThread = 4;
 
+    // Chunks of one job fit the claim word's 16 bits.
+    private const int MaximumChunks = 0xFFFF;
+
     // How long an idle worker spins before it blocks: longer than the gap between two tokens' products
     // (sampling, detokenizing), far shorter than anything a person notices as CPU load.
     private static readonly long SpinTicks = Stopwatch.Frequency / 1000;
@@ -33,15 +36,20 @@ internal sealed class Workers : IDisposable
     private readonly ManualResetEventSlim[] _wake;
     private readonly int[] _asleep;
 
-    // The current job: written by the caller before it bumps _generation, read by the workers after.
+    // The current job: written by the caller before it publishes the job's claim word, read by a
+    // worker after it has claimed a chunk (the job cannot end, nor the next be written, before
+    // that chunk is done).
     private RowWork? _work;
     private int _count;
-    private int _chunks;
     private int _granularity;
-    private int _nextChunk;
-    private int _running;
+    private int _remaining;
     private Exception? _error;
 
+    // generation (bits 32-63) | chunks (bits 16-31) | next unclaimed chunk (bits 0-15): a worker
+    // claims a chunk of the job it saw with one compare-exchange, and a worker that wakes after
+    // the job ended (the OS held it back) finds the generation changed and takes nothing, so the
+    // caller never waits for a worker that has not started.
+    private long _claim;
     private int _generation;
     private int _busy;
     private volatile bool _stopping;
@@ -81,7 +89,8 @@ internal sealed class Workers : IDisposable
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
         int granularity = Math.Max(1, work.Granularity);
-        int chunks = _threads.Length == 0 ? 1 : (int)Math.Clamp(count * itemCost / _minimumChunkCost, 1, Math.Min(Threads * (long)_chunksPerThread, Math.Max(1, count / granularity)));
+        long most = Math.Min(Math.Min(Threads * (long)_chunksPerThread, MaximumChunks), Math.Max(1, count / granularity));
+        int chunks = _threads.Length == 0 ? 1 : (int)Math.Clamp(count * itemCost / _minimumChunkCost, 1, most);
         if (chunks == 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             work.Run(0, count, 0);
@@ -92,15 +101,14 @@ internal sealed class Workers : IDisposable
         {
             _work = work;
             _count = count;
-            _chunks = chunks;
             _granularity = granularity;
-            _nextChunk = 0;
             _error = null;
-            _running = _threads.Length;
+            _remaining = chunks;
+            int generation = ++_generation;
 
-            // The increment is a full fence: the job is visible before the new generation, and a
-            // worker that announced it is going to sleep is seen (and woken) below.
-            Interlocked.Increment(ref _generation);
+            // The exchange is a full fence: the job is visible before its claim word, and a worker
+            // that announced it is going to sleep is seen (and woken) below.
+            Interlocked.Exchange(ref _claim, ((long)generation << 32) | ((long)chunks << 16));
             for (int i = 0; i < _asleep.Length; i++)
             {
                 if (Volatile.Read(ref _asleep[i]) != 0)
@@ -109,9 +117,9 @@ internal sealed class Workers : IDisposable
                 }
             }
 
-            RunChunks(0);
+            RunChunks(0, generation);
             var spinner = default(SpinWait);
-            while (Volatile.Read(ref _running) != 0)
+            while (Volatile.Read(ref _remaining) != 0)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
@@ -137,7 +145,7 @@ internal sealed class Workers : IDisposable
         }
 
         _stopping = true;
-        Interlocked.Increment(ref _generation);
+        Interlocked.Exchange(ref _claim, (long)(_generation + 1) << 32);
         foreach (var wake in _wake)
         {
             wake.Set();
@@ -166,11 +174,11 @@ internal sealed class Workers : IDisposable
                 return;
             }
 
-            RunChunks(index + 1);
-            Interlocked.Decrement(ref _running);
+            RunChunks(index + 1, seen);
         }
     }
 
+    /// <summary>Spins, then sleeps, until a job of another generation than <paramref name="seen"/> is published; returns its generation.</summary>
     private int WaitForWork(int index, int seen)
     {
         while (true)
@@ -180,7 +188,7 @@ internal sealed class Workers : IDisposable
             {
                 for (int i = 0; i < 64; i++)
                 {
-                    int generation = Volatile.Read(ref _generation);
+                    int generation = (int)(Volatile.Read(ref _claim) >> 32);
                     if (generation != seen)
                     {
                         return generation;
@@ -192,10 +200,10 @@ internal sealed class Workers : IDisposable
             while (Stopwatch.GetTimestamp() < deadline);
 
             // Announce the sleep, then look once more (the exchange is a full fence): either the
-            // caller's increment is seen here, or this flag is seen by the caller, who sets the event.
+            // caller's new claim word is seen here, or this flag is seen by the caller, who sets the event.
             _wake[index].Reset();
             Interlocked.Exchange(ref _asleep[index], 1);
-            if (Volatile.Read(ref _generation) == seen)
+            if ((int)(Volatile.Read(ref _claim) >> 32) == seen)
             {
                 _wake[index].Wait();
             }
@@ -204,28 +212,38 @@ internal sealed class Workers : IDisposable
         }
     }
 
-    private void RunChunks(int worker)
+    /// <summary>Claims and runs chunks of job <paramref name="generation"/> until none is left (or the job is another).</summary>
+    private void RunChunks(int worker, int generation)
     {
-        var work = _work!;
-        int count = _count, chunks = _chunks, granularity = _granularity;
-        int chunk;
-        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < chunks)
+        while (true)
         {
-            int start = Boundary(chunk, count, chunks, granularity), end = Boundary(chunk + 1, count, chunks, granularity);
-            if (start >= end)
+            long claim = Volatile.Read(ref _claim);
+            int chunks = (int)(claim >> 16) & 0xFFFF, chunk = (int)claim & 0xFFFF;
+            if ((int)(claim >> 32) != generation || chunk >= chunks)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim)
             {
                 continue;
             }
 
+            int count = _count, granularity = _granularity;
+            int start = Boundary(chunk, count, chunks, granularity), end = Boundary(chunk + 1, count, chunks, granularity);
             try
             {
-                work.Run(start, end, worker);
+                if (start < end)
+                {
+                    _work!.Run(start, end, worker);
+                }
             }
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _error, e, null);
-                Volatile.Write(ref _nextChunk, chunks);
             }
+
+            Interlocked.Decrement(ref _remaining);
         }
     }
 
