@@ -124,7 +124,6 @@ internal sealed class Workers : IDisposable
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
 
-            _work = null;
             if (_error is { } error)
             {
                 ExceptionDispatchInfo.Throw(error);
@@ -132,6 +131,8 @@ internal sealed class Workers : IDisposable
         }
         finally
         {
+            // The pool keeps no reference to the work (and through it to a sequence's buffers).
+            _work = null;
             Volatile.Write(ref _busy, 0);
         }
     }
