@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qllm.Artifacts.Schema;
 
 namespace Qllm.Runtime.Compute;
@@ -66,6 +67,7 @@ internal sealed class ForwardScratch(LlamaConfig config)
     }
 
     /// <summary>The prepared-input buffer for <paramref name="tokens"/> rows of a group's input point (one per shape, shared by the groups in turn).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public PreparedInput Prepared(InputPoint point, int tokens)
     {
         foreach (var prepared in _prepared)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Qllm.Runtime.Compute;
@@ -7,13 +8,14 @@ namespace Qllm.Runtime.Compute;
 /// The model's own threads for the large products: the caller plus <c>Threads − 1</c> background
 /// threads. A decode step is a few dozen products of some microseconds each, too short for the
 /// thread pool's hand-off (Parallel.For woke its threads for every product and gained little), so
-/// between products the workers spin on a generation counter and start within a fraction of a
+/// between products the workers spin on the job word and start within a fraction of a
 /// microsecond; after about a millisecond without work they block on an event, so an idle model
-/// costs no CPU. Items are cut into a few chunks per thread, claimed with one atomic increment each:
-/// a thread that the OS holds back leaves its chunks to the others. Work too small to pay for the
-/// hand-off runs inline on the caller. Each item is computed by the same code whichever thread
-/// takes it, so results do not depend on the thread count. One product at a time uses the threads;
-/// a concurrent caller (another sequence) meanwhile runs its product inline.
+/// costs no CPU. Items are cut into a few chunks per thread, each claimed with one compare-exchange;
+/// the caller claims chunks too and then waits only for the chunks that were claimed, so a thread
+/// that the OS holds back leaves its share to the others. Work too small to pay for the hand-off
+/// runs inline on the caller. Each item is computed by the same code whichever thread takes it, so
+/// results do not depend on the thread count. One product at a time uses the threads; a concurrent
+/// caller (another sequence) meanwhile runs its product inline.
 /// </summary>
 internal sealed class Workers : IDisposable
 {
@@ -85,6 +87,7 @@ internal sealed class Workers : IDisposable
     /// <paramref name="itemCost"/> multiply-adds each, and returns when every item is done. An
     /// exception of any chunk is rethrown here (the first one, if several).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void For(int count, long itemCost, RowWork work)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
@@ -180,6 +183,7 @@ internal sealed class Workers : IDisposable
     }
 
     /// <summary>Spins, then sleeps, until a job of another generation than <paramref name="seen"/> is published; returns its generation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int WaitForWork(int index, int seen)
     {
         while (true)
@@ -214,6 +218,7 @@ internal sealed class Workers : IDisposable
     }
 
     /// <summary>Claims and runs chunks of job <paramref name="generation"/> until none is left (or the job is another).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunChunks(int worker, int generation)
     {
         while (true)
