@@ -216,8 +216,8 @@ public sealed class QuantizedLanguageModel : IDisposable
     }
 
     /// <summary>
-    /// Releases the artifact (unmaps the file). Calls already running finish first; the model cannot
-    /// be used afterwards.
+    /// Releases the artifact (unmaps the file) and stops the model's worker threads. Calls already
+    /// running finish first; the model cannot be used afterwards.
     /// </summary>
     public void Dispose()
     {
@@ -236,6 +236,7 @@ public sealed class QuantizedLanguageModel : IDisposable
         }
 
         _reader?.Dispose();
+        _workers.Dispose();
     }
 
     /// <summary>
@@ -378,5 +379,6 @@ public sealed class QuantizedLanguageModel : IDisposable
         }
 
         _reader?.Dispose();
+        _workers.Dispose();
     }
 }

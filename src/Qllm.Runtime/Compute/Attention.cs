@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Qllm.Artifacts.Schema;
-using Qllm.Runtime.Kernels;
 using Qllm.Runtime.Model;
 
 namespace Qllm.Runtime.Compute;
@@ -21,7 +20,7 @@ internal static class Attention
     /// values to the cache and writes the merged heads to <paramref name="attended"/> [tokens × dim].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(LlamaConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers)
+    public static void Run(LlamaConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers, AttentionWork work)
     {
         int headDim = config.HeadDim, kvDim = config.KvDim, dim = config.Dim;
         for (int t = 0; t < tokens; t++)
@@ -42,44 +41,8 @@ internal static class Attention
             v.AsSpan(t * kvDim, kvDim).CopyTo(valueCache.AsSpan(position * kvDim, kvDim));
         }
 
-        int group = config.Heads / config.KvHeads;
-        double scale = 1.0 / Math.Sqrt(headDim);
-        workers.For(tokens * config.Heads, (long)(start + tokens) * headDim * 2, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (from, to) =>
-        {
-            var scores = new double[start + tokens];
-            var sums = new double[headDim];
-            for (int item = from; item < to; item++)
-            {
-                int t = item / config.Heads, h = item % config.Heads, kvHead = h / group;
-                int visible = start + t + 1;
-                var query = q.AsSpan((t * dim) + (h * headDim), headDim);
-                double max = double.NegativeInfinity;
-                for (int j = 0; j < visible; j++)
-                {
-                    scores[j] = DoubleAccumulation.Dot(query, keyCache.AsSpan((j * kvDim) + (kvHead * headDim), headDim)) * scale;
-                    max = Math.Max(max, scores[j]);
-                }
-
-                double total = 0;
-                for (int j = 0; j < visible; j++)
-                {
-                    scores[j] = Math.Exp(scores[j] - max);
-                    total += scores[j];
-                }
-
-                Array.Clear(sums);
-                for (int j = 0; j < visible; j++)
-                {
-                    DoubleAccumulation.AddScaled(sums, scores[j], valueCache.AsSpan((j * kvDim) + (kvHead * headDim), headDim));
-                }
-
-                var output = attended.AsSpan((t * dim) + (h * headDim), headDim);
-                for (int d = 0; d < headDim; d++)
-                {
-                    output[d] = (float)(sums[d] / total);
-                }
-            }
-        });
+        work.Set(config, q, keyCache, valueCache, start, tokens, attended, workers.Threads);
+        workers.For(tokens * config.Heads, (long)(start + tokens) * headDim * 2, work);
     }
 
     /// <summary>Queries and keys get the rotary embedding and the head transform; values neither (null).</summary>

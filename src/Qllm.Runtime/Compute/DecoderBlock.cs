@@ -24,27 +24,29 @@ internal sealed class DecoderBlock(
 {
     public long Bytes => ((attentionNorm.Length + feedForwardNorm.Length) * 4L) + queryKeyValue.Bytes + output.Bytes + gateUp.Bytes + down.Bytes + (biases?.Bytes ?? 0);
 
-    /// <summary>Advances <paramref name="hidden"/> ([tokens × dim], in place) through the layer at positions start...</summary>
+    /// <summary>Advances <paramref name="hidden"/> ([tokens × dim], in place) through the layer at positions start..., in the buffers of the state's scratch (sized for <paramref name="tokens"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(float[] hidden, int tokens, InferenceState state, int start, RotaryTables rope, Workers workers)
     {
-        int dim = config.Dim, kvDim = config.KvDim;
+        var scratch = state.Scratch!;
         double eps = config.RmsNormEps;
-        var normed = new float[tokens * dim];
+        var normed = scratch.Normed;
         RmsNorm.Apply(hidden, attentionNorm, eps, normed, tokens);
-        float[] q = new float[tokens * dim], k = new float[tokens * kvDim], v = new float[tokens * kvDim];
-        queryKeyValue.Run(normed, tokens, [q, k, v], workers);
+        var qkv = scratch.QueryKeyValue;
+        float[] q = qkv[0], k = qkv[1], v = qkv[2];
+        queryKeyValue.Run(normed, tokens, qkv, workers, scratch);
         biases?.AddTo(q, k, v, tokens);
         long started = ForwardProfile.Start();
-        Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, headTransform, stateBits, normed, workers);
+        Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, headTransform, stateBits, normed, workers, scratch.Attention);
         ForwardProfile.Stop(ForwardStage.Attention, started);
-        var attended = new float[tokens * dim];
-        output.Run(normed, tokens, [attended], workers);
+        var attended = scratch.Attended;
+        output.Run(normed, tokens, scratch.AttendedOutput, workers, scratch);
         Add(hidden, attended);
 
         RmsNorm.Apply(hidden, feedForwardNorm, eps, normed, tokens);
-        float[] gate = new float[tokens * config.HiddenDim], up = new float[tokens * config.HiddenDim];
-        gateUp.Run(normed, tokens, [gate, up], workers);
+        var gateUpOutputs = scratch.GateUp;
+        float[] gate = gateUpOutputs[0], up = gateUpOutputs[1];
+        gateUp.Run(normed, tokens, gateUpOutputs, workers, scratch);
         // SiLU in double, rounded once, as the engine computes it (see FeedForward there).
         for (int i = 0; i < gate.Length; i++)
         {
@@ -52,7 +54,7 @@ internal sealed class DecoderBlock(
             gate[i] = (float)(g / (1.0 + Math.Exp(-g))) * up[i];
         }
 
-        down.Run(gate, tokens, [attended], workers);
+        down.Run(gate, tokens, scratch.AttendedOutput, workers, scratch);
         Add(hidden, attended);
     }
 

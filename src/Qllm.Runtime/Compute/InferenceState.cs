@@ -33,6 +33,9 @@ internal sealed class InferenceState
     /// <summary>Positions the cache has room for.</summary>
     public int Capacity => _kvDim == 0 ? 0 : Keys.Length == 0 ? _seqLen : Keys[0].Length / _kvDim;
 
+    /// <summary>The forward pass's working buffers for this sequence (created by its first forward pass).</summary>
+    public ForwardScratch? Scratch { get; set; }
+
     /// <summary>Positions filled so far: the next token goes at this position.</summary>
     public int Length { get; set; }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Qllm.Runtime.Kernels;
 
@@ -12,6 +13,8 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class InputPoint
 {
+    private const int StackLimit = 4096;
+
     private readonly OnlineTransform? _transform;
     private readonly ReassemblyMap? _map;
     private readonly int _bits;
@@ -46,17 +49,31 @@ internal sealed class InputPoint
     /// <summary>Channels the consumers read (after reassembly).</summary>
     public int Columns { get; }
 
+    /// <summary>Whether the consumers read integer codes (else float values).</summary>
+    public bool Integer => _integer;
+
     /// <summary>Bytes of the reassembly map.</summary>
     public long Bytes => _map?.Bytes ?? 0;
 
     /// <summary>Prepares <paramref name="tokens"/> rows of <paramref name="x"/> ([tokens × InputColumns]).</summary>
+    public PreparedInput Prepare(ReadOnlySpan<float> x, int tokens) => Prepare(x, tokens, new PreparedInput(tokens, Columns, _integer));
+
+    /// <summary>Prepares <paramref name="tokens"/> rows of <paramref name="x"/> into <paramref name="prepared"/> (of this point's shape), which is returned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public PreparedInput Prepare(ReadOnlySpan<float> x, int tokens)
+    public PreparedInput Prepare(ReadOnlySpan<float> x, int tokens, PreparedInput prepared)
     {
-        var prepared = new PreparedInput(tokens, Columns, _integer);
-        Span<float> natural = Columns <= 4096 ? stackalloc float[Columns] : new float[Columns];
-        Span<byte> codes = Columns <= 4096 ? stackalloc byte[Columns] : new byte[Columns];
-        Span<float> transformed = _transform is null ? default : InputColumns <= 4096 ? stackalloc float[InputColumns] : new float[InputColumns];
+        if (prepared.Tokens != tokens || prepared.Columns != Columns || prepared.Integer != _integer)
+        {
+            throw new ArgumentException($"a prepared input of {prepared.Tokens} × {prepared.Columns} for {tokens} × {Columns}", nameof(prepared));
+        }
+
+        // Wide inputs (a 1B model's down_proj) borrow their rows from the pool rather than
+        // allocating them for every call: a decode step allocates nothing.
+        float[]? rentedNatural = null, rentedTransformed = null;
+        byte[]? rentedCodes = null;
+        Span<float> natural = Columns <= StackLimit ? stackalloc float[Columns] : (rentedNatural = ArrayPool<float>.Shared.Rent(Columns)).AsSpan(0, Columns);
+        Span<byte> codes = Columns <= StackLimit ? stackalloc byte[Columns] : (rentedCodes = ArrayPool<byte>.Shared.Rent(Columns)).AsSpan(0, Columns);
+        Span<float> transformed = _transform is null ? default : InputColumns <= StackLimit ? stackalloc float[InputColumns] : (rentedTransformed = ArrayPool<float>.Shared.Rent(InputColumns)).AsSpan(0, InputColumns);
         for (int t = 0; t < tokens; t++)
         {
             scoped ReadOnlySpan<float> row = x.Slice(t * InputColumns, InputColumns);
@@ -95,7 +112,22 @@ internal sealed class InputPoint
             }
         }
 
+        Return(rentedNatural);
+        Return(rentedTransformed);
+        if (rentedCodes is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rentedCodes);
+        }
+
         return prepared;
+    }
+
+    private static void Return(float[]? rented)
+    {
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

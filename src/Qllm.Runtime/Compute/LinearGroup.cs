@@ -33,25 +33,20 @@ internal sealed class LinearGroup
 
     public long Bytes => Input.Bytes + _matrices.Sum(m => m.Bytes);
 
-    /// <summary>Runs every linear on <paramref name="x"/> ([tokens × Input.InputColumns]); output i is [tokens × Rows of linear i].</summary>
+    /// <summary>
+    /// Runs every linear on <paramref name="x"/> ([tokens × Input.InputColumns]); output i is
+    /// [tokens × Rows of linear i]. The prepared input and the work item come from <paramref name="scratch"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(ReadOnlySpan<float> x, int tokens, float[][] outputs, Workers workers, ForwardStage stage = ForwardStage.LayerProducts)
+    public void Run(ReadOnlySpan<float> x, int tokens, float[][] outputs, Workers workers, ForwardScratch scratch, ForwardStage stage = ForwardStage.LayerProducts)
     {
         long started = ForwardProfile.Start();
-        var prepared = Input.Prepare(x, tokens);
+        var prepared = Input.Prepare(x, tokens, scratch.Prepared(Input, tokens));
         ForwardProfile.Stop(ForwardStage.PrepareInputs, started);
         started = ForwardProfile.Start();
-        workers.For(_rowOffsets[^1], (long)tokens * Input.Columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
-        {
-            for (int i = 0; i < _matrices.Length; i++)
-            {
-                int from = Math.Max(start, _rowOffsets[i]), to = Math.Min(end, _rowOffsets[i + 1]);
-                if (from < to)
-                {
-                    _matrices[i].Multiply(prepared, outputs[i], from - _rowOffsets[i], to - _rowOffsets[i]);
-                }
-            }
-        });
+        var work = scratch.Linear;
+        work.Set(_matrices, _rowOffsets, prepared, outputs);
+        workers.For(_rowOffsets[^1], (long)tokens * Input.Columns, work);
         ForwardProfile.Stop(stage, started);
     }
 }

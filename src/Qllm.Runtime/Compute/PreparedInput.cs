@@ -13,6 +13,9 @@ internal sealed class PreparedInput(int tokens, int columns, bool integer)
 
     public int Columns { get; } = columns;
 
+    /// <summary>Whether it holds integer codes (else float values).</summary>
+    public bool Integer { get; } = integer;
+
     /// <summary>[tokens × columns] float values (already fake-quantized when activations are quantized off the integer path); empty on the integer path.</summary>
     public float[] Values { get; } = integer ? [] : new float[tokens * columns];
 

@@ -32,6 +32,7 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
     /// <summary>
     /// Runs <paramref name="tokens"/> at the next positions of <paramref name="state"/> and returns the
     /// logits of every position ([tokens × vocab]) or, with <paramref name="lastOnly"/>, of the last one.
+    /// The array belongs to the state: its next call with as many rows of logits overwrites it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float[] Forward(ReadOnlySpan<int> tokens, InferenceState state, bool lastOnly, Workers workers)
@@ -43,7 +44,9 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
         }
 
         state.EnsureCapacity(start + count);
-        var hidden = new float[count * dim];
+        var scratch = state.Scratch ??= new ForwardScratch(Config);
+        scratch.Ensure(count);
+        var hidden = scratch.Hidden;
         for (int t = 0; t < count; t++)
         {
             if ((uint)tokens[t] >= (uint)Config.VocabSize)
@@ -55,9 +58,10 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
             transforms.Residual?.Apply(hidden.AsSpan(t * dim, dim));
         }
 
-        foreach (var block in blocks)
+        // Indexed: a foreach over the interface would box the list's enumerator on every step.
+        for (int layer = 0; layer < blocks.Count; layer++)
         {
-            block.Forward(hidden, count, state, start, _rope, workers);
+            blocks[layer].Forward(hidden, count, state, start, _rope, workers);
         }
 
         state.Length = start + count;
@@ -67,10 +71,10 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
             transforms.Residual.ApplyTranspose(hidden.AsSpan(t * dim, dim));
         }
 
-        var normed = new float[rows * dim];
+        var normed = scratch.Normed.AsSpan(0, rows * dim);
         RmsNorm.Apply(hidden.AsSpan((count - rows) * dim), finalNorm, Config.RmsNormEps, normed, rows);
-        var logits = new float[rows * Config.VocabSize];
-        classifier.Run(normed, rows, [logits], workers, ForwardStage.Classifier);
-        return logits;
+        var logits = scratch.Logits(rows);
+        classifier.Run(normed, rows, logits, workers, scratch, ForwardStage.Classifier);
+        return logits[0];
     }
 }
