@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Intrinsics.X86;
+using Qllm.Runtime.Kernels;
+
+namespace Qllm.Runtime.Benchmarks;
+
+/// <summary>
+/// One matrix-vector product per kernel path and matrix shape, the paths interleaved round by round
+/// in one process (so a loaded machine slows them alike), on random codes: the 4-bit rows against
+/// 8-bit activation codes (every linear of a W4A4 model) and the 8-bit classifier rows against float
+/// activations. Prints the median time of a product per path and shape, and the ratio to the first path.
+/// </summary>
+internal static class KernelTimings
+{
+    private const int Rounds = 7;
+
+    public static void Run(IReadOnlyList<string> shapes)
+    {
+        var random = new Random(1);
+        foreach (var shape in shapes.Count > 0 ? shapes : ["768x288", "288x768", "5632x2048", "2048x5632", "c32000x288", "c32000x2048"])
+        {
+            bool classifier = shape.StartsWith('c');
+            var parts = shape.TrimStart('c').Split('x');
+            int rows = int.Parse(parts[0], CultureInfo.InvariantCulture), columns = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            var paths = classifier ? FloatPaths(random, rows, columns) : IntegerPaths(random, rows, columns);
+            long bytes = classifier ? (long)rows * columns : (long)rows * ((columns + 1) / 2);
+            int repeats = (int)Math.Max(1, 200_000_000 / bytes);
+            var times = paths.ToDictionary(p => p.Name, _ => new List<double>());
+            for (int round = 0; round < Rounds; round++)
+            {
+                foreach (var (name, product) in paths)
+                {
+                    product();
+                    var clock = Stopwatch.StartNew();
+                    for (int k = 0; k < repeats; k++)
+                    {
+                        product();
+                    }
+
+                    times[name].Add(clock.Elapsed.TotalMicroseconds / repeats);
+                }
+            }
+
+            double first = Median(times[paths[0].Name]);
+            foreach (var (name, list) in times)
+            {
+                double median = Median(list);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{shape,-12} {name,-10} {median,10:F2} us/product  {bytes / median / 1e3,6:F1} GB/s  x{first / median:F2} of {paths[0].Name}"));
+            }
+        }
+    }
+
+    private static List<(string Name, Action Product)> IntegerPaths(Random random, int rows, int columns)
+    {
+        int rowBytes = (columns + 1) / 2;
+        var weights = new byte[rows * rowBytes];
+        random.NextBytes(weights);
+        var activation = new byte[columns];
+        random.NextBytes(activation);
+        var results = new int[4];
+        void Product(Action<int> rows4)
+        {
+            for (int r = 0; r + 4 <= rows; r += 4)
+            {
+                rows4(r);
+            }
+        }
+
+        var paths = new List<(string, Action)>
+        {
+            ("avx2", () => Product(r => IntegerDot.DotPacked4Rows4Avx2<Avx2Pairs>(activation, weights.AsSpan(r * rowBytes, 4 * rowBytes), rowBytes, results))),
+        };
+        if (AvxVnni.IsSupported)
+        {
+            paths.Add(("avx-vnni", () => Product(r => IntegerDot.DotPacked4Rows4Avx2<VnniPairs>(activation, weights.AsSpan(r * rowBytes, 4 * rowBytes), rowBytes, results))));
+        }
+
+        if (Avx512BW.IsSupported)
+        {
+            paths.Add(("avx512bw", () => Product(r => IntegerDotAvx512.DotPacked4Rows4(activation, weights.AsSpan(r * rowBytes, 4 * rowBytes), rowBytes, results))));
+        }
+
+        return paths;
+    }
+
+    private static List<(string Name, Action Product)> FloatPaths(Random random, int rows, int columns)
+    {
+        var weights = new byte[rows * columns];
+        random.NextBytes(weights);
+        var activation = Enumerable.Range(0, columns).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] zeros = [128, 127, 129, 128];
+        var results = new float[4];
+        void Product(Action<int> rows4)
+        {
+            for (int r = 0; r + 4 <= rows; r += 4)
+            {
+                rows4(r);
+            }
+        }
+
+        var paths = new List<(string, Action)>
+        {
+            ("avx2", () => Product(r => FloatDot.DotBytesRows4Avx2(activation, weights.AsSpan(r * columns, 4 * columns), zeros, results))),
+        };
+        if (Avx512F.IsSupported)
+        {
+            paths.Add(("avx512f", () => Product(r => FloatDotAvx512.DotBytesRows4(activation, weights.AsSpan(r * columns, 4 * columns), zeros, results))));
+        }
+
+        return paths;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
