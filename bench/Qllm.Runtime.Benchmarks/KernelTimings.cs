@@ -8,9 +8,10 @@ namespace Qllm.Runtime.Benchmarks;
 /// <summary>
 /// One matrix-vector product per kernel path and matrix shape, the paths interleaved round by round
 /// in one process (so a loaded machine slows them alike), on random codes: the 4-bit rows against
-/// 8-bit activation codes (every linear of a W4A4 model) and the 8-bit classifier rows against float
-/// activations. Samples are short and many: on a shared machine the fastest of them is the one least
-/// disturbed, so the minimum is printed with the median, each with its ratio to the first path.
+/// 8-bit activation codes (every linear of a W4A4 model), the 8-bit classifier rows against float
+/// activations (c), and one attention head (a: positions x head size, double accumulation). Samples
+/// are short and many: on a shared machine the fastest of them is the one least disturbed, so the
+/// minimum is printed with the median, each with its ratio to the first path.
 /// </summary>
 internal static class KernelTimings
 {
@@ -19,13 +20,23 @@ internal static class KernelTimings
     public static void Run(IReadOnlyList<string> shapes)
     {
         var random = new Random(1);
-        foreach (var shape in shapes.Count > 0 ? shapes : ["768x288", "288x768", "5632x2048", "2048x5632", "c32000x288", "c32000x2048"])
+        foreach (var shape in shapes.Count > 0 ? shapes : ["768x288", "288x768", "5632x2048", "2048x5632", "c32000x288", "c32000x2048", "a256x48", "a2048x64"])
         {
-            bool classifier = shape.StartsWith('c');
-            var parts = shape.TrimStart('c').Split('x');
+            char kind = char.IsLetter(shape[0]) ? shape[0] : 'w';
+            var parts = shape.TrimStart(kind).Split('x');
             int rows = int.Parse(parts[0], CultureInfo.InvariantCulture), columns = int.Parse(parts[1], CultureInfo.InvariantCulture);
-            var paths = classifier ? FloatPaths(random, rows, columns) : IntegerPaths(random, rows, columns);
-            long bytes = classifier ? (long)rows * columns : (long)rows * ((columns + 1) / 2);
+            var paths = kind switch
+            {
+                'c' => FloatPaths(random, rows, columns),
+                'a' => AttentionPaths(random, rows, columns),
+                _ => IntegerPaths(random, rows, columns),
+            };
+            long bytes = kind switch
+            {
+                'c' => (long)rows * columns,
+                'a' => 2L * rows * columns * sizeof(float),
+                _ => (long)rows * ((columns + 1) / 2),
+            };
             int repeats = (int)Math.Max(1, 20_000_000 / bytes);
             var times = paths.ToDictionary(p => p.Name, _ => new List<double>());
             for (int round = 0; round < Rounds; round++)
@@ -107,6 +118,45 @@ internal static class KernelTimings
         if (Avx512F.IsSupported)
         {
             paths.Add(("avx512f", () => Product(r => FloatDotAvx512.DotBytesRows4(activation, weights.AsSpan(r * columns, 4 * columns), zeros, results))));
+        }
+
+        return paths;
+    }
+
+    // One attention head: scores against `positions` cached keys of `headDim`, then the weighted sum of as many values.
+    private static List<(string Name, Action Product)> AttentionPaths(Random random, int positions, int headDim)
+    {
+        var keys = Enumerable.Range(0, positions * headDim).Select(_ => (float)random.NextDouble()).ToArray();
+        var query = keys.AsSpan(0, headDim).ToArray();
+        var scores = new double[positions];
+        var sums = new double[headDim];
+        void Attend(bool wide)
+        {
+            for (int j = 0; j < positions; j++)
+            {
+                var key = keys.AsSpan(j * headDim, headDim);
+                scores[j] = wide ? DoubleAccumulation.DotVector512(query, key) : DoubleAccumulation.DotVector128(query, key);
+            }
+
+            Array.Clear(sums);
+            for (int j = 0; j < positions; j++)
+            {
+                var value = keys.AsSpan(j * headDim, headDim);
+                if (wide)
+                {
+                    DoubleAccumulation.AddScaledVector512(sums, scores[j], value);
+                }
+                else
+                {
+                    DoubleAccumulation.AddScaledVector128(sums, scores[j], value);
+                }
+            }
+        }
+
+        var paths = new List<(string, Action)> { ("vector128", () => Attend(false)) };
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            paths.Add(("vector512", () => Attend(true)));
         }
 
         return paths;

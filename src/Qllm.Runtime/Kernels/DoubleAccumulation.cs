@@ -18,11 +18,13 @@ internal static class DoubleAccumulation
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            return DotVector512(a, b);
-        }
+        return Vector512.IsHardwareAccelerated ? DotVector512(a, b) : DotVector128(a, b);
+    }
 
+    /// <summary><see cref="Dot"/> on 128-bit vectors where the CPU has them, else scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double DotVector128(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
         int n = a.Length;
         int i = 0;
         double sum = 0;
@@ -58,9 +60,17 @@ internal static class DoubleAccumulation
         if (Vector512.IsHardwareAccelerated)
         {
             AddScaledVector512(sums, weight, values);
-            return;
         }
+        else
+        {
+            AddScaledVector128(sums, weight, values);
+        }
+    }
 
+    /// <summary><see cref="AddScaled"/> on 128-bit vectors where the CPU has them, else scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AddScaledVector128(Span<double> sums, double weight, ReadOnlySpan<float> values)
+    {
         int n = values.Length;
         int i = 0;
         if (Vector128.IsHardwareAccelerated)
