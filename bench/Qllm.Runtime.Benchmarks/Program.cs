@@ -9,6 +9,8 @@ using Qllm.Runtime.Compute;
 
 // usage: Qllm.Runtime.Benchmarks transforms [BenchmarkDotNet options, e.g. --job short --inProcess]
 //        the kernel micro-benchmarks (OnlineTransformBenchmarks), or
+// usage: Qllm.Runtime.Benchmarks kernels [ROWSxCOLUMNS (4-bit rows) | cROWSxCOLUMNS (8-bit classifier rows) ...]
+//        one matrix-vector product per kernel path (256- and 512-bit), interleaved (KernelTimings), or
 // usage: Qllm.Runtime.Benchmarks packing [BenchmarkDotNet options]
 //        packing and unpacking 10M codes (BitPackingBenchmarks), or
 // usage: Qllm.Runtime.Benchmarks MODEL (.qllm artifact, or llama2.c .bin with --tokenizer) [--tokenizer FILE]
@@ -20,6 +22,12 @@ using Qllm.Runtime.Compute;
 if (args is ["transforms", .. var benchmarkArguments])
 {
     BenchmarkSwitcher.FromTypes([typeof(OnlineTransformBenchmarks)]).Run(benchmarkArguments);
+    return 0;
+}
+
+if (args is ["kernels", .. var shapes])
+{
+    KernelTimings.Run(shapes);
     return 0;
 }
 

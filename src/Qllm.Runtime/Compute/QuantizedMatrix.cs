@@ -65,7 +65,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
                 {
                     if (x.Codes is { } activationCodes)
                     {
-                        IntegerDot.DotPacked4Rows4Avx2(activationCodes.AsSpan(t * n, n), block, _rowBytes, dots);
+                        IntegerDot.DotPacked4Rows4(activationCodes.AsSpan(t * n, n), block, _rowBytes, dots);
                         for (int k = 0; k < 4; k++)
                         {
                             output[(t * Rows) + r + k] = IntegerProduct(x, t, r + k, dots[k]);
@@ -73,7 +73,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
                     }
                     else
                     {
-                        FloatDot.DotBytesRows4Avx2(x.Values.AsSpan(t * n, n), block, _zeros.AsSpan(r, 4), sums);
+                        FloatDot.DotBytesRows4(x.Values.AsSpan(t * n, n), block, _zeros.AsSpan(r, 4), sums);
                         for (int k = 0; k < 4; k++)
                         {
                             output[(t * Rows) + r + k] = _scales[r + k] * sums[k];

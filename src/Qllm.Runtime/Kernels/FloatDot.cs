@@ -8,7 +8,8 @@ namespace Qllm.Runtime.Kernels;
 /// <summary>
 /// Float dot products: float·float (the fp32 path, attention), float activations against packed
 /// 4-bit codes (weight-only artifacts) and against one-byte codes (the 8-bit embedding used as the
-/// classifier). Codes are widened to float in registers; the weights stay packed in memory.
+/// classifier). Codes are widened to float in registers; the weights stay packed in memory. Where
+/// 512-bit vectors are enabled, <see cref="FloatDotAvx512"/> takes over.
 /// </summary>
 internal static class FloatDot
 {
@@ -16,6 +17,11 @@ internal static class FloatDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
+        if (FloatDotAvx512.IsEnabled)
+        {
+            return FloatDotAvx512.Dot(a, b);
+        }
+
         int n = a.Length;
         ref float x = ref MemoryMarshal.GetReference(a);
         ref float y = ref MemoryMarshal.GetReference(b);
@@ -57,6 +63,11 @@ internal static class FloatDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotPacked4(ReadOnlySpan<float> activation, ReadOnlySpan<byte> packed, float zero)
     {
+        if (FloatDotAvx512.IsEnabled)
+        {
+            return FloatDotAvx512.DotPacked4(activation, packed, zero);
+        }
+
         int n = activation.Length;
         ref float x = ref MemoryMarshal.GetReference(activation);
         ref byte w = ref MemoryMarshal.GetReference(packed);
@@ -115,7 +126,29 @@ internal static class FloatDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBytes(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
+        if (FloatDotAvx512.IsEnabled)
+        {
+            return FloatDotAvx512.DotBytes(activation, codes, zero);
+        }
+
         return Avx2.IsSupported && Fma.IsSupported ? DotBytesAvx2(activation, codes, zero) : DotBytesPortable(activation, codes, zero);
+    }
+
+    /// <summary>
+    /// <see cref="DotBytes"/> for four consecutive rows of <paramref name="rows"/> (each as long as
+    /// the activation) with their zero points. AVX2 + FMA or AVX-512F only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DotBytesRows4(ReadOnlySpan<float> activation, ReadOnlySpan<byte> rows, ReadOnlySpan<float> zeros, Span<float> results)
+    {
+        if (FloatDotAvx512.IsEnabled)
+        {
+            FloatDotAvx512.DotBytesRows4(activation, rows, zeros, results);
+        }
+        else
+        {
+            DotBytesRows4Avx2(activation, rows, zeros, results);
+        }
     }
 
     /// <summary>

@@ -23,6 +23,11 @@ internal static class IntegerDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DotPacked4(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed)
     {
+        if (IntegerDotAvx512.IsEnabled)
+        {
+            return IntegerDotAvx512.DotPacked4(activation, packed);
+        }
+
         if (Avx2.IsSupported)
         {
             return AvxVnni.IsSupported ? DotPacked4Avx2<VnniPairs>(activation, packed) : DotPacked4Avx2<Avx2Pairs>(activation, packed);
@@ -35,6 +40,11 @@ internal static class IntegerDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DotBytes(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> codes)
     {
+        if (IntegerDotAvx512.IsEnabled)
+        {
+            return IntegerDotAvx512.DotBytes(activation, codes);
+        }
+
         if (Avx2.IsSupported)
         {
             return AvxVnni.IsSupported ? DotBytesAvx2<VnniPairs>(activation, codes) : DotBytesAvx2<Avx2Pairs>(activation, codes);
@@ -64,12 +74,16 @@ internal static class IntegerDot
     /// <summary>
     /// <see cref="DotPacked4"/> for four consecutive rows of <paramref name="rows"/> (each
     /// <paramref name="rowBytes"/> long) at once: each activation load serves four rows, and the
-    /// call and the final reductions are shared. AVX2 only.
+    /// call and the final reductions are shared. AVX2 or AVX-512BW only.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void DotPacked4Rows4Avx2(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, Span<int> results)
+    internal static void DotPacked4Rows4(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, Span<int> results)
     {
-        if (AvxVnni.IsSupported)
+        if (IntegerDotAvx512.IsEnabled)
+        {
+            IntegerDotAvx512.DotPacked4Rows4(activation, rows, rowBytes, results);
+        }
+        else if (AvxVnni.IsSupported)
         {
             DotPacked4Rows4Avx2<VnniPairs>(activation, rows, rowBytes, results);
         }
@@ -100,9 +114,24 @@ internal static class IntegerDot
             sum3 = Accumulate<TPairs>(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), mask);
         }
 
+        FinishRows4<TPairs>(activation, rows, rowBytes, i, sum0, sum1, sum2, sum3, results);
+    }
+
+    /// <summary>
+    /// The end of a four-row product from column <paramref name="start"/> on (a half group and the
+    /// natural tail), added to the four rows' partial sums, with one horizontal reduction. Inlined,
+    /// so the partial sums stay in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void FinishRows4<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, int start, Vector256<int> sum0, Vector256<int> sum1, Vector256<int> sum2, Vector256<int> sum3, Span<int> results)
+        where TPairs : struct, IBytePairProducts
+    {
+        int n = activation.Length;
+        int i = start;
         if (i + PackedLayout.HalfGroup <= n)
         {
-            var active = Vector256.LoadUnsafe(ref a, (nuint)i);
+            ref byte w = ref MemoryMarshal.GetReference(rows);
+            var active = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(activation), (nuint)i);
             nuint at = (nuint)(i / 2);
             sum0 = AccumulateHalfGroup<TPairs>(sum0, active, Vector128.LoadUnsafe(ref w, at));
             sum1 = AccumulateHalfGroup<TPairs>(sum1, active, Vector128.LoadUnsafe(ref w, at + (nuint)rowBytes));
@@ -121,7 +150,7 @@ internal static class IntegerDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> AccumulateHalfGroup<TPairs>(Vector256<int> sum, Vector256<byte> active, Vector128<byte> bytes)
+    internal static Vector256<int> AccumulateHalfGroup<TPairs>(Vector256<int> sum, Vector256<byte> active, Vector128<byte> bytes)
         where TPairs : struct, IBytePairProducts
     {
         var mask = Vector128.Create((byte)0x0F);
@@ -141,7 +170,7 @@ internal static class IntegerDot
 
     // The half group and the natural tail after the full groups, from column start.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int DotPacked4Avx2Rest<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed, int start)
+    internal static int DotPacked4Avx2Rest<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> packed, int start)
         where TPairs : struct, IBytePairProducts
     {
         int i = start;

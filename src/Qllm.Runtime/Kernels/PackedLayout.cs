@@ -9,7 +9,9 @@ namespace Qllm.Runtime.Kernels;
 /// interleaving the weights back (two shuffles per load), the activation, which is far smaller and
 /// is prepared once per token, is stored in that split order: each group of 64 columns as its 32
 /// even columns then its 32 odd ones; a remaining group of 32 the same way with 16 and 16; the last
-/// (fewer than 32) columns in their natural order.
+/// (fewer than 32) columns in their natural order. The 512-bit kernels (<see cref="IntegerDotAvx512"/>)
+/// read two groups per 64-byte load of weights and regroup the activation's halves in registers, so
+/// one order serves every path.
 /// </summary>
 internal static class PackedLayout
 {

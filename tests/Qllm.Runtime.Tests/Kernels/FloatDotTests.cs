@@ -5,23 +5,29 @@ namespace Qllm.Runtime.Tests.Kernels;
 /// <summary>
 /// The float kernels. Their vector branches sit inside one method each (Vector256, Vector128, FMA or
 /// not), so they are reached by the runs of <see cref="InstructionSetRunTests"/>; the byte kernels
-/// also have an AVX2 method of their own, checked here by name.
+/// also have an AVX2 method of their own, and every kernel a 512-bit one, checked here by name.
 /// </summary>
 [Trait("Category", KernelPaths.Category)]
 public sealed class FloatDotTests
 {
-    public static TheoryData<int> Widths => KernelData.Widths;
+    public static TheoryData<string, int> BytePaths => KernelPaths.WithWidths([KernelPaths.Vector128, KernelPaths.Avx2, KernelPaths.Avx512, KernelPaths.Dispatch]);
 
-    public static TheoryData<string, int> BytePaths => KernelPaths.WithWidths([KernelPaths.Vector128, KernelPaths.Avx2, KernelPaths.Dispatch]);
+    public static TheoryData<string, int> WidePaths => KernelPaths.WithWidths([KernelPaths.Avx512, KernelPaths.Dispatch]);
 
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Float_activations_against_packed_4_bit_codes(int columns)
+    public static TheoryData<string, int> RowPaths => KernelPaths.WithWidths([KernelPaths.Avx2, KernelPaths.Avx512]);
+
+    [SkippableTheory]
+    [MemberData(nameof(WidePaths))]
+    public void Float_activations_against_packed_4_bit_codes(string path, int columns)
     {
+        KernelPaths.Require(path);
         var random = new Random(columns);
         var activation = KernelData.Floats(random, columns);
         var codes = KernelData.Codes(random, columns, 4);
-        Close(KernelData.Dot(activation, codes, 7), FloatDot.DotPacked4(KernelData.Permuted(activation), KernelData.Pack4(codes), 7), columns * 3 * 8);
+        var permuted = KernelData.Permuted(activation);
+        var packed = KernelData.Pack4(codes);
+        float actual = path == KernelPaths.Avx512 ? FloatDotAvx512.DotPacked4(permuted, packed, 7) : FloatDot.DotPacked4(permuted, packed, 7);
+        Close(KernelData.Dot(activation, codes, 7), actual, columns * 3 * 8);
     }
 
     [SkippableTheory]
@@ -36,6 +42,7 @@ public sealed class FloatDotTests
         {
             KernelPaths.Vector128 => FloatDot.DotBytesPortable(activation, codes, 128),
             KernelPaths.Avx2 => FloatDot.DotBytesAvx2(activation, codes, 128),
+            KernelPaths.Avx512 => FloatDotAvx512.DotBytes(activation, codes, 128),
             _ => FloatDot.DotBytes(activation, codes, 128),
         };
 
@@ -43,30 +50,40 @@ public sealed class FloatDotTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Widths))]
-    public void Four_byte_rows_at_once_equal_four_single_rows(int columns)
+    [MemberData(nameof(RowPaths))]
+    public void Four_byte_rows_at_once_equal_four_single_rows(string path, int columns)
     {
-        KernelPaths.Require(KernelPaths.Avx2);
+        KernelPaths.Require(path);
         var random = new Random(columns + 11);
         var activation = KernelData.Floats(random, columns);
         var rows = Enumerable.Range(0, 4).Select(_ => KernelData.Codes(random, columns, 8)).ToArray();
         float[] zeros = [0, 17, 128, 255];
         var results = new float[4];
-        FloatDot.DotBytesRows4Avx2(activation, rows.SelectMany(r => r).ToArray(), zeros, results);
+        var all = rows.SelectMany(r => r).ToArray();
+        if (path == KernelPaths.Avx512)
+        {
+            FloatDotAvx512.DotBytesRows4(activation, all, zeros, results);
+        }
+        else
+        {
+            FloatDot.DotBytesRows4Avx2(activation, all, zeros, results);
+        }
+
         for (int r = 0; r < 4; r++)
         {
             Close(KernelData.Dot(activation, rows[r], zeros[r]), results[r], columns * 3 * 255);
         }
     }
 
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Float_by_float(int columns)
+    [SkippableTheory]
+    [MemberData(nameof(WidePaths))]
+    public void Float_by_float(string path, int columns)
     {
+        KernelPaths.Require(path);
         var random = new Random(columns + 9);
         var a = KernelData.Floats(random, columns);
         var b = KernelData.Floats(random, columns);
-        Close(a.Zip(b, (x, y) => (double)x * y).Sum(), FloatDot.Dot(a, b), columns * 9);
+        Close(a.Zip(b, (x, y) => (double)x * y).Sum(), path == KernelPaths.Avx512 ? FloatDotAvx512.Dot(a, b) : FloatDot.Dot(a, b), columns * 9);
     }
 
     // Float sums in another order: the error is bounded by a few ulps of the sum of |terms|.

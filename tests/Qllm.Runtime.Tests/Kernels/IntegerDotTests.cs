@@ -45,13 +45,17 @@ public sealed class IntegerDotTests
         var rows = Enumerable.Range(0, 4).Select(_ => KernelData.Pack4(KernelData.Codes(random, columns, 4))).ToArray();
         var results = new int[4];
         var all = rows.SelectMany(r => r).ToArray();
-        if (path == KernelPaths.AvxVnni)
+        switch (path)
         {
-            IntegerDot.DotPacked4Rows4Avx2<VnniPairs>(activation, all, rows[0].Length, results);
-        }
-        else
-        {
-            IntegerDot.DotPacked4Rows4Avx2<Avx2Pairs>(activation, all, rows[0].Length, results);
+            case KernelPaths.AvxVnni:
+                IntegerDot.DotPacked4Rows4Avx2<VnniPairs>(activation, all, rows[0].Length, results);
+                break;
+            case KernelPaths.Avx512:
+                IntegerDotAvx512.DotPacked4Rows4(activation, all, rows[0].Length, results);
+                break;
+            default:
+                IntegerDot.DotPacked4Rows4Avx2<Avx2Pairs>(activation, all, rows[0].Length, results);
+                break;
         }
 
         Assert.Equal(rows.Select(r => IntegerDot.DotPacked4Scalar(activation, r)), results);
@@ -86,6 +90,7 @@ public sealed class IntegerDotTests
         KernelPaths.Vector128 => IntegerDot.DotPacked4Vector128(activation, packed),
         KernelPaths.Avx2 => IntegerDot.DotPacked4Avx2<Avx2Pairs>(activation, packed),
         KernelPaths.AvxVnni => IntegerDot.DotPacked4Avx2<VnniPairs>(activation, packed),
+        KernelPaths.Avx512 => IntegerDotAvx512.DotPacked4(activation, packed),
         _ => IntegerDot.DotPacked4(activation, packed),
     };
 
@@ -95,6 +100,7 @@ public sealed class IntegerDotTests
         KernelPaths.Vector128 => IntegerDot.DotBytesVector128(activation, codes),
         KernelPaths.Avx2 => IntegerDot.DotBytesAvx2<Avx2Pairs>(activation, codes),
         KernelPaths.AvxVnni => IntegerDot.DotBytesAvx2<VnniPairs>(activation, codes),
+        KernelPaths.Avx512 => IntegerDotAvx512.DotBytes(activation, codes),
         _ => IntegerDot.DotBytes(activation, codes),
     };
 }

@@ -6,8 +6,11 @@ namespace Qllm.Runtime.Tests.Kernels;
 /// <summary>Random rows of codes and activations, and the dot products by definition.</summary>
 internal static class KernelData
 {
-    /// <summary>Column counts that exercise every path: full 64-groups, a 32 half group, a natural tail, and stories15M's widths.</summary>
-    public static TheoryData<int> Widths => [1, 2, 31, 32, 33, 63, 64, 65, 96, 97, 128, 288, 300, 768];
+    /// <summary>
+    /// Column counts that exercise every path: full 64-groups, a 32 half group, a natural tail,
+    /// stories15M's widths, and the 512-bit path's two-group steps with each remainder after them.
+    /// </summary>
+    public static TheoryData<int> Widths => [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 97, 128, 160, 191, 192, 224, 225, 288, 300, 768];
 
     public static byte[] Codes(Random random, int count, int bits) => [.. Enumerable.Range(0, count).Select(_ => (byte)random.Next(1 << bits))];
 

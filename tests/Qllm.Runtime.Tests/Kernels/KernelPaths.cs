@@ -16,13 +16,14 @@ internal static class KernelPaths
     public const string Vector128 = "vector128";
     public const string Avx2 = "avx2";
     public const string AvxVnni = "avx-vnni";
+    public const string Avx512 = "avx512bw";
 
     /// <summary>What the public entry point chose on this CPU.</summary>
     public const string Dispatch = "dispatch";
 
-    public static TheoryData<string> IntegerPaths => [Scalar, Vector128, Avx2, AvxVnni, Dispatch];
+    public static TheoryData<string> IntegerPaths => [Scalar, Vector128, Avx2, AvxVnni, Avx512, Dispatch];
 
-    public static TheoryData<string> WideIntegerPaths => [Avx2, AvxVnni];
+    public static TheoryData<string> WideIntegerPaths => [Avx2, AvxVnni, Avx512];
 
     /// <summary>Each path with each width of <see cref="KernelData.Widths"/>.</summary>
     public static TheoryData<string, int> WithWidths(TheoryData<string> paths)
@@ -49,6 +50,11 @@ internal static class KernelPaths
                 break;
             case AvxVnni:
                 Skip.IfNot(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported, "this CPU (or DOTNET_EnableAVXVNNI=0) has no AVX-VNNI");
+                break;
+            case Avx512:
+                // The kernels run wherever the instructions exist; the dispatchers also ask for
+                // Vector512.IsHardwareAccelerated, which a test of the named path does not need.
+                Skip.IfNot(Avx512BW.IsSupported, "this CPU (or DOTNET_EnableAVX512=0) has no AVX-512BW");
                 break;
         }
     }
