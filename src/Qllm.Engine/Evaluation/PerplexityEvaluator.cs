@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Qllm.Core.Errors;
 using Qllm.Engine.Modeling;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Qllm.Engine.Evaluation;
 
@@ -50,13 +48,12 @@ public static class PerplexityEvaluator
         var clock = Stopwatch.StartNew();
         double nll = 0, kl = 0;
         long agree = 0;
-        using var noGrad = no_grad();
+        int vocab = model.VocabSize;
+        var scores = new RowScore[Math.Min(batchSize, windows) * stride];
         for (int first = 0; first < windows; first += batchSize)
         {
             int count = Math.Min(batchSize, windows - first);
-            using var scope = NewDisposeScope();
             var ids = new long[count * seqLen];
-            var targets = new long[count * stride];
             for (int w = 0; w < count; w++)
             {
                 int offset = (first + w) * stride;
@@ -64,19 +61,28 @@ public static class PerplexityEvaluator
                 for (int i = 0; i < stride; i++)
                 {
                     ids[(w * seqLen) + 1 + i] = textTokens[offset + i];
-                    targets[(w * stride) + i] = textTokens[offset + i];
                 }
             }
 
-            // Position i of a window predicts its token i + 1; the last position has no target inside it.
-            var logProbs = model.LogProbabilities(ids, count);
-            var target = tensor(targets, [count * stride], device: logProbs.device);
-            nll -= logProbs.gather(1, target.unsqueeze(1)).sum().to(ScalarType.Float64).item<double>();
-            if (reference is not null)
+            var logits = model.Logits(ids, count);
+            var referenceLogits = reference?.Logits(ids, count);
+
+            // Position i of a window predicts its token i + 1 (the window's id i + 1); the last
+            // position has no target inside it. Rows are scored on every core, then summed in order,
+            // so the totals do not depend on the threads.
+            Parallel.For(0, count * stride, row =>
             {
-                var referenceLogProbs = reference.LogProbabilities(ids, count).to(logProbs.device);
-                kl += nn.functional.kl_div(logProbs, referenceLogProbs, reduction: nn.Reduction.Sum, log_target: true).to(ScalarType.Float64).item<double>();
-                agree += referenceLogProbs.argmax(1).eq(logProbs.argmax(1)).sum().item<long>();
+                int w = row / stride, i = row % stride;
+                var modelRow = logits[w].AsSpan(i * vocab, vocab);
+                var referenceRow = referenceLogits is null ? default : referenceLogits[w].AsSpan(i * vocab, vocab);
+                scores[row] = LogitRow.Score(modelRow, referenceRow, (int)ids[(w * seqLen) + i + 1]);
+            });
+
+            for (int row = 0; row < count * stride; row++)
+            {
+                nll += scores[row].Nll;
+                kl += scores[row].Kl;
+                agree += scores[row].Agree ? 1 : 0;
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Qllm.Engine.Modeling;
 using Qllm.Runtime;
 using TorchSharp;
@@ -11,13 +12,13 @@ namespace Qllm.Engine.Evaluation;
 /// </summary>
 /// <param name="SeqLen">The context: tokens per window.</param>
 /// <param name="VocabSize">Width of a row of logits.</param>
-/// <param name="LogProbabilities">
-/// Given the ids of <c>count</c> windows ([count × SeqLen], BOS first), the log-probabilities of the
-/// first SeqLen − 1 positions of each window: [count · (SeqLen − 1), VocabSize], float32.
+/// <param name="Logits">
+/// Given the ids of <c>count</c> windows ([count × SeqLen], BOS first), each window's raw logits,
+/// row-major: at least its first SeqLen − 1 positions × VocabSize, float32.
 /// </param>
-public sealed record WindowLogits(int SeqLen, int VocabSize, Func<long[], int, Tensor> LogProbabilities)
+public sealed record WindowLogits(int SeqLen, int VocabSize, Func<long[], int, float[][]> Logits)
 {
-    /// <summary>The engine's model.</summary>
+    /// <summary>The engine's model: the windows in one batched forward pass.</summary>
     public static WindowLogits Of(LlamaModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -25,21 +26,43 @@ public sealed record WindowLogits(int SeqLen, int VocabSize, Func<long[], int, T
         return new(config.SeqLen, config.VocabSize, (ids, count) =>
         {
             using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
             var input = tensor(ids, [count, config.SeqLen], device: model.Device);
-            var logits = model.Logits(input, cache: null, start: 0).narrow(1, 0, config.SeqLen - 1);
-            return logits.reshape(count * (config.SeqLen - 1), -1).to(ScalarType.Float32).log_softmax(1).MoveToOuterDisposeScope();
+            var logits = model.Logits(input, cache: null, start: 0).to(ScalarType.Float32).cpu().contiguous();
+            int size = config.SeqLen * config.VocabSize;
+            var all = MemoryMarshal.Cast<byte, float>(logits.bytes);
+            if (all.Length != count * size)
+            {
+                // A view into a larger storage: copy it out first.
+                all = MemoryMarshal.Cast<byte, float>(logits.clone().bytes);
+            }
+
+            var windows = new float[count][];
+            for (int w = 0; w < count; w++)
+            {
+                windows[w] = all.Slice(w * size, size).ToArray();
+            }
+
+            return windows;
         });
     }
 
-    /// <summary>A quantized artifact run by Qllm.Runtime, one window at a time.</summary>
-    public static WindowLogits Of(QuantizedLanguageModel model)
+    /// <summary>
+    /// A quantized artifact run by Qllm.Runtime. The windows are independent, so up to
+    /// <paramref name="parallelWindows"/> run at once, each with its own sequence state; a model
+    /// loaded with one thread then runs each window without any hand-off between threads. A
+    /// position's products do not depend on which thread computes them, so neither do the logits.
+    /// </summary>
+    public static WindowLogits Of(QuantizedLanguageModel model, int parallelWindows = 1)
     {
         ArgumentNullException.ThrowIfNull(model);
-        int seqLen = model.ContextLength, vocab = model.VocabularySize, stride = seqLen - 1;
-        return new(seqLen, vocab, (ids, count) =>
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelWindows, 1);
+        int seqLen = model.ContextLength;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelWindows };
+        return new(seqLen, model.VocabularySize, (ids, count) =>
         {
-            var all = new float[count * stride * vocab];
-            for (int w = 0; w < count; w++)
+            var windows = new float[count][];
+            Parallel.For(0, count, options, w =>
             {
                 var window = new int[seqLen];
                 for (int i = 0; i < seqLen; i++)
@@ -47,11 +70,9 @@ public sealed record WindowLogits(int SeqLen, int VocabSize, Func<long[], int, T
                     window[i] = (int)ids[(w * seqLen) + i];
                 }
 
-                model.GetLogits(window).AsSpan(0, stride * vocab).CopyTo(all.AsSpan(w * stride * vocab));
-            }
-
-            using var logits = tensor(all, [count * stride, vocab]);
-            return logits.log_softmax(1);
+                windows[w] = model.GetLogits(window);
+            });
+            return windows;
         });
     }
 }

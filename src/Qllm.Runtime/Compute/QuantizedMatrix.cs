@@ -61,6 +61,13 @@ internal sealed class QuantizedMatrix : WeightMatrix
             for (; r + 4 <= rowEnd; r += 4)
             {
                 var block = all.Slice(r * _rowBytes, 4 * _rowBytes);
+                if (x.Codes is null && x.Tokens > 1)
+                {
+                    // Many tokens (a prefill, an evaluation window): the same sums, each row converted once.
+                    ByteRowBlock.Multiply(x.Values, x.Tokens, block, _zeros.AsSpan(r, 4), _scales.AsSpan(r, 4), output, Rows, r);
+                    continue;
+                }
+
                 for (int t = 0; t < x.Tokens; t++)
                 {
                     if (x.Codes is { } activationCodes)

@@ -26,7 +26,7 @@ internal static class EvalCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Windows per forward pass.", DefaultValueFactory = _ => 8 }.InRange(1, 4096);
         var engine = new Option<string>("--engine") { Description = "What scores an artifact: runtime (managed, what apps run) or torch (the engine).", DefaultValueFactory = _ => "runtime" };
         engine.AcceptOnlyFromAmong("runtime", "torch");
-        var threads = new Option<int>("--threads") { Description = "Threads of the runtime (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount }.InRange(1, 1024);
+        var threads = new Option<int>("--threads") { Description = "Threads of the runtime: windows scored at once (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount }.InRange(1, 1024);
         var command = new Command("eval", "Evaluate a model on a text.") { model, text, reference, json, maxWindows, batchSize, engine, threads };
         command.SetAction((result, cancellation) =>
         {
@@ -42,10 +42,12 @@ internal static class EvalCommand
             var tokenizerPath = result.GetValue(global.Tokenizer);
             var modelPath = result.GetValue(model)!;
             bool runtime = result.GetValue(engine) == "runtime" && ArtifactFormat.IsArtifactFile(modelPath);
-            using var quantized = runtime ? QuantizedLanguageModel.Load(modelPath, new RuntimeOptions { Threads = result.GetValue(threads) }) : null;
+            // The runtime scores whole windows, one per thread, each window on one thread: no hand-offs.
+            int windowThreads = result.GetValue(threads);
+            using var quantized = runtime ? QuantizedLanguageModel.Load(modelPath, new RuntimeOptions { Threads = 1 }) : null;
             using var loaded = runtime ? null : ModelLoader.Load(modelPath, tokenizerPath, device);
             var (scorer, tokenizer, source) = quantized is not null
-                ? (WindowLogits.Of(quantized), quantized.Tokenizer, quantized.Source)
+                ? (WindowLogits.Of(quantized, windowThreads), quantized.Tokenizer, quantized.Source)
                 : (WindowLogits.Of(loaded!.Model), loaded!.Tokenizer, loaded.Source);
             var referencePath = result.GetValue(reference);
             using var referenceModel = referencePath is null ? null : ModelLoader.Load(referencePath, tokenizerPath, device);
