@@ -63,7 +63,7 @@ public static class QuantizationJob
         WeightChecks.RequireFinite(loaded.Model, request.ModelPath);
         var config = loaded.Model.Config;
         var streams = loaded.Model.Streams;
-        log(string.Create(CultureInfo.InvariantCulture, $"read and checked {request.ModelPath} in {clock.Elapsed.TotalSeconds:F1} s{(streams ? "; its layers are read one block at a time" : string.Empty)}"));
+        var loadSeconds = clock.Elapsed.TotalSeconds;
         MemoryCheck.Require(MemoryEstimate.Bytes(config, options, streams), MemoryEstimate.LoadedBytes(config, streams), request.ModelPath);
         if (options.Rotation == RotationKind.Hadamard)
         {
@@ -71,7 +71,6 @@ public static class QuantizationJob
         }
 
         var inputs = new QuantizationInputs(InputFile.Of(request.ModelPath), InputFile.Of(loaded.TokenizerSource), InputFile.Of(request.CalibrationPath));
-        log(string.Create(CultureInfo.InvariantCulture, $"digested the inputs at {clock.Elapsed.TotalSeconds:F1} s"));
         var stopAfter = request.StopAfterLayers is { } limit ? Math.Min(limit, config.Layers) : (int?)null;
 
         // A partial run writes nothing, so it leaves no checkpoint to resume from either.
@@ -82,7 +81,7 @@ public static class QuantizationJob
             : WeightsOnly(request, loaded, device, log, stopAfter, timings.Report, cancellation);
         cancellation.ThrowIfCancellationRequested();
         var layers = stopAfter ?? config.Layers;
-        log(string.Create(CultureInfo.InvariantCulture, $"quantized {layers} layers and the embeddings by {clock.Elapsed.TotalSeconds:F1} s"));
+        log(string.Create(CultureInfo.InvariantCulture, $"quantized {layers} layers and the embeddings by {clock.Elapsed.TotalSeconds:F1} s (the model was read{(streams ? ", its layers' linears left in the file," : string.Empty)} and checked in {loadSeconds:F1} s)"));
         if (stopAfter is not null)
         {
             log($"stopped after {layers} of {config.Layers} layers as asked (--layers): no artifact written; {clock.Elapsed.TotalSeconds:F1} s");
