@@ -81,10 +81,9 @@ public static class QuantizationJob
             : WeightsOnly(request, loaded, device, log, stopAfter, timings.Report, cancellation);
         cancellation.ThrowIfCancellationRequested();
         var layers = stopAfter ?? config.Layers;
-        log(string.Create(CultureInfo.InvariantCulture, $"quantized {layers} layers and the embeddings by {clock.Elapsed.TotalSeconds:F1} s (the model was read{(streams ? ", its layers' linears left in the file," : string.Empty)} and checked in {loadSeconds:F1} s)"));
         if (stopAfter is not null)
         {
-            log($"stopped after {layers} of {config.Layers} layers as asked (--layers): no artifact written; {clock.Elapsed.TotalSeconds:F1} s");
+            log(string.Create(CultureInfo.InvariantCulture, $"stopped after {layers} of {config.Layers} layers as asked (--layers): no artifact written; {clock.Elapsed.TotalSeconds:F1} s, of which {loadSeconds:F1} s reading and checking the model{(streams ? " (its layers' linears left in the file)" : string.Empty)}"));
             return new QuantizeSummary(null, 0, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks, layers, timings.All);
         }
 
