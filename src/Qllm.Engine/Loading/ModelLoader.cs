@@ -19,11 +19,18 @@ namespace Qllm.Engine.Loading;
 public static class ModelLoader
 {
     /// <summary>Reads the checkpoint at <paramref name="path"/> into CPU tensors.</summary>
-    public static LlamaCheckpoint ReadCheckpoint(string path)
+    public static LlamaCheckpoint ReadCheckpoint(string path) => ReadCheckpoint(path, streamLayers: false);
+
+    /// <summary>
+    /// Reads the checkpoint at <paramref name="path"/>; with <paramref name="streamLayers"/>, a Hugging
+    /// Face folder's layer linears stay in their files until the model loads each layer
+    /// (<see cref="LlamaModel.LoadLayer"/>). A llama2.c file is small and read whole either way.
+    /// </summary>
+    internal static LlamaCheckpoint ReadCheckpoint(string path, bool streamLayers)
     {
         if (Directory.Exists(path))
         {
-            return HuggingFaceCheckpointReader.Read(path);
+            return HuggingFaceCheckpointReader.Read(path, streamLayers);
         }
 
         if (!File.Exists(path))
@@ -35,14 +42,17 @@ public static class ModelLoader
     }
 
     /// <summary>Loads the model and its tokenizer onto <paramref name="device"/>; a 4-bit artifact carries its own tokenizer.</summary>
-    public static LoadedModel Load(string path, string? tokenizerPath, Device device)
+    public static LoadedModel Load(string path, string? tokenizerPath, Device device) => Load(path, tokenizerPath, device, streamLayers: false);
+
+    /// <summary>Loads the model (see <see cref="ReadCheckpoint(string, bool)"/> for <paramref name="streamLayers"/>) and its tokenizer onto <paramref name="device"/>.</summary>
+    internal static LoadedModel Load(string path, string? tokenizerPath, Device device, bool streamLayers)
     {
         if (ArtifactFormat.IsArtifactFile(path))
         {
             return QuantizedArtifactLoader.Load(path, device);
         }
 
-        using var checkpoint = ReadCheckpoint(path);
+        using var checkpoint = ReadCheckpoint(path, streamLayers);
         var tokenizerFile = TokenizerFiles.Resolve(path, tokenizerPath);
         if (tokenizerPath is null && !File.Exists(tokenizerFile))
         {

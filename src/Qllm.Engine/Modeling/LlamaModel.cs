@@ -1,5 +1,6 @@
 using Qllm.Artifacts.Schema;
 using Qllm.Engine.Loading;
+using Qllm.Engine.Quantization;
 using Qllm.Engine.Rotation;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -26,9 +27,16 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     private readonly RotaryEmbedding rope;
     private readonly DecoderLayer[] layerList;
 
-    private LlamaModel(LlamaConfig config, Device device, Parameter embedding, IEnumerable<DecoderLayer> decoderLayers, RmsNorm finalNorm, nn.Module<Tensor, Tensor> head)
+    // Streaming: the file the layers' linears are read from, what is done to a layer once it is read
+    // (the rotation), and the weights read for each layer, released once it is quantized.
+    private readonly DeferredTensors? deferred;
+    private readonly List<Action<DecoderLayer>> layerLoaded = [];
+    private readonly Dictionary<int, List<DenseLinear>> loadedLinears = [];
+
+    private LlamaModel(LlamaConfig config, Device device, Parameter embedding, IEnumerable<DecoderLayer> decoderLayers, RmsNorm finalNorm, nn.Module<Tensor, Tensor> head, DeferredTensors? deferredTensors = null)
         : base("llama")
     {
+        deferred = deferredTensors;
         Config = config;
         Device = device;
         embed_tokens = embedding;
@@ -67,15 +75,26 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public OrthogonalTransform? ResidualTransform { get; set; }
 
-    /// <summary>Builds the model from a checkpoint, copying its tensors to <paramref name="device"/>.</summary>
+    /// <summary>Whether the layers' linears are read from the model's file one layer at a time (<see cref="LoadLayer"/>).</summary>
+    internal bool Streams => deferred is not null;
+
+    /// <summary>
+    /// Builds the model from a checkpoint, copying its tensors to <paramref name="device"/>. The
+    /// linears a streaming checkpoint left in its files stay there until <see cref="LoadLayer"/>;
+    /// the model then owns those files.
+    /// </summary>
     public static LlamaModel FromCheckpoint(LlamaCheckpoint checkpoint, Device device)
     {
+        ArgumentNullException.ThrowIfNull(checkpoint);
         var config = checkpoint.Config;
         var t = checkpoint.Tensors;
+        var deferred = checkpoint.Deferred;
         Tensor On(string name) => t[name].to(device);
         var decoderLayers = Enumerable.Range(0, config.Layers).Select(l =>
         {
-            DenseLinear Linear(string name) => new(On(TensorNames.Linear(l, name)), name);
+            nn.Module<Tensor, Tensor> Linear(string name) => deferred is not null && deferred.Contains(TensorNames.Linear(l, name))
+                ? new DeferredLinear(TensorNames.Linear(l, name), name)
+                : new DenseLinear(On(TensorNames.Linear(l, name)), name);
             (Tensor, Tensor, Tensor)? biases = config.AttentionBias
                 ? (On(TensorNames.Bias(l, "self_attn.q_proj")), On(TensorNames.Bias(l, "self_attn.k_proj")), On(TensorNames.Bias(l, "self_attn.v_proj")))
                 : null;
@@ -85,8 +104,74 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         }).ToList();
         var embedding = new Parameter(On(TensorNames.Embedding).detach(), requires_grad: false);
         var head = config.TiedEmbeddings ? new DenseLinear(embedding, "lm_head") : new DenseLinear(On(TensorNames.Classifier), "lm_head");
-        return new LlamaModel(config, device, embedding, decoderLayers, new RmsNorm(On(TensorNames.FinalNorm), config.RmsNormEps), head);
+        return new LlamaModel(config, device, embedding, decoderLayers, new RmsNorm(On(TensorNames.FinalNorm), config.RmsNormEps), head, checkpoint.TakeDeferred());
     }
+
+    /// <summary>Whether <paramref name="layer"/>'s linears are still in the model's file.</summary>
+    internal static bool IsDeferred(DecoderLayer layer) => Linears(layer).Any(linear => linear is DeferredLinear);
+
+    /// <summary>
+    /// Reads <paramref name="layer"/>'s linears from the model's file into float32 on the model's
+    /// device, then applies what <see cref="OnLayerLoaded"/> registered (the rotation). Does nothing
+    /// for a layer that is already loaded.
+    /// </summary>
+    internal void LoadLayer(DecoderLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (deferred is null || !IsDeferred(layer))
+        {
+            return;
+        }
+
+        var read = new List<DenseLinear>();
+        using (no_grad())
+        {
+            LayerQuantizer.SetLinears(layer, (name, linear) =>
+            {
+                if (linear is not DeferredLinear placeholder)
+                {
+                    return linear;
+                }
+
+                using var value = deferred.Read(placeholder.TensorName);
+                using var moved = value.to(Device);
+                var dense = new DenseLinear(moved, name);
+                read.Add(dense);
+                return dense;
+            });
+        }
+
+        loadedLinears[layer.Index] = read;
+        foreach (var action in layerLoaded)
+        {
+            action(layer);
+        }
+    }
+
+    /// <summary>Registers what is done to each layer read from now on (a rotation folded into its weights).</summary>
+    internal void OnLayerLoaded(Action<DecoderLayer> action) => layerLoaded.Add(action);
+
+    /// <summary>
+    /// Frees the float32 weights <see cref="LoadLayer"/> read for <paramref name="layer"/>, once the
+    /// layer has replaced them with its quantized form, rather than waiting for the garbage collector,
+    /// which does not see native memory.
+    /// </summary>
+    internal void ReleaseLayer(DecoderLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (!loadedLinears.Remove(layer.Index, out var read))
+        {
+            return;
+        }
+
+        var inUse = Linears(layer).ToHashSet();
+        foreach (var dense in read.Where(dense => !inUse.Contains(dense)))
+        {
+            dense.Dispose();
+        }
+    }
+
+    private static IEnumerable<nn.Module<Tensor, Tensor>> Linears(DecoderLayer layer) => LayerQuantizer.NamedLinears(layer).Select(named => named.Linear);
 
     /// <summary>Token ids [batch, tokens] → hidden states [batch, tokens, dim].</summary>
     public Tensor Embed(Tensor tokens)
@@ -126,6 +211,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         if (disposing)
         {
             rope.Dispose();
+            deferred?.Dispose();
             // The layers share their online transforms: each is disposed once.
             var transforms = layerList.SelectMany(l => new[] { l.Attention.HeadTransform, l.FeedForward.DownTransform }).Append(ResidualTransform);
             foreach (var transform in transforms.OfType<OrthogonalTransform>().Distinct())

@@ -13,7 +13,7 @@ internal static class MemoryCheck
     public const string Switch = "QLLM_MEMORY_CHECK";
 
     /// <summary>Throws QLLM3008 when <paramref name="neededBytes"/> more than this process holds now exceed what is available.</summary>
-    /// <param name="neededBytes">The run's estimated peak (<see cref="MemoryEstimate.Bytes"/>).</param>
+    /// <param name="neededBytes">The run's estimated peak (<c>MemoryEstimate.Bytes</c>).</param>
     /// <param name="heldBytes">What the process already holds of that estimate (the loaded model).</param>
     /// <param name="modelPath">The model, named in the error.</param>
     public static void Require(long neededBytes, long heldBytes, string modelPath)

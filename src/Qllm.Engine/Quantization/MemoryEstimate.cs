@@ -20,18 +20,31 @@ internal static class MemoryEstimate
     public static long WeightBytes(LlamaConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        long dim = config.Dim;
-        long perLayer = (2 * dim * dim) + (2 * dim * config.KvDim) + (3 * dim * config.HiddenDim) + (2 * dim);
-        long embeddings = (long)config.VocabSize * dim * (config.TiedEmbeddings ? 1 : 2);
-        return 4 * ((config.Layers * perLayer) + embeddings + dim);
+        return 4 * ((config.Layers * LayerValues(config)) + OtherValues(config));
+    }
+
+    /// <summary>What the loaded model holds before quantization: all its weights, or when it streams, all but the layers' linears.</summary>
+    public static long LoadedBytes(LlamaConfig config, bool streams)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return streams ? 4 * (OtherValues(config) + (config.Layers * 2L * config.Dim)) : WeightBytes(config);
     }
 
     /// <summary>The estimated peak of a whole run: the base, the float model and its quantized copy, and what calibration holds.</summary>
-    public static long Bytes(LlamaConfig config, QuantizeOptions options)
+    public static long Bytes(LlamaConfig config, QuantizeOptions options) => Bytes(config, options, streams: false);
+
+    /// <summary>
+    /// The estimated peak of a whole run. A streamed model holds the embeddings in float32 and their
+    /// quantized copy, one block's linears at a time in float32 (read, quantized copy, and the
+    /// float64 rotation product), and every finished layer's one-byte codes with their scales.
+    /// </summary>
+    public static long Bytes(LlamaConfig config, QuantizeOptions options, bool streams)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
-        long total = BaseBytes + (2 * WeightBytes(config));
+        long total = BaseBytes + (streams
+            ? (2 * LoadedBytes(config, streams)) + (4L * 4 * Math.Min(options.BlockLayers, config.Layers) * LayerValues(config)) + (config.Layers * LayerValues(config))
+            : 2 * WeightBytes(config));
         if (!options.Calibrates)
         {
             return total;
@@ -44,7 +57,17 @@ internal static class MemoryEstimate
 
         // One chunk through a layer, in double where the exact path runs: the feed-forward's inner
         // activations and the attention scores, with the copies autograd keeps for the backward pass.
-        long chunk = ChunkSamples * seqLen * ((4L * config.HiddenDim) + ((long)config.Heads * seqLen)) * 8 * 4;
+        long chunk = Math.Min(ChunkSamples, options.Samples) * seqLen * ((4L * config.HiddenDim) + ((long)config.Heads * seqLen)) * 8 * 4;
         return total + hiddenStates + chunk;
     }
+
+    // The weights of one decoder layer: four attention and three feed-forward linears, two norms.
+    private static long LayerValues(LlamaConfig config)
+    {
+        long dim = config.Dim;
+        return (2 * dim * dim) + (2 * dim * config.KvDim) + (3 * dim * config.HiddenDim) + (2 * dim);
+    }
+
+    // The embedding, a separate classifier, the final norm.
+    private static long OtherValues(LlamaConfig config) => ((long)config.VocabSize * config.Dim * (config.TiedEmbeddings ? 1 : 2)) + config.Dim;
 }

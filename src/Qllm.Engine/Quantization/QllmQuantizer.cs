@@ -26,7 +26,15 @@ public static class QllmQuantizer
     /// <paramref name="blocks"/> of the blocks done out of all, once before the first block and after each,
     /// <paramref name="warn"/> of problems worked around (GPTQ's damping raised for a linear).
     /// </summary>
-    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, QuantizationCheckpoint? checkpoint = null, Action<QuantizationProgress>? blocks = null, Action<string>? warn = null, CancellationToken cancellation = default)
+    public static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, Action<BlockReport>? progress = null, Action<string>? log = null, QuantizationCheckpoint? checkpoint = null, Action<QuantizationProgress>? blocks = null, Action<string>? warn = null, CancellationToken cancellation = default) =>
+        Quantize(model, calibration, options, stopAfterLayers: null, progress, log, checkpoint, blocks, warn, cancellation);
+
+    /// <summary>
+    /// <see cref="Quantize(LlamaModel, Tensor, QuantizeOptions, Action{BlockReport}?, Action{string}?, QuantizationCheckpoint?, Action{QuantizationProgress}?, Action{string}?, CancellationToken)"/>,
+    /// stopping after the first <paramref name="stopAfterLayers"/> layers when given (a benchmark: the
+    /// layers after are left as they are, so the model is not finished).
+    /// </summary>
+    internal static QuantizationResult Quantize(LlamaModel model, Tensor calibration, QuantizeOptions options, int? stopAfterLayers, Action<BlockReport>? progress, Action<string>? log, QuantizationCheckpoint? checkpoint, Action<QuantizationProgress>? blocks, Action<string>? warn, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -37,6 +45,10 @@ public static class QllmQuantizer
         {
             (reports, quantizedInputs, fullPrecisionInputs) = resumed;
             log?.Invoke($"resuming after block {reports.Count - 1} from {checkpoint.Folder}");
+            foreach (var layer in model.Layers.Take(reports.Count * options.BlockLayers))
+            {
+                FinalizeLayer(model, layer, options.Settings);
+            }
         }
         else
         {
@@ -45,13 +57,14 @@ public static class QllmQuantizer
             quantizedInputs = fullPrecisionInputs.clone();
         }
 
-        var layers = model.Layers;
+        var layers = model.Layers.Take(stopAfterLayers ?? model.Layers.Count).ToList();
         var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
         blocks?.Invoke(new QuantizationProgress(reports.Count, blockCount));
         for (int block = reports.Count, first = block * options.BlockLayers; first < layers.Count; first += options.BlockLayers, block++)
         {
             var clock = Stopwatch.StartNew();
             var blockLayers = layers.Skip(first).Take(options.BlockLayers).ToList();
+            blockLayers.ForEach(model.LoadLayer);
             Tensor targets;
             using (no_grad())
             {
@@ -110,16 +123,16 @@ public static class QllmQuantizer
             var report = new BlockReport(block, first, blockLayers.Count, points, lossBefore ?? lossAfter, lossAfter, clock.Elapsed.TotalSeconds);
             reports.Add(report);
             checkpoint?.Save(block, blockLayers, quantizedInputs, fullPrecisionInputs, report);
+
+            // Nothing reads the block's float state again: its final form now, so that a streamed
+            // model holds one block in float32 at a time.
+            blockLayers.ForEach(layer => FinalizeLayer(model, layer, options.Settings));
             progress?.Invoke(report);
             blocks?.Invoke(new QuantizationProgress(reports.Count, blockCount));
         }
 
         quantizedInputs.Dispose();
         fullPrecisionInputs.Dispose();
-        foreach (var layer in layers)
-        {
-            LayerQuantizer.Finalize(layer, options.Settings);
-        }
 
         var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits);
         return new QuantizationResult(reports, embedding, classifier);
@@ -128,10 +141,17 @@ public static class QllmQuantizer
     /// <summary>
     /// Quantizes a model whose recipe reads no calibration (<see cref="QuantizeOptions.Calibrates"/>
     /// is false): each layer's weights are rounded to nearest as they are, with no forward pass and
-    /// so no block losses to report. The result equals what <see cref="Quantize"/> makes of the same
+    /// so no block losses to report. The result equals what <c>Quantize</c> makes of the same
     /// recipe, without its diagnostic passes.
     /// </summary>
-    public static QuantizationResult QuantizeWeightsOnly(LlamaModel model, QuantizeOptions options, Action<QuantizationProgress>? blocks = null, CancellationToken cancellation = default)
+    public static QuantizationResult QuantizeWeightsOnly(LlamaModel model, QuantizeOptions options, Action<QuantizationProgress>? blocks = null, CancellationToken cancellation = default) =>
+        QuantizeWeightsOnly(model, options, stopAfterLayers: null, blocks, cancellation);
+
+    /// <summary>
+    /// <see cref="QuantizeWeightsOnly(LlamaModel, QuantizeOptions, Action{QuantizationProgress}?, CancellationToken)"/>,
+    /// stopping after the first <paramref name="stopAfterLayers"/> layers when given.
+    /// </summary>
+    internal static QuantizationResult QuantizeWeightsOnly(LlamaModel model, QuantizeOptions options, int? stopAfterLayers, Action<QuantizationProgress>? blocks, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -140,15 +160,16 @@ public static class QllmQuantizer
             throw new ArgumentException("this recipe reads calibration text; use Quantize", nameof(options));
         }
 
-        var layers = model.Layers;
+        var layers = model.Layers.Take(stopAfterLayers ?? model.Layers.Count).ToList();
         var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
         var noMaps = new Dictionary<ReassemblyPoint, ReassemblyMap>();
         blocks?.Invoke(new QuantizationProgress(0, blockCount));
         for (int i = 0; i < layers.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
+            model.LoadLayer(layers[i]);
             LayerQuantizer.Quantize(layers[i], options.Settings, noMaps);
-            LayerQuantizer.Finalize(layers[i], options.Settings);
+            FinalizeLayer(model, layers[i], options.Settings);
             if ((i + 1) % options.BlockLayers == 0 || i + 1 == layers.Count)
             {
                 blocks?.Invoke(new QuantizationProgress((i + options.BlockLayers) / options.BlockLayers, blockCount));
@@ -177,6 +198,21 @@ public static class QllmQuantizer
         }
 
         return (embedding, classifier);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="layer"/> its final integer form; a streamed model then frees the float32
+    /// weights it read for the layer, and the layer's quantized float copies with them.
+    /// </summary>
+    private static void FinalizeLayer(LlamaModel model, DecoderLayer layer, QuantizationSettings settings)
+    {
+        var replaced = LayerQuantizer.Linears(layer).ToList();
+        LayerQuantizer.Finalize(layer, settings);
+        if (model.Streams)
+        {
+            replaced.ForEach(linear => linear.Dispose());
+            model.ReleaseLayer(layer);
+        }
     }
 
     private static Dictionary<ReassemblyPoint, ReassemblyMap> ChooseReassembly(DecoderLayer layer, RotaryEmbedding rope, Tensor hidden, QuantizeOptions options, List<PointReport> points)

@@ -139,6 +139,8 @@ public sealed class QuantizationCheckpoint
             {
                 foreach (var layer in model.Layers.Skip(block * options.BlockLayers).Take(options.BlockLayers))
                 {
+                    // A streamed layer is read (and rotated) first: its state replaces the weights, but restoring needs their shapes.
+                    model.LoadLayer(layer);
                     Restore(layer, states[block].State, options.Settings, model.Device);
                 }
             }

@@ -33,7 +33,11 @@ public static class QuantizationJob
     /// <param name="blocks">Blocks done out of all.</param>
     /// <param name="cancellation">Stops the run; no artifact is written.</param>
     /// <param name="warn">Problems worked around (a rotation without a Hadamard order, a raised GPTQ damping); by default they go to <paramref name="log"/>.</param>
-    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, Action<QuantizationProgress>? blocks, Action<QllmWarning>? warn = null, CancellationToken cancellation = default)
+    public static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, Action<QuantizationProgress>? blocks, Action<QllmWarning>? warn = null, CancellationToken cancellation = default) =>
+        Run(request, device, log, blocks, warn, streamLayers: true, cancellation);
+
+    /// <summary>As the public overload; <paramref name="streamLayers"/> false reads a Hugging Face folder whole, as before streaming (the tests' reference).</summary>
+    internal static QuantizeSummary Run(QuantizeRequest request, Device device, Action<string> log, Action<QuantizationProgress>? blocks, Action<QllmWarning>? warn, bool streamLayers, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(log);
@@ -52,44 +56,60 @@ public static class QuantizationJob
         // Read (and checked) before the model is loaded: a binary or non-UTF-8 file fails at once.
         var calibrationText = TextFile.ReadAllText(request.CalibrationPath, "the calibration text");
         manual_seed(options.Seed);
-        using var loaded = ModelLoader.Load(request.ModelPath, request.TokenizerPath, device);
+
+        // A Hugging Face folder streams: each layer's linears are read in float32 just before the
+        // layer is quantized and freed once it is, so the model is never whole in float32.
+        using var loaded = ModelLoader.Load(request.ModelPath, request.TokenizerPath, device, streamLayers);
         WeightChecks.RequireFinite(loaded.Model, request.ModelPath);
         var config = loaded.Model.Config;
-        MemoryCheck.Require(MemoryEstimate.Bytes(config, options), MemoryEstimate.WeightBytes(config), request.ModelPath);
+        var streams = loaded.Model.Streams;
+        var loadSeconds = clock.Elapsed.TotalSeconds;
+        MemoryCheck.Require(MemoryEstimate.Bytes(config, options, streams), MemoryEstimate.LoadedBytes(config, streams), request.ModelPath);
         if (options.Rotation == RotationKind.Hadamard)
         {
             Rotate(loaded.Model, options.Seed, request.ModelPath, warn);
         }
 
         var inputs = new QuantizationInputs(InputFile.Of(request.ModelPath), InputFile.Of(loaded.TokenizerSource), InputFile.Of(request.CalibrationPath));
-        var checkpoint = new QuantizationCheckpoint(output, inputs.Fingerprint(options));
+        var stopAfter = request.StopAfterLayers is { } limit ? Math.Min(limit, config.Layers) : (int?)null;
+
+        // A partial run writes nothing, so it leaves no checkpoint to resume from either.
+        var checkpoint = stopAfter is null ? new QuantizationCheckpoint(output, inputs.Fingerprint(options)) : null;
+        var timings = new BlockTimings(options.BlockLayers, stopAfter ?? config.Layers, blocks);
         using var result = options.Calibrates
-            ? Calibrated(request, loaded, calibrationText, device, log, checkpoint, blocks, warn, cancellation)
-            : WeightsOnly(request, loaded, device, log, blocks, cancellation);
+            ? Calibrated(request, loaded, calibrationText, device, log, checkpoint, stopAfter, timings.Report, warn, cancellation)
+            : WeightsOnly(request, loaded, device, log, stopAfter, timings.Report, cancellation);
         cancellation.ThrowIfCancellationRequested();
+        var layers = stopAfter ?? config.Layers;
+        if (stopAfter is not null)
+        {
+            log(string.Create(CultureInfo.InvariantCulture, $"stopped after {layers} of {config.Layers} layers as asked (--layers): no artifact written; {clock.Elapsed.TotalSeconds:F1} s, of which {loadSeconds:F1} s reading and checking the model{(streams ? " (its layers' linears left in the file)" : string.Empty)}"));
+            return new QuantizeSummary(null, 0, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks, layers, timings.All);
+        }
+
         QuantizedArtifact.Write(output, loaded, result, inputs, options);
-        checkpoint.Delete();
+        checkpoint!.Delete();
         var bytes = new FileInfo(output).Length;
         log($"wrote {output} ({bytes:N0} bytes) in {clock.Elapsed.TotalSeconds:F1} s");
-        return new QuantizeSummary(output, bytes, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks);
+        return new QuantizeSummary(output, bytes, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64, result.Blocks, layers, timings.All);
     }
 
-    private static QuantizationResult Calibrated(QuantizeRequest request, LoadedModel loaded, string calibrationText, Device device, Action<string> log, QuantizationCheckpoint checkpoint, Action<QuantizationProgress>? blocks, Action<QllmWarning> warn, CancellationToken cancellation)
+    private static QuantizationResult Calibrated(QuantizeRequest request, LoadedModel loaded, string calibrationText, Device device, Action<string> log, QuantizationCheckpoint? checkpoint, int? stopAfter, Action<QuantizationProgress>? blocks, Action<QllmWarning> warn, CancellationToken cancellation)
     {
         var options = request.Options;
         var seqLen = loaded.Model.Config.SeqLen;
         var ids = CalibrationSampler.Sample(loaded.Tokenizer.Encode(calibrationText), seqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
         log($"{Header(request, device)}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
         using var calibration = tensor(ids, [options.Samples, seqLen]);
-        return QllmQuantizer.Quantize(loaded.Model, calibration, options, report => log(Describe(report)), log, checkpoint, blocks, message => warn(new QllmWarning(request.ModelPath, ErrorCodes.HessianDampingRaised, message)), cancellation);
+        return QllmQuantizer.Quantize(loaded.Model, calibration, options, stopAfter, report => log(Describe(report)), log, checkpoint, blocks, message => warn(new QllmWarning(request.ModelPath, ErrorCodes.HessianDampingRaised, message)), cancellation);
     }
 
     // Rotation and round-to-nearest read only the weights: no calibration pass, nothing to resume.
-    private static QuantizationResult WeightsOnly(QuantizeRequest request, LoadedModel loaded, Device device, Action<string> log, Action<QuantizationProgress>? blocks, CancellationToken cancellation)
+    private static QuantizationResult WeightsOnly(QuantizeRequest request, LoadedModel loaded, Device device, Action<string> log, int? stopAfter, Action<QuantizationProgress>? blocks, CancellationToken cancellation)
     {
         var options = request.Options;
         log($"{Header(request, device)}: no calibration pass (no step of this recipe reads the calibration text)");
-        return QllmQuantizer.QuantizeWeightsOnly(loaded.Model, options, blocks, cancellation);
+        return QllmQuantizer.QuantizeWeightsOnly(loaded.Model, options, stopAfter, blocks, cancellation);
     }
 
     // The run's first line: what is quantized, to what, how and where.
@@ -136,6 +156,7 @@ public static class QuantizationJob
         var points = report.Points.Count == 0
             ? string.Empty
             : "; " + string.Join(", ", report.Points.Select(p => string.Create(CultureInfo.InvariantCulture, $"L{p.Layer} {p.Point} θ={(double.IsInfinity(p.Threshold) ? "none" : p.Threshold.ToString("G4", CultureInfo.InvariantCulture))} +{p.ExtraChannels}")));
-        return string.Create(CultureInfo.InvariantCulture, $"block {report.Block} (layers {report.FirstLayer}-{report.FirstLayer + report.Layers - 1}): loss {report.LossBefore:E3} -> {report.LossAfter:E3}, {report.Seconds:F1} s{points}");
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (double)(1L << 30);
+        return string.Create(CultureInfo.InvariantCulture, $"block {report.Block} (layers {report.FirstLayer}-{report.FirstLayer + report.Layers - 1}): loss {report.LossBefore:E3} -> {report.LossAfter:E3}, {report.Seconds:F1} s, peak memory {peak:F2} GiB{points}");
     }
 }

@@ -6,4 +6,8 @@ namespace Qllm.Engine.Quantization;
 /// <param name="CalibrationPath">The calibration text.</param>
 /// <param name="OutputPath">The artifact to write.</param>
 /// <param name="Options">Every quantization option.</param>
-public sealed record QuantizeRequest(string ModelPath, string? TokenizerPath, string CalibrationPath, string OutputPath, QuantizeOptions Options);
+/// <param name="StopAfterLayers">
+/// A benchmark of the layer pass: quantize only the first this many decoder layers, report their
+/// times, and write no artifact (a model quantized in part is not one); null quantizes the whole model.
+/// </param>
+public sealed record QuantizeRequest(string ModelPath, string? TokenizerPath, string CalibrationPath, string OutputPath, QuantizeOptions Options, int? StopAfterLayers = null);

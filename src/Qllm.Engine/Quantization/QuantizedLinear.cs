@@ -169,4 +169,17 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => nn.functional.linear(input, QuantizedWeight());
+
+    /// <inheritdoc />
+    /// <remarks>The fixed rounding is not disposed: <see cref="LayerQuantizer.Finalize"/> hands it to the <see cref="IntegerLinear"/> that replaces this linear.</remarks>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            InvalidateCache();
+            weight.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }

@@ -59,7 +59,8 @@ public static class UniformQuantizer
         using var scope = NewDisposeScope();
         var grouped = Group(weight.to(ScalarType.Float32), groupSize);
         var (scale, zero) = Range(grouped, bits);
-        var codes = ((grouped / scale).round() + zero).clamp(0, (1 << bits) - 1).view(weight.shape).to(ScalarType.Byte);
+        // In place after the first quotient: a 32000-row embedding would otherwise hold four float copies at once.
+        var codes = (grouped / scale).round_().add_(zero).clamp_(0, (1 << bits) - 1).view(weight.shape).to(ScalarType.Byte);
         long groups = grouped.shape[^2];
         return (codes.MoveToOuterDisposeScope(), scale.view(weight.shape[0], groups).MoveToOuterDisposeScope(), zero.view(weight.shape[0], groups).MoveToOuterDisposeScope());
     }

@@ -41,7 +41,7 @@ internal static class ModelRotation
         }
 
         // Checked before anything changes: a failure must not leave a half-rotated model.
-        var quantized = model.Layers.SelectMany(LayerQuantizer.NamedLinears).Select(named => named.Linear).FirstOrDefault(linear => linear is not DenseLinear);
+        var quantized = model.Layers.SelectMany(LayerQuantizer.NamedLinears).Select(named => named.Linear).FirstOrDefault(linear => linear is not (DenseLinear or DeferredLinear));
         if (quantized is not null)
         {
             throw new InvalidOperationException($"the rotation folds into full-precision weights; {quantized.GetName()} is a {quantized.GetType().Name}");
@@ -51,12 +51,18 @@ internal static class ModelRotation
         var residual = OrthogonalTransforms.Create(config.Dim, seed, randomSigns: true);
         var heads = OrthogonalTransforms.Create(config.HeadDim, seed + 1, randomSigns: false);
         var down = OrthogonalTransforms.Create(config.HiddenDim, seed + 2, randomSigns: false);
-        using (no_grad())
+        void RotateLayer(DecoderLayer layer)
         {
-            foreach (var layer in model.Layers)
-            {
-                Rotate(layer, residual.Matrix, heads.Matrix, down.Matrix);
-            }
+            using var noGrad = no_grad();
+            Rotate(layer, residual.Matrix, heads.Matrix, down.Matrix);
+        }
+
+        // A layer still in the model's file is rotated as it is read: each layer's rotation depends
+        // on that layer alone, so the weights come out the same as when all are rotated at once.
+        model.OnLayerLoaded(RotateLayer);
+        foreach (var layer in model.Layers.Where(layer => !LlamaModel.IsDeferred(layer)))
+        {
+            RotateLayer(layer);
         }
 
         IReadOnlyList<RotationSite> sites = [new(RotationSite.Residual, residual), new(RotationSite.Heads, heads), new(RotationSite.Down, down)];

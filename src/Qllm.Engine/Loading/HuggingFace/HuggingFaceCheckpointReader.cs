@@ -21,7 +21,14 @@ public static class HuggingFaceCheckpointReader
     /// (<see cref="ErrorCodes.BadSafeTensors"/>), or a tensor is missing, unexpected, misshapen or not finite
     /// (<see cref="ErrorCodes.BadWeights"/>).
     /// </exception>
-    public static LlamaCheckpoint Read(string folder)
+    public static LlamaCheckpoint Read(string folder) => Read(folder, deferLinears: false);
+
+    /// <summary>
+    /// Reads the model in <paramref name="folder"/>; with <paramref name="deferLinears"/>, the decoder
+    /// layers' linears stay in their files (<see cref="LlamaCheckpoint.Deferred"/>), checked for finite
+    /// values now, read when their layer is loaded.
+    /// </summary>
+    internal static LlamaCheckpoint Read(string folder, bool deferLinears)
     {
         if (!Directory.Exists(folder))
         {
@@ -49,7 +56,25 @@ public static class HuggingFaceCheckpointReader
                 CheckStored(tensor, readers[locations[tensor.Name]]);
             }
 
-            return new LlamaCheckpoint(config, ReadTensors(expected, locations, readers), folder);
+            if (!deferLinears)
+            {
+                return new LlamaCheckpoint(config, ReadTensors(expected, locations, readers), folder);
+            }
+
+            var linears = Enumerable.Range(0, config.Layers).SelectMany(l => TensorNames.LayerLinears.Select(name => TensorNames.Linear(l, name))).ToHashSet(StringComparer.Ordinal);
+            var deferred = new DeferredTensors(linears.ToDictionary(name => name, name => readers[locations[name]], StringComparer.Ordinal), [.. readers.Values]);
+            var files = new Dictionary<string, SafeTensorsReader>(readers, StringComparer.Ordinal);
+            readers.Clear(); // owned by deferred from here on
+            try
+            {
+                deferred.RequireFinite();
+                return new LlamaCheckpoint(config, ReadTensors([.. expected.Where(t => !linears.Contains(t.Name))], locations, files), folder, deferred);
+            }
+            catch
+            {
+                deferred.Dispose();
+                throw;
+            }
         }
         finally
         {

@@ -3,9 +3,12 @@ using Qllm.Engine.Quantization.Reassembly;
 
 namespace Qllm.Tool.Commands.Quantize;
 
-/// <summary>`quantize --json`'s object: output, bytes, seconds, peakMemoryBytes, then the options used.</summary>
+/// <summary>
+/// `quantize --json`'s object: output (null when --layers stopped the run early), bytes, seconds,
+/// peakMemoryBytes, the options used, then the layers quantized and each block's time and peak memory.
+/// </summary>
 internal sealed record QuantizeReport(
-    string Output,
+    string? Output,
     long Bytes,
     double Seconds,
     long PeakMemoryBytes,
@@ -24,7 +27,9 @@ internal sealed record QuantizeReport(
     int BlockLayers,
     double ChannelRatio,
     string MergeScore,
-    int Seed)
+    int Seed,
+    int Layers,
+    IReadOnlyList<BlockTiming> Blocks)
 {
     public static QuantizeReport From(QuantizeSummary summary, QuantizeOptions options, string device) => new(
         summary.Output,
@@ -46,5 +51,7 @@ internal sealed record QuantizeReport(
         options.BlockLayers,
         options.ChannelRatio,
         QuantizeOptionsText.MergeScore(options.MergeScore),
-        options.Seed);
+        options.Seed,
+        summary.Layers,
+        summary.Timings);
 }
