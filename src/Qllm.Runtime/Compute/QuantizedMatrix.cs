@@ -61,9 +61,11 @@ internal sealed class QuantizedMatrix : WeightMatrix
             for (; r + 4 <= rowEnd; r += 4)
             {
                 var block = all.Slice(r * _rowBytes, 4 * _rowBytes);
-                if (x.Codes is null && x.Tokens > 1)
+                if (x.Codes is null && x.Tokens > 1 && !FloatDotAvx512.IsEnabled)
                 {
-                    // Many tokens (a prefill, an evaluation window): the same sums, each row converted once.
+                    // Many tokens (a prefill, an evaluation window): the 256-bit kernel's sums, each row
+                    // converted once. Where the 512-bit kernel is chosen, its sums (in another order)
+                    // are taken token by token, so that a token's logits do not depend on its batch.
                     ByteRowBlock.Multiply(x.Values, x.Tokens, block, _zeros.AsSpan(r, 4), _scales.AsSpan(r, 4), output, Rows, r);
                     continue;
                 }
