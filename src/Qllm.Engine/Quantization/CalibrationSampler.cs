@@ -9,6 +9,16 @@ namespace Qllm.Engine.Quantization;
 /// </summary>
 public static class CalibrationSampler
 {
+    /// <summary>
+    /// The longest calibration sample. Samples are a context long, up to this: the reference code
+    /// and GPTQ calibrate LLaMA models on 2048 tokens, and a long-context model (Llama 3.1's 131072)
+    /// calibrated on whole contexts would need hundreds of GB for its hidden states alone.
+    /// </summary>
+    public const int MaxSampleLength = 2048;
+
+    /// <summary>The length of each calibration sample for a model whose context is <paramref name="contextLength"/> tokens.</summary>
+    public static int SampleLength(int contextLength) => Math.Min(contextLength, MaxSampleLength);
+
     /// <summary>Returns <paramref name="samples"/> rows of <paramref name="seqLen"/> token ids, flattened row-major.</summary>
     public static long[] Sample(IReadOnlyList<int> textTokens, int seqLen, int samples, int seed, int bosId, string? textPath = null)
     {

@@ -50,7 +50,7 @@ internal static class MemoryEstimate
             return total;
         }
 
-        long seqLen = config.SeqLen;
+        long seqLen = CalibrationSampler.SampleLength(config.SeqLen);
 
         // The block's inputs and targets in both models, and its outputs: four [samples, seqLen, dim] float tensors.
         long hiddenStates = 4L * options.Samples * seqLen * config.Dim * 4;

@@ -97,7 +97,7 @@ public static class QuantizationJob
     private static QuantizationResult Calibrated(QuantizeRequest request, LoadedModel loaded, string calibrationText, Device device, Action<string> log, QuantizationCheckpoint? checkpoint, int? stopAfter, Action<QuantizationProgress>? blocks, Action<QllmWarning> warn, CancellationToken cancellation)
     {
         var options = request.Options;
-        var seqLen = loaded.Model.Config.SeqLen;
+        var seqLen = CalibrationSampler.SampleLength(loaded.Model.Config.SeqLen);
         var ids = CalibrationSampler.Sample(loaded.Tokenizer.Encode(calibrationText), seqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
         log($"{Header(request, device)}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, blocks of {options.BlockLayers} layers");
         using var calibration = tensor(ids, [options.Samples, seqLen]);

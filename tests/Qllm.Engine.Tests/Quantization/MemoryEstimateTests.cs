@@ -27,4 +27,18 @@ public sealed class MemoryEstimateTests
         Assert.True(MemoryEstimate.Bytes(config, gptq with { Samples = 32 }) > MemoryEstimate.Bytes(config, Rtn));
         Assert.True(MemoryEstimate.Bytes(config, gptq with { Samples = 128 }) > MemoryEstimate.Bytes(config, gptq with { Samples = 32 }));
     }
+
+    [Fact]
+    public void A_long_context_is_calibrated_on_samples_of_at_most_2048_tokens()
+    {
+        var config = Llama2CCheckpointReader.ReadConfig(TestData.ModelPath);
+        var gptq = Rtn with { WeightRounding = WeightRounding.Gptq };
+        var at2048 = config with { SeqLen = 2048 };
+        var llama31 = config with { SeqLen = 131072 };
+
+        Assert.Equal(2048, CalibrationSampler.SampleLength(131072));
+        Assert.Equal(256, CalibrationSampler.SampleLength(256));
+        Assert.Equal(MemoryEstimate.Bytes(at2048, gptq), MemoryEstimate.Bytes(llama31, gptq));
+        Assert.True(MemoryEstimate.Bytes(config with { SeqLen = 1024 }, gptq) < MemoryEstimate.Bytes(at2048, gptq));
+    }
 }
