@@ -186,7 +186,19 @@ public sealed class CacheSafetyTests : IDisposable
         var build = project.StartBuild();
         using var tool = ToolProcess.WaitFor(_cache.Path);
 
-        build.Interrupt();
+        // The tool is held in block 0 until the build has taken the interrupt: a short run could
+        // otherwise finish between the signal and MSBuild's cancellation, and the build succeed.
+        PauseInBlock0(build, tool);
+        try
+        {
+            build.Interrupt();
+            Assert.True(build.WaitForOutput("Attempting to cancel the build", TimeSpan.FromMinutes(1)), "the build did not take the interrupt:\n" + build.Text());
+        }
+        finally
+        {
+            ProcessSignal.Send(tool.Id, "CONT");
+        }
+
         var result = build.Wait(TimeSpan.FromMinutes(2));
 
         Assert.NotEqual(0, result.ExitCode);
