@@ -13,4 +13,11 @@ internal static class ProcessSignal
         kill.WaitForExit();
         return kill.ExitCode == 0;
     }
+
+    /// <summary>Whether this process ignores signal number <paramref name="number"/> (the SigIgn mask of /proc/self/status), as the processes it starts then do.</summary>
+    public static bool IsIgnoredHere(int number)
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (number - 1))) != 0;
+    }
 }

@@ -179,9 +179,12 @@ public sealed class CacheSafetyTests : IDisposable
         Assert.Equal(0, project.Run().ExitCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Cancelling_the_build_with_ctrl_c_stops_the_tool_and_leaves_no_entry()
     {
+        // A shell without job control starts background commands with SIGINT ignored, and every
+        // process below them inherits that: no interrupt could reach the build.
+        Skip.If(ProcessSignal.IsIgnoredHere(2), "SIGINT is ignored in this process tree (started in the background by a shell without job control)");
         using var project = new FixtureProject(_cache.Path, SlowItem);
         var build = project.StartBuild();
         using var tool = ToolProcess.WaitFor(_cache.Path);
