@@ -13,13 +13,22 @@ internal static class DotnetProcess
     public static ProcessResult Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
         Start(workingDirectory, environment, arguments).Wait(timeout);
 
+    /// <summary>Runs with <paramref name="input"/> as the child's standard input (which then ends).</summary>
+    public static ProcessResult RunWithInput(string workingDirectory, TimeSpan timeout, string input, params string[] arguments) =>
+        Launch(workingDirectory, null, input, arguments).Wait(timeout);
+
     public static RunningProcess Start(string workingDirectory, params string[] arguments) => Start(workingDirectory, null, arguments);
 
-    public static RunningProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static RunningProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        Launch(workingDirectory, environment, "", arguments);
+
+    /// <summary>Starts the child; its standard input is <paramref name="input"/> and then ends, never the test host's.</summary>
+    private static RunningProcess Launch(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string input, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -51,6 +60,8 @@ internal static class DotnetProcess
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        process.StandardInput.Write(input);
+        process.StandardInput.Close();
         return new RunningProcess(process, output);
     }
 

@@ -18,9 +18,9 @@ public sealed class PackageConsumptionTests : IDisposable
     private string Packages => Path.Combine(_work.Path, "packages");
 
     [Fact]
-    public void The_sample_builds_and_runs_from_the_Qllm_Build_and_Qllm_Runtime_packages()
+    public void The_sample_builds_runs_and_chats_from_the_Qllm_Build_Qllm_Runtime_and_Qllm_Runtime_AI_packages()
     {
-        Pack("src/Qllm.Core", "src/Qllm.Artifacts", "src/Qllm.Runtime", "src/Qllm.Build.Tasks");
+        Pack("src/Qllm.Core", "src/Qllm.Artifacts", "src/Qllm.Runtime", "src/Qllm.Runtime.AI", "src/Qllm.Build.Tasks");
         var cache = Path.Combine(_work.Path, "cache");
         var sample = Path.Combine(Repository.Root, "samples", "AppWithModel");
         var artifacts = Path.Combine(_work.Path, "artifacts");
@@ -36,6 +36,9 @@ public sealed class PackageConsumptionTests : IDisposable
         var run = DotnetProcess.Run(sample, TimeSpan.FromMinutes(1), app, "Lily", "and", "Ben");
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith("Lily and Ben", run.Output, StringComparison.Ordinal);
+
+        // The Qllm.Runtime.AI package's buildTransitive targets gave the loader LoadChatClient().
+        SampleChat.Answers(sample, app);
     }
 
     [Fact]

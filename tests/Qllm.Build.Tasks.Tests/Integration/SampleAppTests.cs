@@ -16,7 +16,7 @@ public sealed class SampleAppTests : IDisposable
     private readonly TemporaryFolder _copy = new();
 
     [Fact]
-    public void The_sample_builds_with_its_model_and_prints_the_prompt_and_a_continuation()
+    public void The_sample_builds_with_its_model_prints_the_prompt_and_a_continuation_and_chats()
     {
         var sample = CopySample();
         Assert.False(Directory.Exists(Path.Combine(sample, "obj")));
@@ -35,6 +35,8 @@ public sealed class SampleAppTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith("Lily and Ben", run.Output, StringComparison.Ordinal);
         Assert.True(run.Output.Length > "Lily and Ben".Length + 20, run.Output);
+
+        SampleChat.Answers(sample, Path.Combine(sample, "bin", Repository.Configuration, "net10.0", "AppWithModel.dll"));
     }
 
     public void Dispose()
