@@ -53,7 +53,8 @@ internal sealed class QuantizedMatrix : WeightMatrix
         int r = rowStart;
 
         // The two hot loops (4-bit rows against integer activations, and the classifier's byte rows
-        // against floats) take four rows per call.
+        // against floats) take four rows per call. Each block of four rows asks for the bytes a
+        // little past the next block (CachePrefetch), since a decode reads every weight once.
         if (Avx2.IsSupported && Fma.IsSupported && (x.Codes is null ? !_packed : _packed))
         {
             Span<int> dots = stackalloc int[4];
@@ -69,6 +70,8 @@ internal sealed class QuantizedMatrix : WeightMatrix
                     ByteRowBlock.Multiply(x.Values, x.Tokens, block, _zeros.AsSpan(r, 4), _scales.AsSpan(r, 4), output, Rows, r);
                     continue;
                 }
+
+                CachePrefetch.Lines(all, ((r + 4) * _rowBytes) + CachePrefetch.Distance, 4 * _rowBytes, rowEnd * _rowBytes);
 
                 for (int t = 0; t < x.Tokens; t++)
                 {
