@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -66,13 +67,23 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             }
         }
 
-        _symbolIds = [];
-        _merges = [];
+        (_symbolIds, _merges) = BuildTables(idsByText, _pieces, scores);
+    }
+
+    // Every piece split in two at every place, looked up without allocating: at a 32k vocabulary,
+    // this loop is most of the time a fresh process takes to open a model, hence fully optimized
+    // from its first call rather than tiered.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (Dictionary<long, int> SymbolIds, Dictionary<long, BpeMerge> Merges) BuildTables(Dictionary<string, int> idsByText, byte[][] pieces, float[] scores)
+    {
+        var symbolIds = new Dictionary<long, int>();
+        var merges = new Dictionary<long, BpeMerge>(idsByText.Count);
+        var lookup = idsByText.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var (text, id) in idsByText)
         {
             if (text.Length <= 4)
             {
-                _symbolIds[SymbolKey(_pieces[id])] = id;
+                symbolIds[SymbolKey(pieces[id])] = id;
             }
 
             // run.c compares with '>' against its starting best score, so NaN and very low scores never merge.
@@ -83,12 +94,14 @@ public sealed class Llama2CTokenizer : ITextTokenizer
 
             for (var split = 1; split < text.Length; split++)
             {
-                if (idsByText.TryGetValue(text[..split], out var left) && idsByText.TryGetValue(text[split..], out var right))
+                if (lookup.TryGetValue(text.AsSpan(0, split), out var left) && lookup.TryGetValue(text.AsSpan(split), out var right))
                 {
-                    _merges[PriorityBpe.PairKey(left, right)] = new BpeMerge(PriorityBpe.HighestScoreFirst(scores[id]), id);
+                    merges[PriorityBpe.PairKey(left, right)] = new BpeMerge(PriorityBpe.HighestScoreFirst(scores[id]), id);
                 }
             }
         }
+
+        return (symbolIds, merges);
     }
 
     /// <inheritdoc />
