@@ -47,6 +47,7 @@ public static class TorchRuntime
                     PreloadExternal(libTorchDirectory);
                 }
 
+                NativeHeap.KeepFreedBlocks();
                 StartTorchSharp(source);
                 _loadedFrom = source;
             }
