@@ -51,7 +51,7 @@ public sealed class QuantizedArtifactsFixture : IDisposable
             // What `qllm quantize --preset X` and a build run, only with fewer samples and epochs.
             var settings = QuantizationSettings.Presets[name[..^DefaultSuffix.Length]];
             var recipe = QuantizationRecipe.For(settings);
-            return new QuantizeOptions(settings, recipe.Method, Samples: 2, Epochs: 1, Rank: recipe.Rank, LearningRate: recipe.LearningRate, Rotation: recipe.Rotation, WeightRounding: recipe.WeightRounding);
+            return new QuantizeOptions(settings, recipe.Method, Samples: 2, Epochs: 1, Rank: recipe.Rank, LearningRate: recipe.LearningRate, Rotation: recipe.Rotation, WeightRounding: recipe.WeightRounding, BatchSize: recipe.BatchSize);
         }
 
         var rotated = name == RotatedW4A4;

@@ -140,6 +140,7 @@ public static class ArtifactSchema
             ["rank"] = options.Rank,
             ["alpha"] = options.Alpha,
             ["learningRate"] = options.LearningRate,
+            ["batchSize"] = options.BatchSize,
             ["blockLayers"] = options.BlockLayers,
             ["seed"] = options.Seed,
             ["channelRatio"] = options.ChannelRatio,

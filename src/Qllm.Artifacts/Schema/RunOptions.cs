@@ -27,4 +27,8 @@ public sealed record RunOptions(
     int BlockLayers,
     int Seed,
     double ChannelRatio,
-    string MergeScore);
+    string MergeScore)
+{
+    /// <summary>Calibration samples per training step of the correction (1 where the artifact does not say).</summary>
+    public int BatchSize { get; init; } = 1;
+}

@@ -31,7 +31,7 @@ internal static class ArtifactMetadata
         o.BlockLayers,
         o.Seed,
         o.ChannelRatio,
-        QuantizeOptionsText.MergeScore(o.MergeScore)));
+        QuantizeOptionsText.MergeScore(o.MergeScore)) { BatchSize = o.BatchSize });
 
     public static JsonObject Inputs(QuantizationInputs inputs) => ArtifactSchema.ToJson(
     [

@@ -23,6 +23,7 @@ namespace Qllm.Engine.Quantization;
 /// </param>
 /// <param name="Rotation">Whether the model is rotated (QuaRot-style Hadamards) before it is quantized.</param>
 /// <param name="WeightRounding">How weights are rounded at the end: to nearest or by GPTQ.</param>
+/// <param name="BatchSize">Calibration samples per training step of the correction (the learning rate is per step).</param>
 public sealed record QuantizeOptions(
     QuantizationSettings Settings,
     QuantizationMethod Method = QuantizationMethod.Qllm,
@@ -37,7 +38,8 @@ public sealed record QuantizeOptions(
     int EmbeddingBits = 8,
     AssemblyScore MergeScore = AssemblyScore.MergeError,
     RotationKind Rotation = RotationKind.None,
-    WeightRounding WeightRounding = WeightRounding.Nearest)
+    WeightRounding WeightRounding = WeightRounding.Nearest,
+    int BatchSize = 1)
 {
     /// <summary>Whether channel reassembly runs: only where activations are quantized, since it exists to tame their outliers.</summary>
     public bool Reassembles => Method is QuantizationMethod.Qllm or QuantizationMethod.ReassemblyOnly && Settings.QuantizesActivations;

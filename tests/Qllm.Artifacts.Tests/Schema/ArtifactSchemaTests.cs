@@ -23,7 +23,7 @@ public sealed class ArtifactSchemaTests
     private static readonly string Expected = (
         "{'producer':'qllm test','config':{'dim':288,'hiddenDim':768,'layers':6,'heads':6,'kvHeads':3,'vocabSize':32000,'seqLen':256,'rmsNormEps':1E-05,'ropeTheta':10000,'tiedEmbeddings':true,'ropeLayout':'half-split'},"
         + "'quantization':{'weightBits':4,'activationBits':8,'weightGroupSize':128,'quantizeAttentionStates':true,'embeddingBits':8},"
-        + "'options':{'preset':'W4A8','method':'lowrank-only','rotation':'hadamard','weightRounding':'gptq','samples':128,'epochs':10,'rank':16,'alpha':1,'learningRate':0.001,'blockLayers':4,'seed':42,'channelRatio':0.2,'mergeScore':'merge-error'},"
+        + "'options':{'preset':'W4A8','method':'lowrank-only','rotation':'hadamard','weightRounding':'gptq','samples':128,'epochs':10,'rank':16,'alpha':1,'learningRate':0.001,'batchSize':1,'blockLayers':4,'seed':42,'channelRatio':0.2,'mergeScore':'merge-error'},"
         + "'inputs':{'model':{'path':'/data/m.bin','sha256':'aa'},'tokenizer':{'path':'/data/t.bin','sha256':'bb'}},"
         + "'blocks':[{'block':0,'firstLayer':0,'layers':4,'lossBefore':0.25,'lossAfter':0.125,'points':[{'layer':0,'point':'qkv','threshold':1.5,'extraChannels':3,'error':0.5,'identityError':0.75},{'layer':0,'point':'down','threshold':null,'extraChannels':0,'error':0.5,'identityError':0.5}]}],"
         + "'rotation':{'kind':'hadamard','seed':7,'transforms':{'residual':{'order':288,'kind':'hadamard','factor':9,'powerOfTwo':32,'signs':true},'down':{'order':768,'kind':'random-orthogonal','factor':3,'powerOfTwo':256,'signs':false}}}}").Replace("'", "\"", StringComparison.Ordinal);

@@ -22,6 +22,15 @@ public sealed class QllmQuantizerTests
     }
 
     [Fact]
+    public void The_correction_trains_in_steps_of_several_samples_with_a_shorter_last_step()
+    {
+        using var loaded = ModelLoader.Load(TestData.ModelPath, null, CPU);
+        var options = Small(QuantizationMethod.LowRankOnly) with { Samples = 5, BatchSize = 2, LearningRate = 2e-3 };
+        using var result = QllmQuantizer.Quantize(loaded.Model, Calibration(loaded, 5), options);
+        Assert.All(result.Blocks, b => Assert.True(b.LossAfter < b.LossBefore, $"block {b.Block}: {b.LossBefore} -> {b.LossAfter}"));
+    }
+
+    [Fact]
     public void Round_to_nearest_trains_nothing_and_reassembly_reports_every_point()
     {
         using var rtnModel = ModelLoader.Load(TestData.ModelPath, null, CPU);

@@ -32,6 +32,7 @@ internal static class QuantizeCommand
         var epochs = new Option<int>("--epochs") { Description = "Error-correction epochs per block.", DefaultValueFactory = _ => defaults.Epochs }.InRange(0, 1000);
         var rank = new Option<int?>("--rank") { Description = $"Rank of the low-rank adapters (default: the preset's, or {PresetRecipe.PaperRank} with --method)." }.InRange(1, 4096);
         var learningRate = new Option<double?>("--learning-rate") { Description = $"AdamW learning rate, decayed linearly (default: the preset's, or {PresetRecipe.PaperLearningRate} with --method)." }.InRange(1e-9, 1);
+        var batchSize = new Option<int?>("--batch-size") { Description = "Calibration samples per training step of the correction; the learning rate is per step (default: the preset's, or 1 with --method)." }.InRange(1, 100_000);
         var blockLayers = new Option<int>("--block-layers") { Description = "Decoder layers per block.", DefaultValueFactory = _ => defaults.BlockLayers }.InRange(1, 1024);
         var channelRatio = new Option<double>("--channel-ratio") { Description = "Cap on extra channels from disassembly, as a share of the channels.", DefaultValueFactory = _ => defaults.ChannelRatio }.InRange(0, 1);
         var mergeScore = new Option<string>("--merge-score") { Description = "How channel assembly ranks merges: merge-error (the output error a merge causes; measured better) or reference (QLLM's signed column sums).", DefaultValueFactory = _ => QuantizeOptionsText.MergeScore(AssemblyScore.MergeError) }
@@ -41,7 +42,7 @@ internal static class QuantizeCommand
         var layers = new Option<int?>("--layers") { Description = "Benchmark/diagnostic: quantize only the first N decoder layers, report their time and peak memory, and write no artifact (--output is still checked)." }.InRange(1, 100_000);
         var command = new Command("quantize", "Quantize a model into a 4-bit artifact.")
         {
-            model, calibration, output, preset, bits, activationBits, groupSize, method, rotation, rounding, samples, epochs, rank, learningRate, blockLayers, channelRatio, mergeScore, seed, json, layers,
+            model, calibration, output, preset, bits, activationBits, groupSize, method, rotation, rounding, samples, epochs, rank, learningRate, batchSize, blockLayers, channelRatio, mergeScore, seed, json, layers,
         };
         bits.Validators.Add(result =>
         {
@@ -82,7 +83,8 @@ internal static class QuantizeCommand
                 ChannelRatio: result.GetValue(channelRatio),
                 MergeScore: QuantizeOptionsText.ParseMergeScore(result.GetValue(mergeScore)!),
                 Rotation: result.GetValue(rotation) is { } rotationText ? QuantizeOptionsText.ParseRotation(rotationText) : recipe.Rotation,
-                WeightRounding: result.GetValue(rounding) is { } roundingText ? QuantizeOptionsText.ParseWeightRounding(roundingText) : recipe.WeightRounding);
+                WeightRounding: result.GetValue(rounding) is { } roundingText ? QuantizeOptionsText.ParseWeightRounding(roundingText) : recipe.WeightRounding,
+                BatchSize: result.GetValue(batchSize) ?? recipe.BatchSize);
             var device = global.StartTorch(result);
             var stderr = result.InvocationConfiguration.Error;
             var request = new QuantizeRequest(result.GetValue(model)!, result.GetValue(global.Tokenizer), result.GetValue(calibration)!, result.GetValue(output)!, options, result.GetValue(layers));

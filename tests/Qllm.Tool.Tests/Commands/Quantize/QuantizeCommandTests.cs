@@ -76,6 +76,7 @@ public sealed class QuantizeCommandTests : IDisposable
     [InlineData("--rotation", "givens")]
     [InlineData("--weight-rounding", "awq")]
     [InlineData("--rank", "0")]
+    [InlineData("--batch-size", "0")]
     public async Task Impossible_settings_are_a_bad_command_line(string option, string value)
     {
         var run = await QllmRun.InvokeAsync("quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath, "--output", Path.Combine(_folder, "x.qllm"), option, value);
