@@ -102,17 +102,20 @@ public static class QllmQuantizer
                 linear.InvalidateCache();
             }
 
+            Tensor outputs;
             if (options.WeightRounding == WeightRounding.Gptq)
             {
-                // The last step, after any correction is fused: each layer on the outputs of the rounded ones before it.
-                LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
-                    GptqLayerRounding.Round(layer, model.Rope, hidden, GptqSettings.Default, warn), cancellation);
+                // The last step, after any correction is fused: each layer on the outputs of the
+                // rounded ones before it. The walk's last output is the finished block's output.
+                outputs = LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
+                    GptqLayerRounding.Round(layer, model.Rope, hidden, GptqSettings.Default, warn), cancellation, keepOutputs: true)!;
             }
-
-            Tensor outputs;
-            using (no_grad())
+            else
             {
-                outputs = RunChunked(blockLayers, model.Rope, quantizedInputs);
+                using (no_grad())
+                {
+                    outputs = RunChunked(blockLayers, model.Rope, quantizedInputs);
+                }
             }
 
             double lossAfter = Mse(outputs, targets);
@@ -238,9 +241,12 @@ public static class QllmQuantizer
 
     /// <summary>
     /// Walks a block layer by layer on the quantized model's inputs: <paramref name="quantize"/> gets
-    /// each layer with its inputs, and the layer it leaves produces the next layer's inputs.
+    /// each layer with its inputs, and the layer it leaves produces the next layer's inputs. With
+    /// <paramref name="keepOutputs"/>, the last layer runs too and its outputs (the block's, as a
+    /// pass over the whole block would give them: the same chunks through the same layers) are
+    /// returned; else null.
     /// </summary>
-    private static void LayerByLayer(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Action<DecoderLayer, Tensor> quantize, CancellationToken cancellation)
+    private static Tensor? LayerByLayer(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Action<DecoderLayer, Tensor> quantize, CancellationToken cancellation, bool keepOutputs = false)
     {
         using var noGrad = no_grad();
         var hidden = inputs;
@@ -248,7 +254,7 @@ public static class QllmQuantizer
         {
             cancellation.ThrowIfCancellationRequested();
             quantize(block[i], hidden);
-            var next = i + 1 < block.Count ? RunChunked([block[i]], rope, hidden) : null;
+            var next = i + 1 < block.Count || keepOutputs ? RunChunked([block[i]], rope, hidden) : null;
             if (!ReferenceEquals(hidden, inputs))
             {
                 hidden.Dispose();
@@ -256,6 +262,8 @@ public static class QllmQuantizer
 
             hidden = next!;
         }
+
+        return keepOutputs ? hidden : null;
     }
 
     private static double Loss(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets)
