@@ -20,8 +20,7 @@ Console.WriteLine(model.Generate(prompt, new GenerationOptions(MaxTokens: 128)).
 static async Task ChatAsync()
 {
     using IChatClient chat = QuantizedModels.Stories15M.LoadChatClient();
-    // A reply is one paragraph: stories15M writes stories, and a new line is where its turn reads as done.
-    var options = new ChatOptions { MaxOutputTokens = 96, Temperature = 0.8f, TopP = 0.9f, Seed = 1, StopSequences = ["\n"] };
+    var options = new ChatOptions { MaxOutputTokens = 64, Temperature = 0.8f, TopP = 0.9f, Seed = 1 };
     List<ChatMessage> history = [];
     Console.Error.WriteLine("Say something (an empty line or end of input ends the chat).");
     while (Console.ReadLine() is { Length: > 0 } line)
@@ -29,9 +28,12 @@ static async Task ChatAsync()
         history.Add(new ChatMessage(ChatRole.User, line));
         List<ChatResponseUpdate> updates = [];
         Console.Write("> ");
+        bool started = false; // the reply is shown from its first word (a base model often begins with a new line)
         await foreach (var update in chat.GetStreamingResponseAsync(history, options))
         {
-            Console.Write(update.Text);
+            var text = started ? update.Text : update.Text.TrimStart();
+            started |= text.Length > 0;
+            Console.Write(text);
             updates.Add(update);
         }
 
