@@ -18,12 +18,13 @@ internal static class NativeHeap
     private const int MmapThreshold = -3;
     private const int MaximumMmapThreshold = 32 * 1024 * 1024;
 
-    private static int _tuned;
-
-    /// <summary>Sets the thresholds once per process, on Linux with glibc; elsewhere it does nothing.</summary>
+    /// <summary>
+    /// Sets the thresholds, on Linux with glibc; elsewhere it does nothing. Called by
+    /// <see cref="TorchRuntime"/> once, under its lock, before libtorch starts.
+    /// </summary>
     public static void KeepFreedBlocks()
     {
-        if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref _tuned, 1) == 1)
+        if (!OperatingSystem.IsLinux())
         {
             return;
         }
