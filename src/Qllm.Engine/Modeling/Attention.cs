@@ -14,7 +14,7 @@ namespace Qllm.Engine.Modeling;
 /// projection input is a replaceable module, so quantization can swap in quantized linears and
 /// activation transforms (channel reassembly, activation quantizers) without touching this code.
 /// </summary>
-public sealed class Attention : nn.Module
+public sealed class Attention : nn.Module, ICalibrationProducts
 {
     private readonly LlamaConfig config;
 #pragma warning disable IDE0044 // RegisterComponents discovers submodules through fields; the setters below replace them.
@@ -102,8 +102,9 @@ public sealed class Attention : nn.Module
     /// </summary>
     public bool DoublePrecision { get; set; }
 
-    /// <summary>Whether the head transform runs in float32 instead of double (training steps only: see <see cref="DecoderLayer.TrainsInFloat"/>).</summary>
-    public bool InFloat { get; set; }
+    /// <inheritdoc />
+    /// <remarks>The head transform; null: in double.</remarks>
+    public ScalarType? CalibrationProducts { get; set; }
 
     /// <summary>Attends over <paramref name="x"/> [batch, tokens, dim] at positions start.., using and filling <paramref name="cache"/> when given.</summary>
     public Tensor Forward(Tensor x, RotaryEmbedding rope, int layer, KvCache? cache, int start)
@@ -118,7 +119,7 @@ public sealed class Attention : nn.Module
         k = rope.Apply(k, start);
         if (HeadTransform is { } heads)
         {
-            (q, k) = InFloat ? (heads.ApplyInFloat(q), heads.ApplyInFloat(k)) : (heads.Apply(q), heads.Apply(k));
+            (q, k) = CalibrationProducts is { } type ? (heads.ApplyIn(q, type), heads.ApplyIn(k, type)) : (heads.Apply(q), heads.Apply(k));
         }
 
         q = q_states.call(q);

@@ -45,15 +45,26 @@ public sealed class DecoderLayer : nn.Module
     public FeedForward FeedForward => mlp;
 
     /// <summary>
-    /// Whether the RMSNorm factors, SiLU and the online transforms run in float32 rather than in double
-    /// rounded once. Double is the default because the runtime reproduces it exactly; the error
-    /// correction's training steps set this, since their values only steer the adapters, and the
-    /// double products and exps were about a third of the training time.
+    /// Null for a finished model: the RMSNorm factors, SiLU and the online transforms run in double,
+    /// rounded once, because the runtime reproduces that exactly. The quantizer sets a type while it
+    /// calibrates (targets, GPTQ's Hessians, the correction's training steps): those then run in
+    /// float32, and every matrix product of the layer (its linears, their inputs' reassembly and the
+    /// online transforms) in this type, since such values only steer the quantization. The double
+    /// products and exps were about a third of the training time, and bfloat16 products run at 3–5
+    /// times float32's speed where the CPU has them (<see cref="Torch.CalibrationPrecision"/>).
     /// </summary>
-    public bool TrainsInFloat
+    public ScalarType? CalibrationProducts
     {
-        get => mlp.InFloat;
-        set => input_layernorm.InFloat = post_attention_layernorm.InFloat = self_attn.InFloat = mlp.InFloat = value;
+        get;
+        set
+        {
+            field = value;
+            input_layernorm.InFloat = post_attention_layernorm.InFloat = value is not null;
+            foreach (var module in modules().OfType<ICalibrationProducts>())
+            {
+                module.CalibrationProducts = value;
+            }
+        }
     }
 
     /// <summary>Runs the layer on hidden states [batch, tokens, dim] at positions start...</summary>

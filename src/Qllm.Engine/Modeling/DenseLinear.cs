@@ -8,7 +8,7 @@ namespace Qllm.Engine.Modeling;
 // these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
 #pragma warning disable IDE1006
 /// <summary>A bias-free linear layer y = x·Wᵀ over a full-precision weight [out, in].</summary>
-public sealed class DenseLinear : nn.Module<Tensor, Tensor>
+public sealed class DenseLinear : nn.Module<Tensor, Tensor>, ICalibrationProducts
 {
     private readonly Parameter weight;
 
@@ -27,5 +27,8 @@ public sealed class DenseLinear : nn.Module<Tensor, Tensor>
     public Parameter Weight => weight;
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, weight);
+    public ScalarType? CalibrationProducts { get; set; }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => CalibrationMath.Linear(input, weight, CalibrationProducts);
 }

@@ -8,7 +8,7 @@ namespace Qllm.Engine.Modeling;
 // these fields keep the state dict's names (q_proj, weight, lora_a) rather than the _camelCase rule.
 #pragma warning disable IDE1006
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)), with replaceable projections and inputs.</summary>
-public sealed class FeedForward : nn.Module<Tensor, Tensor>
+public sealed class FeedForward : nn.Module<Tensor, Tensor>, ICalibrationProducts
 {
 #pragma warning disable IDE0044 // RegisterComponents discovers submodules through fields; the setters below replace them.
     private nn.Module<Tensor, Tensor> gate_proj;
@@ -46,8 +46,11 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     /// <summary>An orthogonal transform of the down projection's input (before its quantizer), or null; its transpose is folded into the down weight.</summary>
     public OrthogonalTransform? DownTransform { get; set; }
 
-    /// <summary>Whether SiLU and the down transform run in float32 instead of double (training steps only: see <see cref="DecoderLayer.TrainsInFloat"/>).</summary>
-    public bool InFloat { get; set; }
+    /// <summary>
+    /// The down transform's product type while calibrating, when SiLU runs in float32 too (see
+    /// <see cref="DecoderLayer.CalibrationProducts"/>); or null: both in double.
+    /// </summary>
+    public ScalarType? CalibrationProducts { get; set; }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
@@ -57,10 +60,10 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
         // SiLU in double, rounded once: its exp then does not depend on the vector math library, so
         // the runtime's SiLU gives the same floats (and the same down_proj activation codes).
         var gate = gate_proj.call(x);
-        var hidden = (InFloat ? nn.functional.silu(gate) : nn.functional.silu(gate.to(ScalarType.Float64)).to(gate.dtype)) * up_proj.call(x);
+        var hidden = (CalibrationProducts is not null ? nn.functional.silu(gate) : nn.functional.silu(gate.to(ScalarType.Float64)).to(gate.dtype)) * up_proj.call(x);
         if (DownTransform is { } transform)
         {
-            hidden = InFloat ? transform.ApplyInFloat(hidden) : transform.Apply(hidden);
+            hidden = CalibrationProducts is { } type ? transform.ApplyIn(hidden, type) : transform.Apply(hidden);
         }
 
         return down_proj.call(down_input.call(hidden)).MoveToOuterDisposeScope();

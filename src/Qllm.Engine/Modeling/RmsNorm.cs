@@ -29,7 +29,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     /// <summary>The scale, [dim].</summary>
     public Parameter Weight => weight;
 
-    /// <summary>Whether the factor is computed in float32 instead of double (training steps only: see <see cref="DecoderLayer.TrainsInFloat"/>).</summary>
+    /// <summary>Whether the factor is computed in float32 instead of double (while calibrating: see <see cref="DecoderLayer.CalibrationProducts"/>).</summary>
     public bool InFloat { get; set; }
 
     /// <inheritdoc />

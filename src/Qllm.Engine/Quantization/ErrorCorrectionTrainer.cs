@@ -9,7 +9,8 @@ namespace Qllm.Engine.Quantization;
 /// QLLM's low-rank error correction for one block: rank-r adapters on every linear and the RMSNorm
 /// weights are trained with AdamW (linear decay to zero) to make the quantized block, fed the
 /// quantized model's inputs, reproduce the full-precision block's outputs; then the adapters are
-/// fused into the weights. Each step takes <see cref="QuantizeOptions.BatchSize"/> samples in a
+/// fused into the weights. The steps compute in the layers' <see cref="DecoderLayer.CalibrationProducts"/>
+/// (the caller sets them; null would train through the exact double path). Each step takes <see cref="QuantizeOptions.BatchSize"/> samples in a
 /// shuffled order (the reference: one). On a CPU, single-sample steps of a small model leave the
 /// matrix products too small to keep the cores busy; steps of 4 at twice the learning rate gave
 /// the same fidelity on stories15M in two thirds of the time (docs/benchmarks.md).
@@ -28,11 +29,6 @@ internal static class ErrorCorrectionTrainer
         foreach (var norm in norms)
         {
             norm.requires_grad = true;
-        }
-
-        foreach (var layer in block)
-        {
-            layer.TrainsInFloat = true;
         }
 
         var parameters = linears.SelectMany(l => l.AdapterParameters).Concat(norms).ToList();
@@ -70,11 +66,6 @@ internal static class ErrorCorrectionTrainer
         foreach (var norm in norms)
         {
             norm.requires_grad = false;
-        }
-
-        foreach (var layer in block)
-        {
-            layer.TrainsInFloat = false;
         }
 
         foreach (var linear in linears)

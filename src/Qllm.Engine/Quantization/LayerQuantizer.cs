@@ -55,12 +55,15 @@ internal static class LayerQuantizer
     /// <summary>
     /// Replaces each trained <see cref="QuantizedLinear"/> with its final integer form (its fixed
     /// rounding, such as GPTQ's, when it has one, else its weight rounded to nearest) and switches the
-    /// layer's inputs to exact mode: from here on it computes what its artifact computes in the runtime.
+    /// layer's inputs to exact mode, and ends any calibration precision
+    /// (<see cref="DecoderLayer.CalibrationProducts"/>): from here on it computes what its artifact
+    /// computes in the runtime.
     /// </summary>
     public static void Finalize(DecoderLayer layer, QuantizationSettings settings)
     {
         ArgumentNullException.ThrowIfNull(layer);
         using var noGrad = no_grad();
+        layer.CalibrationProducts = null;
         SetLinears(layer, (name, linear) => linear is QuantizedLinear quantized
             ? new IntegerLinear(quantized.Rounded ?? QuantizedTensor.From(quantized.Weight, quantized.Bits, quantized.GroupSize), name)
             : throw new InvalidOperationException($"{name} of layer {layer.Index} is not quantized yet"));

@@ -1,3 +1,4 @@
+using Qllm.Engine.Modeling;
 using Qllm.Engine.Quantization.Reassembly;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ namespace Qllm.Engine.Quantization;
 /// In exact mode (finished models) the reassembly is the sparse sum in the map's order and the
 /// quantized values come out in double, exact, for <see cref="IntegerLinear"/>'s integer-exact product.
 /// </summary>
-public sealed class LinearInput : nn.Module<Tensor, Tensor>
+public sealed class LinearInput : nn.Module<Tensor, Tensor>, ICalibrationProducts
 {
     private readonly Tensor? reassembly;
     private readonly int bits;
@@ -40,6 +41,10 @@ public sealed class LinearInput : nn.Module<Tensor, Tensor>
     public int Bits => bits;
 
     /// <inheritdoc />
+    /// <remarks>The reassembly's product.</remarks>
+    public ScalarType? CalibrationProducts { get; set; }
+
+    /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -49,7 +54,7 @@ public sealed class LinearInput : nn.Module<Tensor, Tensor>
             return (bits >= 16 ? reassembled.alias() : UniformQuantizer.QuantizeToExactDouble(reassembled, bits)).MoveToOuterDisposeScope();
         }
 
-        var x = reassembly is null ? input : input.matmul(reassembly);
+        var x = reassembly is null ? input : CalibrationMath.MatMul(input, reassembly, CalibrationProducts);
         return UniformQuantizer.FakeQuantize(x, bits, straightThrough: true).MoveToOuterDisposeScope();
     }
 }

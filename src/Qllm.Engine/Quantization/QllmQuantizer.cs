@@ -4,6 +4,7 @@ using Qllm.Engine.ArtifactMapping;
 using Qllm.Engine.Modeling;
 using Qllm.Engine.Quantization.Gptq;
 using Qllm.Engine.Quantization.Reassembly;
+using Qllm.Engine.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -59,6 +60,7 @@ public static class QllmQuantizer
 
         var layers = model.Layers.Take(stopAfterLayers ?? model.Layers.Count).ToList();
         var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
+        var products = CalibrationPrecision.ProductsOn(model.Device);
         blocks?.Invoke(new QuantizationProgress(reports.Count, blockCount));
         for (int block = reports.Count, first = block * options.BlockLayers; first < layers.Count; first += options.BlockLayers, block++)
         {
@@ -68,13 +70,13 @@ public static class QllmQuantizer
             Tensor targets;
             using (no_grad())
             {
-                targets = RunChunked(blockLayers, model.Rope, fullPrecisionInputs);
+                targets = RunChunked(blockLayers, model.Rope, fullPrecisionInputs, products);
             }
 
             var points = new List<PointReport>();
             if (options.Reassembles)
             {
-                LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
+                LayerByLayer(blockLayers, model.Rope, quantizedInputs, products, (layer, hidden) =>
                     LayerQuantizer.Quantize(layer, options.Settings, ChooseReassembly(layer, model.Rope, hidden, options, points)), cancellation);
             }
             else
@@ -87,7 +89,7 @@ public static class QllmQuantizer
             double? lossBefore = null;
             if (options.CorrectsErrors)
             {
-                lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets);
+                lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets, products);
                 // One generator per block, seeded from the run's seed and the block, so that a
                 // resumed run draws exactly what an uninterrupted one would. On the CPU whatever the
                 // device: a CUDA generator draws other numbers (and one on the GPU made a CUDA run
@@ -107,14 +109,14 @@ public static class QllmQuantizer
             {
                 // The last step, after any correction is fused: each layer on the outputs of the
                 // rounded ones before it. The walk's last output is the finished block's output.
-                outputs = LayerByLayer(blockLayers, model.Rope, quantizedInputs, (layer, hidden) =>
+                outputs = LayerByLayer(blockLayers, model.Rope, quantizedInputs, products, (layer, hidden) =>
                     GptqLayerRounding.Round(layer, model.Rope, hidden, GptqSettings.Default, warn), cancellation, keepOutputs: true)!;
             }
             else
             {
                 using (no_grad())
                 {
-                    outputs = RunChunked(blockLayers, model.Rope, quantizedInputs);
+                    outputs = RunChunked(blockLayers, model.Rope, quantizedInputs, products);
                 }
             }
 
@@ -246,15 +248,16 @@ public static class QllmQuantizer
     /// pass over the whole block would give them: the same chunks through the same layers) are
     /// returned; else null.
     /// </summary>
-    private static Tensor? LayerByLayer(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Action<DecoderLayer, Tensor> quantize, CancellationToken cancellation, bool keepOutputs = false)
+    private static Tensor? LayerByLayer(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, ScalarType products, Action<DecoderLayer, Tensor> quantize, CancellationToken cancellation, bool keepOutputs = false)
     {
         using var noGrad = no_grad();
         var hidden = inputs;
         for (int i = 0; i < block.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
+            block[i].CalibrationProducts = products;
             quantize(block[i], hidden);
-            var next = i + 1 < block.Count || keepOutputs ? RunChunked([block[i]], rope, hidden) : null;
+            var next = i + 1 < block.Count || keepOutputs ? RunChunked([block[i]], rope, hidden, products) : null;
             if (!ReferenceEquals(hidden, inputs))
             {
                 hidden.Dispose();
@@ -266,10 +269,10 @@ public static class QllmQuantizer
         return keepOutputs ? hidden : null;
     }
 
-    private static double Loss(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets)
+    private static double Loss(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets, ScalarType products)
     {
         using var noGrad = no_grad();
-        using var outputs = RunChunked(block, rope, inputs);
+        using var outputs = RunChunked(block, rope, inputs, products);
         return Mse(outputs, targets);
     }
 
@@ -279,8 +282,17 @@ public static class QllmQuantizer
         return (a - b).pow(2).mean().to(ScalarType.Float64).item<double>();
     }
 
-    private static Tensor RunChunked(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, int chunk = 16)
+    /// <summary>
+    /// Runs the block on the inputs, 16 samples at a time, in <paramref name="products"/> (set here,
+    /// since quantizing a layer replaces the modules that hold the setting).
+    /// </summary>
+    private static Tensor RunChunked(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, ScalarType products, int chunk = 16)
     {
+        foreach (var layer in block)
+        {
+            layer.CalibrationProducts = products;
+        }
+
         var parts = new List<Tensor>();
         for (long first = 0; first < inputs.shape[0]; first += chunk)
         {

@@ -7,6 +7,7 @@ using Qllm.Engine.ArtifactMapping;
 using Qllm.Core.Errors;
 using Qllm.Engine.Loading;
 using Qllm.Engine.Rotation;
+using Qllm.Engine.Torch;
 using static TorchSharp.torch;
 
 namespace Qllm.Engine.Quantization;
@@ -99,7 +100,7 @@ public static class QuantizationJob
         var options = request.Options;
         var seqLen = CalibrationSampler.SampleLength(loaded.Model.Config.SeqLen);
         var ids = CalibrationSampler.Sample(loaded.Tokenizer.Encode(calibrationText), seqLen, options.Samples, options.Seed, loaded.Tokenizer.BosId, request.CalibrationPath);
-        log($"{Header(request, device)}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, {options.BatchSize} samples a step, blocks of {options.BlockLayers} layers");
+        log($"{Header(request, device)}: {options.Samples} samples, {options.Epochs} epochs, rank {options.Rank}, {options.BatchSize} samples a step, blocks of {options.BlockLayers} layers, matrix products in {CalibrationPrecision.Name(CalibrationPrecision.ProductsOn(device))}");
         using var calibration = tensor(ids, [options.Samples, seqLen]);
         return QllmQuantizer.Quantize(loaded.Model, calibration, options, stopAfter, report => log(Describe(report)), log, checkpoint, blocks, message => warn(new QllmWarning(request.ModelPath, ErrorCodes.HessianDampingRaised, message)), cancellation);
     }

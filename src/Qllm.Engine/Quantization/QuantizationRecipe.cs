@@ -4,7 +4,7 @@ using Qllm.Core.Quantization;
 namespace Qllm.Engine.Quantization;
 
 /// <summary>
-/// What a run does about the method, rotation, rounding, rank, learning rate and batch it does not name,
+/// What a run does about the method, rotation, rounding, rank, learning rate, batch and epochs it does not name,
 /// in the engine's types. The rules are Qllm.Core's <see cref="PresetRecipe"/> (which says why),
 /// so that the tool, the build tasks and the engine read one copy.
 /// </summary>
@@ -14,7 +14,8 @@ namespace Qllm.Engine.Quantization;
 /// <param name="Rank">Rank of the low-rank correction.</param>
 /// <param name="LearningRate">Its learning rate.</param>
 /// <param name="BatchSize">Calibration samples per training step of the correction.</param>
-public sealed record QuantizationRecipe(QuantizationMethod Method, RotationKind Rotation, WeightRounding WeightRounding, int Rank = PresetRecipe.PaperRank, double LearningRate = PresetRecipe.PaperLearningRate, int BatchSize = 1)
+/// <param name="Epochs">Epochs of the correction per block.</param>
+public sealed record QuantizationRecipe(QuantizationMethod Method, RotationKind Rotation, WeightRounding WeightRounding, int Rank = PresetRecipe.PaperRank, double LearningRate = PresetRecipe.PaperLearningRate, int BatchSize = 1, int Epochs = PresetRecipe.PaperEpochs)
 {
     /// <summary>The default recipe for <paramref name="settings"/>, for a run that names <paramref name="method"/> (null: none).</summary>
     /// <remarks>A named method keeps QLLM's own rank and learning rate: the recipe's were tuned for the recipe's method.</remarks>
@@ -28,6 +29,7 @@ public sealed record QuantizationRecipe(QuantizationMethod Method, RotationKind 
             QuantizeOptionsText.ParseWeightRounding(recipe.WeightRounding),
             recipe.Rank,
             recipe.LearningRate,
-            recipe.BatchSize);
+            recipe.BatchSize,
+            recipe.Epochs);
     }
 }

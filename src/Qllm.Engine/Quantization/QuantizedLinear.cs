@@ -1,3 +1,4 @@
+using Qllm.Engine.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ namespace Qllm.Engine.Quantization;
 /// Q(W + s·B·A) with straight-through rounding, exactly what runs after <see cref="Fuse"/>, rather
 /// than the reference's Q(W) + s·B·A (docs/method.md: that mismatch costs accuracy).
 /// </summary>
-public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
+public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ICalibrationProducts
 {
 #pragma warning disable IDE0044 // RegisterComponents discovers parameters through fields; Fuse replaces them.
     private Parameter weight;
@@ -168,7 +169,10 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, QuantizedWeight());
+    public ScalarType? CalibrationProducts { get; set; }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => CalibrationMath.Linear(input, QuantizedWeight(), CalibrationProducts);
 
     /// <inheritdoc />
     /// <remarks>The fixed rounding is not disposed: <see cref="LayerQuantizer.Finalize"/> hands it to the <see cref="IntegerLinear"/> that replaces this linear.</remarks>

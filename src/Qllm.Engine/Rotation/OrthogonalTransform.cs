@@ -81,10 +81,11 @@ public sealed class OrthogonalTransform : IDisposable
     public Tensor Apply(Tensor x) => Multiply(x, transpose: false, ScalarType.Float64);
 
     /// <summary>
-    /// x·Q over the last dimension in float32: for training steps, where the product's last bits do not
-    /// matter and the runtime never reproduces the values, so the double product is not worth its cost.
+    /// x·Q over the last dimension in <paramref name="type"/> (float32 or bfloat16), rounded to x's
+    /// dtype: for calibration passes and training steps, where the product's last bits do not matter
+    /// and the runtime never reproduces the values, so the double product is not worth its cost.
     /// </summary>
-    public Tensor ApplyInFloat(Tensor x) => Multiply(x, transpose: false, ScalarType.Float32);
+    public Tensor ApplyIn(Tensor x, ScalarType type) => Multiply(x, transpose: false, type);
 
     /// <summary>x·Qᵀ over the last dimension, in float64, rounded once to x's dtype.</summary>
     public Tensor ApplyTranspose(Tensor x) => Multiply(x, transpose: true, ScalarType.Float64);

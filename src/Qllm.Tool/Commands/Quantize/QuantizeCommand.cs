@@ -29,7 +29,7 @@ internal static class QuantizeCommand
             .AcceptOnlyFromAmong([.. WeightRoundingNames.All]);
         var defaults = new QuantizeOptions(QuantizationSettings.Default);
         var samples = new Option<int>("--samples") { Description = "Calibration samples.", DefaultValueFactory = _ => defaults.Samples }.InRange(1, 100_000);
-        var epochs = new Option<int>("--epochs") { Description = "Error-correction epochs per block.", DefaultValueFactory = _ => defaults.Epochs }.InRange(0, 1000);
+        var epochs = new Option<int?>("--epochs") { Description = $"Error-correction epochs per block (default: the preset's, or {PresetRecipe.PaperEpochs} with --method)." }.InRange(0, 1000);
         var rank = new Option<int?>("--rank") { Description = $"Rank of the low-rank adapters (default: the preset's, or {PresetRecipe.PaperRank} with --method)." }.InRange(1, 4096);
         var learningRate = new Option<double?>("--learning-rate") { Description = $"AdamW learning rate, decayed linearly (default: the preset's, or {PresetRecipe.PaperLearningRate} with --method)." }.InRange(1e-9, 1);
         var batchSize = new Option<int?>("--batch-size") { Description = "Calibration samples per training step of the correction; the learning rate is per step (default: the preset's, or 1 with --method)." }.InRange(1, 100_000);
@@ -75,7 +75,7 @@ internal static class QuantizeCommand
                 settings,
                 recipe.Method,
                 result.GetValue(samples),
-                result.GetValue(epochs),
+                result.GetValue(epochs) ?? recipe.Epochs,
                 result.GetValue(rank) ?? recipe.Rank,
                 LearningRate: result.GetValue(learningRate) ?? recipe.LearningRate,
                 BlockLayers: result.GetValue(blockLayers),
