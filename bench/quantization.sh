@@ -8,6 +8,7 @@
 #
 #   bash bench/quantization.sh                                # the reference's settings (slow on a CPU)
 #   SAMPLES=32 EPOCHS=2 WINDOWS=100 bash bench/quantization.sh # quicker, smaller settings
+# EPOCHS unset: each recipe's own (the W4A4 default's 5, a named method's 10).
 #   LANES=4 LANE=0 ... bash bench/quantization.sh                 # every 4th configuration from the first
 #   bash bench/device/quantization.sh                           # on the lent GPU machine (see its header)
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 DEVICE=${DEVICE:-cpu}
 DATA=${DATA:-.data}
 SAMPLES=${SAMPLES:-128}
-EPOCHS=${EPOCHS:-10}
+EPOCHS=${EPOCHS:-}
 WINDOWS=${WINDOWS:-100}
 if [ -z "${CONFIGS:-}" ]; then
   CONFIGS=""
@@ -56,7 +57,7 @@ for config in $CONFIGS; do
   recipe=(--method "$method" --rotation "$rotation" --weight-rounding "$rounding")
   [ "$method" = default ] && recipe=()
   q=$($QLLM quantize "$DATA/stories15M.bin" --calibration "$DATA/calibration.txt" --output "$out" --preset "$preset" "${recipe[@]}" \
-        --samples "$SAMPLES" --epochs "$EPOCHS" --device "$DEVICE" --json 2>"$work/$name.log" | tail -1)
+        --samples "$SAMPLES" ${EPOCHS:+--epochs "$EPOCHS"} --device "$DEVICE" --json 2>"$work/$name.log" | tail -1)
   e=$($QLLM eval "$out" --reference "$DATA/stories15M.bin" --text "$DATA/evaluation.txt" --max-windows "$WINDOWS" --json --device "$DEVICE" 2>/dev/null)
   bytes=$(field bytes <<<"$q")
   printf '| %s | %s | %s | %s | %.3f | %.4f | %.2f%% | %s | %.2f | %.0f | %.0f |\n' "$preset" "$method" "$rotation" "$rounding" \
@@ -65,4 +66,4 @@ for config in $CONFIGS; do
     "$(awk -v m="$(field peakMemoryBytes <<<"$q")" 'BEGIN{print m/1048576}')"
 done
 echo
-echo "settings: samples=$SAMPLES epochs=$EPOCHS (QLLM and lowrank-only), eval windows=$WINDOWS of 255 tokens, device=$DEVICE"
+echo "settings: samples=$SAMPLES epochs=${EPOCHS:-per recipe} (QLLM and lowrank-only), eval windows=$WINDOWS of 255 tokens, device=$DEVICE"
