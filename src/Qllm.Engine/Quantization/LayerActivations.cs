@@ -19,8 +19,9 @@ internal sealed class LayerActivations : IDisposable
     public (Tensor ChannelMax, Tensor Sample) this[ReassemblyPoint point] => _points[point];
 
     /// <summary>Runs the layer as it is (full precision) on <paramref name="inputs"/> [samples, tokens, dim] in chunks.</summary>
-    public static LayerActivations Collect(DecoderLayer layer, RotaryEmbedding rope, Tensor inputs, int sampleTokens, int chunk = 16)
+    public static LayerActivations Collect(DecoderLayer layer, RotaryEmbedding rope, Tensor inputs, int sampleTokens)
     {
+        int chunk = CalibrationChunk.Samples(inputs.shape[1]);
         using var noGrad = no_grad();
         var collected = new LayerActivations();
         var parts = new Dictionary<ReassemblyPoint, List<Tensor>> { [ReassemblyPoint.Qkv] = [], [ReassemblyPoint.GateUp] = [], [ReassemblyPoint.Down] = [] };

@@ -73,6 +73,10 @@ public static class QllmQuantizer
                 targets = RunChunked(blockLayers, model.Rope, fullPrecisionInputs, products);
             }
 
+            // The full-precision inputs are read only for the targets, which are the next block's.
+            fullPrecisionInputs.Dispose();
+            fullPrecisionInputs = targets;
+
             var points = new List<PointReport>();
             if (options.Reassembles)
             {
@@ -122,9 +126,7 @@ public static class QllmQuantizer
 
             double lossAfter = Mse(outputs, targets);
             quantizedInputs.Dispose();
-            fullPrecisionInputs.Dispose();
             quantizedInputs = outputs;
-            fullPrecisionInputs = targets;
             var report = new BlockReport(block, first, blockLayers.Count, points, lossBefore ?? lossAfter, lossAfter, clock.Elapsed.TotalSeconds);
             reports.Add(report);
             checkpoint?.Save(block, blockLayers, quantizedInputs, fullPrecisionInputs, report);
@@ -283,26 +285,24 @@ public static class QllmQuantizer
     }
 
     /// <summary>
-    /// Runs the block on the inputs, 16 samples at a time, in <paramref name="products"/> (set here,
-    /// since quantizing a layer replaces the modules that hold the setting).
+    /// Runs the block on the inputs a <see cref="CalibrationChunk"/> at a time, in <paramref name="products"/>
+    /// (set here, since quantizing a layer replaces the modules that hold the setting).
     /// </summary>
-    private static Tensor RunChunked(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, ScalarType products, int chunk = 16)
+    private static Tensor RunChunked(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, ScalarType products)
     {
         foreach (var layer in block)
         {
             layer.CalibrationProducts = products;
         }
 
-        var parts = new List<Tensor>();
+        // Each chunk's outputs go straight into the whole, which never exists twice.
+        int chunk = CalibrationChunk.Samples(inputs.shape[1]);
+        var all = empty_like(inputs);
         for (long first = 0; first < inputs.shape[0]; first += chunk)
         {
-            parts.Add(ErrorCorrectionTrainer.Run(block, rope, inputs.narrow(0, first, Math.Min(chunk, inputs.shape[0] - first))));
-        }
-
-        var all = cat(parts, 0);
-        foreach (var part in parts)
-        {
-            part.Dispose();
+            long count = Math.Min(chunk, inputs.shape[0] - first);
+            using var part = ErrorCorrectionTrainer.Run(block, rope, inputs.narrow(0, first, count));
+            all.narrow(0, first, count).copy_(part);
         }
 
         return all;

@@ -13,8 +13,6 @@ namespace Qllm.Engine.Quantization.Gptq;
 /// </summary>
 internal static class GptqLayerRounding
 {
-    private const int Chunk = 16;
-
     // Linears of a group share their input, so the first of each captures the group's one Hessian.
     private static readonly string[][] Groups =
     [
@@ -73,12 +71,13 @@ internal static class GptqLayerRounding
         try
         {
             long samples = inputs.shape[0];
-            for (long first = 0; first < samples; first += Chunk)
+            int chunk = CalibrationChunk.Samples(inputs.shape[1]);
+            for (long first = 0; first < samples; first += chunk)
             {
                 using var scope = NewDisposeScope();
                 try
                 {
-                    layer.Forward(inputs.narrow(0, first, Math.Min(Chunk, samples - first)), rope);
+                    layer.Forward(inputs.narrow(0, first, Math.Min(chunk, samples - first)), rope);
                 }
                 catch (HessianCaptured)
                 {
