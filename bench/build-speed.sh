@@ -20,6 +20,7 @@ if [ -z "${QLLM:-}" ]; then
   QLLM="dotnet src/Qllm.Tool/bin/Release/net10.0/qllm.dll"
 fi
 work=${WORK:-$(mktemp -d)}
+mkdir -p "$work"
 recipe_args() {
   case "$1" in
     default) echo "" ;;

@@ -13,9 +13,6 @@ internal static class MemoryEstimate
     /// <summary>The .NET runtime, libtorch and TorchSharp before any tensor: about 320 MiB measured, rounded up.</summary>
     public const long BaseBytes = 512L << 20;
 
-    // GPTQ, the correction and the chunked forward passes run 16 samples at a time.
-    private const long ChunkSamples = 16;
-
     /// <summary>Bytes of the model's weights in float32.</summary>
     public static long WeightBytes(LlamaConfig config)
     {
@@ -55,10 +52,16 @@ internal static class MemoryEstimate
         // The block's inputs and targets in both models, and its outputs: four [samples, seqLen, dim] float tensors.
         long hiddenStates = 4L * options.Samples * seqLen * config.Dim * 4;
 
-        // One chunk through a layer, in double where the exact path runs: the feed-forward's inner
-        // activations and the attention scores, with the copies autograd keeps for the backward pass.
-        long chunk = Math.Min(ChunkSamples, options.Samples) * seqLen * ((4L * config.HiddenDim) + ((long)config.Heads * seqLen)) * 8 * 4;
-        return total + hiddenStates + chunk;
+        // One chunk of a forward pass through a layer (CalibrationChunk), in float32: the
+        // feed-forward's inner activations and the attention scores, six copies.
+        long chunk = Math.Min(CalibrationChunk.Samples(seqLen), options.Samples) * seqLen * ((4L * config.HiddenDim) + ((long)config.Heads * seqLen)) * 4 * 6;
+        // A training step of the correction keeps what the backward pass reads, for each layer of
+        // the block and each token of its samples: about 20 values per model dimension and 10 per
+        // inner one (fitted to stories15M's peaks: 848 MiB at 8 samples, 1016 MiB at 128).
+        long training = options.CorrectsErrors
+            ? Math.Min(options.BatchSize, options.Samples) * seqLen * ((20L * config.Dim) + (10L * config.HiddenDim)) * 4 * Math.Min(options.BlockLayers, config.Layers)
+            : 0;
+        return total + hiddenStates + chunk + training;
     }
 
     // The weights of one decoder layer: four attention and three feed-forward linears, two norms.
