@@ -3,7 +3,7 @@ namespace Qllm.Core.Quantization;
 /// <summary>
 /// What a run does about the method, rotation, rounding, rank, learning rate, batch size and epochs
 /// that it does not name: the best combination measured on stories15M at the reference's 128 samples
-/// (docs/benchmarks.md, "Rotation and GPTQ" and "Build speed"; README says why).
+/// (docs/benchmarks.md, "Rotation and GPTQ" and "bfloat16 products and 5 epochs"; README says why).
 /// </summary>
 /// <param name="Method">One of <see cref="MethodNames"/>.</param>
 /// <param name="Rotation">One of <see cref="RotationNames"/>.</param>
