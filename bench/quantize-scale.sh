@@ -23,7 +23,7 @@ MODEL=${MODEL:?set MODEL to a Hugging Face folder (bench/synthetic-llama.py --fo
 DATA=${DATA:-${QLLM_DATA_DIR:-.data}}
 LAYERS=${LAYERS:-2}
 SAMPLES=${SAMPLES:-128}
-EPOCHS=${EPOCHS:-10}
+EPOCHS=${EPOCHS:-}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 if [ -z "${QLLM:-}" ]; then
   dotnet build src/Qllm.Tool -c Release -v quiet -nologo >/dev/null
@@ -61,7 +61,7 @@ run() {
 }
 
 echo "Machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; $(date -u +%FT%TZ)"
-echo "Model: $MODEL ($((weights_bytes / 1000000)) MB of safetensors, $n1 layers, $w1 weights per layer), calibration context $ctx, $SAMPLES samples, $EPOCHS epochs, first $LAYERS layers"
+echo "Model: $MODEL ($((weights_bytes / 1000000)) MB of safetensors, $n1 layers, $w1 weights per layer), calibration context $ctx, $SAMPLES samples, ${EPOCHS:-default} epochs, first $LAYERS layers"
 echo
 echo "| run | recipe | per layer s | peak RSS GiB | process wall s | whole model, projected s | 7B (32 layers), projected s |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
@@ -71,7 +71,7 @@ for recipe in "rtn:none:nearest" "rtn:hadamard:gptq" "default"; do
   IFS=: read -r method rotation rounding <<<"$recipe"
   args=(--method "$method" --rotation "$rotation" --weight-rounding "$rounding")
   [ "$recipe" = default ] && args=()
-  read -r per rss wall < <(run "${recipe//:/-}" "$model" --output "$work/${recipe//:/-}.qllm" --layers "$LAYERS" --samples "$SAMPLES" --epochs "$EPOCHS" "${args[@]}")
+  read -r per rss wall < <(run "${recipe//:/-}" "$model" --output "$work/${recipe//:/-}.qllm" --layers "$LAYERS" --samples "$SAMPLES" ${EPOCHS:+--epochs "$EPOCHS"} "${args[@]}")
   whole=$(awk -v p="$per" -v n="$n1" 'BEGIN { printf "%.0f", p * n }')
   seven=$(awk -v p="$per" -v a="$w7" -v b="$w1" 'BEGIN { printf "%.0f", p * a / b * 32 }')
   printf '| %s layers | %s | %.2f | %s | %.1f | %s | %s |\n' "$LAYERS" "${recipe//:/, }" "$per" "$rss" "$wall" "$whole" "$seven"
