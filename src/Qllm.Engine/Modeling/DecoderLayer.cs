@@ -55,10 +55,10 @@ public sealed class DecoderLayer : nn.Module
     /// </summary>
     public ScalarType? CalibrationProducts
     {
-        get;
+        // The MLP is never replaced (only the modules inside it are), so it holds the layer's setting.
+        get => mlp.CalibrationProducts;
         set
         {
-            field = value;
             input_layernorm.InFloat = post_attention_layernorm.InFloat = value is not null;
             foreach (var module in modules().OfType<ICalibrationProducts>())
             {

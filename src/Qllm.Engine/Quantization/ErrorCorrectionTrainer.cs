@@ -12,8 +12,8 @@ namespace Qllm.Engine.Quantization;
 /// fused into the weights. The steps compute in the layers' <see cref="DecoderLayer.CalibrationProducts"/>
 /// (the caller sets them; null would train through the exact double path). Each step takes <see cref="QuantizeOptions.BatchSize"/> samples in a
 /// shuffled order (the reference: one). On a CPU, single-sample steps of a small model leave the
-/// matrix products too small to keep the cores busy; steps of 4 at twice the learning rate gave
-/// the same fidelity on stories15M in two thirds of the time (docs/benchmarks.md).
+/// matrix products too small to keep the cores busy; steps of 4, with the learning rate raised for
+/// them, kept the fidelity on stories15M in a fraction of the time (docs/benchmarks.md).
 /// </summary>
 internal static class ErrorCorrectionTrainer
 {

@@ -18,7 +18,7 @@ namespace Qllm.Engine.Quantization;
 public sealed record QuantizationRecipe(QuantizationMethod Method, RotationKind Rotation, WeightRounding WeightRounding, int Rank = PresetRecipe.PaperRank, double LearningRate = PresetRecipe.PaperLearningRate, int BatchSize = 1, int Epochs = PresetRecipe.PaperEpochs)
 {
     /// <summary>The default recipe for <paramref name="settings"/>, for a run that names <paramref name="method"/> (null: none).</summary>
-    /// <remarks>A named method keeps QLLM's own rank and learning rate: the recipe's were tuned for the recipe's method.</remarks>
+    /// <remarks>A named method keeps QLLM's own rank, learning rate, single-sample steps and epochs: the recipe's were tuned for the recipe's method.</remarks>
     public static QuantizationRecipe For(QuantizationSettings settings, QuantizationMethod? method = null)
     {
         ArgumentNullException.ThrowIfNull(settings);

@@ -25,6 +25,7 @@ public sealed class DecoderLayerTests(Stories15MFixture stories) : IClassFixture
         var modules = layer.modules().OfType<ICalibrationProducts>().ToList();
         Assert.Equal(7 + 4 + 2, modules.Count); // the linears, their inputs, attention and the MLP
         Assert.All(modules, module => Assert.Equal(ScalarType.BFloat16, module.CalibrationProducts));
+        Assert.Equal(ScalarType.BFloat16, layer.CalibrationProducts);
         var narrow = layer.Forward(hidden, model.Rope);
         Assert.Equal(ScalarType.Float32, narrow.dtype);
 
@@ -39,6 +40,7 @@ public sealed class DecoderLayerTests(Stories15MFixture stories) : IClassFixture
 
         layer.CalibrationProducts = null;
         Assert.All(modules, module => Assert.Null(module.CalibrationProducts));
+        Assert.Null(layer.CalibrationProducts);
         Assert.True(layer.Forward(hidden, model.Rope).eq(exact).all().item<bool>(), "the exact path again, bit for bit");
     }
 }
