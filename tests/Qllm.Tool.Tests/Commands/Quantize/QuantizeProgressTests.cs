@@ -23,6 +23,15 @@ public sealed class QuantizeProgressTests(QuantizedArtifactFixture fixture)
     }
 
     [Fact]
+    public void The_first_line_names_the_calibrations_product_type_bfloat16_only_where_the_CPU_has_bfloat16_instructions()
+    {
+        var flags = File.ReadLines("/proc/cpuinfo").First(line => line.StartsWith("flags", StringComparison.Ordinal)).Split(' ');
+        var expected = flags.Contains("avx512_bf16") || flags.Contains("amx_bf16") ? "bfloat16" : "float32";
+        var first = fixture.Quantize.Error.Split('\n')[0];
+        Assert.EndsWith($", matrix products in {expected}", first.TrimEnd('\r'), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_live_display_is_only_for_the_process_stderr_on_a_terminal_without_json()
     {
         using var writer = new StringWriter();
