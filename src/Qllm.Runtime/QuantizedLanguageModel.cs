@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -31,6 +32,9 @@ public sealed class QuantizedLanguageModel : IDisposable
     private readonly Workers _workers;
     private readonly ChatPrompt _chat;
     private readonly Lock _gate = new();
+
+    // The states of finished GetLogits calls, reused by the next: a window's logits buffer is large.
+    private readonly ConcurrentBag<InferenceState> _idleStates = [];
     private int _activeCalls;
     private bool _disposed;
 
@@ -199,18 +203,43 @@ public sealed class QuantizedLanguageModel : IDisposable
     public float[] GetLogits(IReadOnlyList<int> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        if (tokens.Count == 0 || tokens.Count > ContextLength)
+        var ids = tokens.ToArray();
+        var logits = new float[(long)ids.Length * VocabularySize];
+        GetLogits(ids, logits);
+        return logits;
+    }
+
+    /// <summary>
+    /// Writes the logits the model gives at every position of <paramref name="tokens"/> (run from an
+    /// empty context) into <paramref name="logits"/>: [tokens.Length × <see cref="VocabularySize"/>],
+    /// row-major. For scoring many sequences (an evaluation): the working buffers of a call are kept
+    /// and reused by the next, one set per call running at the same time, so that a sequence of calls
+    /// allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sequence is empty, longer than the context, or holds an id outside the vocabulary; or <paramref name="logits"/> is shorter than the logits.</exception>
+    public void GetLogits(ReadOnlySpan<int> tokens, Span<float> logits)
+    {
+        if (tokens.Length == 0 || tokens.Length > ContextLength)
         {
-            throw new ArgumentException($"{tokens.Count} tokens: a sequence holds 1 to {ContextLength}{_transformer.WindowNote}", nameof(tokens));
+            throw new ArgumentException($"{tokens.Length} tokens: a sequence holds 1 to {ContextLength}{_transformer.WindowNote}", nameof(tokens));
+        }
+
+        long size = (long)tokens.Length * VocabularySize;
+        if (logits.Length < size)
+        {
+            throw new ArgumentException($"{logits.Length} values cannot hold the logits of {tokens.Length} positions ({size})", nameof(logits));
         }
 
         Enter();
+        var state = _idleStates.TryTake(out var idle) ? idle : _transformer.NewState();
         try
         {
-            return _transformer.Forward(tokens.ToArray(), _transformer.NewState(), lastOnly: false, _workers);
+            state.Length = 0;
+            _transformer.Forward(tokens, state, lastOnly: false, _workers).AsSpan(0, (int)size).CopyTo(logits);
         }
         finally
         {
+            _idleStates.Add(state);
             Exit();
         }
     }

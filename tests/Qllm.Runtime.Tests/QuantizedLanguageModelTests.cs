@@ -190,6 +190,30 @@ public sealed class QuantizedLanguageModelTests(QuantizedArtifactsFixture artifa
     }
 
     [Fact]
+    public void Logits_into_a_buffer_reuse_the_state_of_an_earlier_call_without_carrying_anything_over()
+    {
+        using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"), new RuntimeOptions { Threads = 1 });
+        var text = model.Tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath));
+        int[] window = [model.Tokenizer.BosId, .. text.Take(model.ContextLength - 1)];
+        int[] other = [model.Tokenizer.BosId, .. text.Skip(500).Take(40)];
+        var expected = model.GetLogits(window);
+
+        // A long window, a short other one, the long one again: each as from an empty context.
+        var buffer = new float[expected.Length];
+        model.GetLogits(window, buffer);
+        Assert.True(buffer.AsSpan().SequenceEqual(expected));
+        var shortBuffer = new float[other.Length * model.VocabularySize];
+        model.GetLogits(other, shortBuffer);
+        Assert.True(shortBuffer.AsSpan().SequenceEqual(model.GetLogits(other)));
+        model.GetLogits(window, buffer);
+        Assert.True(buffer.AsSpan().SequenceEqual(expected));
+
+        var error = Assert.Throws<ArgumentException>(() => model.GetLogits(window, new float[expected.Length - 1]));
+        Assert.Equal("logits", error.ParamName);
+        Assert.Throws<ArgumentException>(() => model.GetLogits(ReadOnlySpan<int>.Empty, buffer));
+    }
+
+    [Fact]
     public void The_model_describes_itself()
     {
         using var model = QuantizedLanguageModel.Load(artifacts.Artifact("W4A4"), new RuntimeOptions { Threads = 1 });

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Qllm.Core.Errors;
 using Qllm.Engine.Modeling;
@@ -12,22 +13,27 @@ namespace Qllm.Engine.Evaluation;
 /// </summary>
 public static class PerplexityEvaluator
 {
-    /// <summary>Evaluates <paramref name="model"/> on <paramref name="textTokens"/>.</summary>
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="textTokens"/>, one window at a time.</summary>
     /// <param name="model">The model under test.</param>
     /// <param name="textTokens">The text's token ids, without BOS.</param>
     /// <param name="bosId">The BOS id that opens every window.</param>
     /// <param name="reference">A reference model with the same vocabulary, or null.</param>
     /// <param name="maxWindows">Evaluate at most this many windows (from the start), or all when null.</param>
-    /// <param name="batchSize">Windows per forward pass.</param>
     /// <param name="textPath">The text file, for error messages.</param>
-    public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<int> textTokens, int bosId, LlamaModel? reference = null, int? maxWindows = null, int batchSize = 8, string? textPath = null) =>
-        Evaluate(WindowLogits.Of(model), textTokens, bosId, reference is null ? null : WindowLogits.Of(reference), maxWindows, batchSize, textPath);
+    public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<int> textTokens, int bosId, LlamaModel? reference = null, int? maxWindows = null, string? textPath = null) =>
+        Evaluate(WindowLogits.Of(model), textTokens, bosId, reference is null ? null : WindowLogits.Of(reference), maxWindows, threads: 1, textPath);
 
-    /// <summary>Evaluates whatever scores the windows (the engine's model or the runtime's), against an optional reference.</summary>
-    public static EvaluationResult Evaluate(WindowLogits model, IReadOnlyList<int> textTokens, int bosId, WindowLogits? reference, int? maxWindows = null, int batchSize = 8, string? textPath = null)
+    /// <summary>
+    /// Evaluates whatever scores the windows (the engine's model or the runtime's), against an
+    /// optional reference. Up to <paramref name="threads"/> windows are scored at once, each on one
+    /// thread from its logits to its rows' scores, so that only those windows' logits are held.
+    /// The totals are summed in window order, so they do not depend on the threads.
+    /// </summary>
+    public static EvaluationResult Evaluate(WindowLogits model, IReadOnlyList<int> textTokens, int bosId, WindowLogits? reference, int? maxWindows = null, int threads = 1, string? textPath = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(textTokens);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         int seqLen = model.SeqLen, stride = seqLen - 1;
         if (reference is not null && (reference.VocabSize != model.VocabSize || reference.SeqLen != seqLen))
         {
@@ -46,53 +52,54 @@ public static class PerplexityEvaluator
         }
 
         var clock = Stopwatch.StartNew();
-        double nll = 0, kl = 0;
-        long agree = 0;
         int vocab = model.VocabSize;
-        var scores = new RowScore[Math.Min(batchSize, windows) * stride];
-        for (int first = 0; first < windows; first += batchSize)
-        {
-            int count = Math.Min(batchSize, windows - first);
-            var ids = new long[count * seqLen];
-            for (int w = 0; w < count; w++)
+        var windowScores = new WindowScore[windows];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+
+        // One set of buffers per window in flight, reused: a fresh window's logits would be faulted in anew.
+        var idle = new ConcurrentBag<WindowBuffers>();
+        Parallel.For(
+            0,
+            windows,
+            options,
+            w =>
             {
-                int offset = (first + w) * stride;
-                ids[w * seqLen] = bosId;
+                var buffers = idle.TryTake(out var free) ? free : new WindowBuffers(seqLen, vocab, reference is not null);
+                // Position i of a window predicts its token i + 1 (the window's id i + 1); the last
+                // position has no target inside it.
+                var ids = buffers.Ids;
+                ids[0] = bosId;
                 for (int i = 0; i < stride; i++)
                 {
-                    ids[(w * seqLen) + 1 + i] = textTokens[offset + i];
+                    ids[1 + i] = textTokens[(w * stride) + i];
                 }
-            }
 
-            var logits = model.Logits(ids, count);
-            var referenceLogits = reference?.Logits(ids, count);
+                model.Write(ids, buffers.Model);
+                reference?.Write(ids, buffers.Reference);
+                var score = default(WindowScore);
+                for (int i = 0; i < stride; i++)
+                {
+                    var referenceRow = reference is null ? default : buffers.Reference.AsSpan(i * vocab, vocab);
+                    score = score.Add(LogitRow.Score(buffers.Model.AsSpan(i * vocab, vocab), referenceRow, ids[i + 1]));
+                }
 
-            // Position i of a window predicts its token i + 1 (the window's id i + 1); the last
-            // position has no target inside it. Rows are scored on every core, then summed in order,
-            // so the totals do not depend on the threads.
-            Parallel.For(0, count * stride, row =>
-            {
-                int w = row / stride, i = row % stride;
-                var modelRow = logits[w].AsSpan(i * vocab, vocab);
-                var referenceRow = referenceLogits is null ? default : referenceLogits[w].AsSpan(i * vocab, vocab);
-                scores[row] = LogitRow.Score(modelRow, referenceRow, (int)ids[(w * seqLen) + i + 1]);
+                windowScores[w] = score;
+                idle.Add(buffers);
             });
 
-            for (int row = 0; row < count * stride; row++)
-            {
-                nll += scores[row].Nll;
-                kl += scores[row].Kl;
-                agree += scores[row].Agree ? 1 : 0;
-            }
+        var total = default(WindowScore);
+        foreach (var score in windowScores)
+        {
+            total = total.Add(score);
         }
 
         long positions = (long)windows * stride;
         return new EvaluationResult(
             windows,
             positions,
-            Math.Exp(nll / positions),
-            reference is null ? null : kl / positions,
-            reference is null ? null : (double)agree / positions,
+            Math.Exp(total.Nll / positions),
+            reference is null ? null : total.Kl / positions,
+            reference is null ? null : (double)total.Agree / positions,
             clock.Elapsed.TotalSeconds);
     }
 }

@@ -12,67 +12,53 @@ namespace Qllm.Engine.Evaluation;
 /// </summary>
 /// <param name="SeqLen">The context: tokens per window.</param>
 /// <param name="VocabSize">Width of a row of logits.</param>
-/// <param name="Logits">
-/// Given the ids of <c>count</c> windows ([count × SeqLen], BOS first), each window's raw logits,
-/// row-major: at least its first SeqLen − 1 positions × VocabSize, float32.
+/// <param name="Write">
+/// Given one window's ids (SeqLen of them, BOS first), writes its raw logits, float32 and row-major,
+/// into the destination ([SeqLen × VocabSize]). It may be called from several threads at once, one
+/// window each.
 /// </param>
-public sealed record WindowLogits(int SeqLen, int VocabSize, Func<long[], int, float[][]> Logits)
+public sealed record WindowLogits(int SeqLen, int VocabSize, WindowLogitsWriter Write)
 {
-    /// <summary>The engine's model: the windows in one batched forward pass.</summary>
+    /// <summary>
+    /// The engine's model, one window per forward pass. Windows on several threads run side by side;
+    /// on the CPU each then wants one libtorch thread (see <see cref="PerplexityEvaluator"/>).
+    /// </summary>
     public static WindowLogits Of(LlamaModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var config = model.Config;
-        return new(config.SeqLen, config.VocabSize, (ids, count) =>
+        return new(config.SeqLen, config.VocabSize, (window, destination) =>
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var input = tensor(ids, [count, config.SeqLen], device: model.Device);
+            var ids = new long[window.Length];
+            for (int i = 0; i < ids.Length; i++)
+            {
+                ids[i] = window[i];
+            }
+
+            var input = tensor(ids, [1, ids.Length], device: model.Device);
             var logits = model.Logits(input, cache: null, start: 0).to(ScalarType.Float32).cpu().contiguous();
-            int size = config.SeqLen * config.VocabSize;
-            var all = MemoryMarshal.Cast<byte, float>(logits.bytes);
-            if (all.Length != count * size)
+            var values = MemoryMarshal.Cast<byte, float>(logits.bytes);
+            if (values.Length != ids.Length * config.VocabSize)
             {
                 // A view into a larger storage: copy it out first.
-                all = MemoryMarshal.Cast<byte, float>(logits.clone().bytes);
+                values = MemoryMarshal.Cast<byte, float>(logits.clone().bytes);
             }
 
-            var windows = new float[count][];
-            for (int w = 0; w < count; w++)
-            {
-                windows[w] = all.Slice(w * size, size).ToArray();
-            }
-
-            return windows;
+            values.CopyTo(destination);
         });
     }
 
     /// <summary>
-    /// A quantized artifact run by Qllm.Runtime. The windows are independent, so up to
-    /// <paramref name="parallelWindows"/> run at once, each with its own sequence state; a model
-    /// loaded with one thread then runs each window without any hand-off between threads. A
-    /// position's products do not depend on which thread computes them, so neither do the logits.
+    /// A quantized artifact run by Qllm.Runtime. A model loaded with one thread runs each window
+    /// without any hand-off between threads; windows on several threads run side by side, each with
+    /// its own sequence state. A position's products do not depend on which thread computes them, so
+    /// neither do the logits.
     /// </summary>
-    public static WindowLogits Of(QuantizedLanguageModel model, int parallelWindows = 1)
+    public static WindowLogits Of(QuantizedLanguageModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentOutOfRangeException.ThrowIfLessThan(parallelWindows, 1);
-        int seqLen = model.ContextLength;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelWindows };
-        return new(seqLen, model.VocabularySize, (ids, count) =>
-        {
-            var windows = new float[count][];
-            Parallel.For(0, count, options, w =>
-            {
-                var window = new int[seqLen];
-                for (int i = 0; i < seqLen; i++)
-                {
-                    window[i] = (int)ids[(w * seqLen) + i];
-                }
-
-                windows[w] = model.GetLogits(window);
-            });
-            return windows;
-        });
+        return new(model.ContextLength, model.VocabularySize, model.GetLogits);
     }
 }

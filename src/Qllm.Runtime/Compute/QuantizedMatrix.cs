@@ -62,11 +62,10 @@ internal sealed class QuantizedMatrix : WeightMatrix
             for (; r + 4 <= rowEnd; r += 4)
             {
                 var block = all.Slice(r * _rowBytes, 4 * _rowBytes);
-                if (x.Codes is null && x.Tokens > 1 && !FloatDotAvx512.IsEnabled)
+                if (x.Codes is null && x.Tokens > 1)
                 {
-                    // Many tokens (a prefill, an evaluation window): the 256-bit kernel's sums, each row
-                    // converted once. Where the 512-bit kernel is chosen, its sums (in another order)
-                    // are taken token by token, so that a token's logits do not depend on its batch.
+                    // Many tokens (a prefill, an evaluation window): the single-token kernel's sums in
+                    // its order, each row converted once, so that a token's logits do not depend on its batch.
                     ByteRowBlock.Multiply(x.Values, x.Tokens, block, _zeros.AsSpan(r, 4), _scales.AsSpan(r, 4), output, Rows, r);
                     continue;
                 }
@@ -127,6 +126,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
     }
 
     // Σ (q − za)(c − zw) exactly, from Σ q·c and the code sums; then the two scales, rounded once.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private float IntegerProduct(PreparedInput x, int token, int row, long dot)
     {
         long za = (long)x.Zeros[token], zw = (long)_zeros[row];

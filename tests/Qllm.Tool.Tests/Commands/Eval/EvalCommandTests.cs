@@ -19,9 +19,9 @@ public sealed class EvalCommandTests
         Assert.Equal(4, root.GetProperty("windows").GetInt32());
         Assert.Equal(4 * 255, root.GetProperty("tokens").GetInt64());
 
-        // The engine's perplexity of the same 4 windows (in one batch of 8, as the command's default), computed here.
+        // The engine's perplexity of the same 4 windows, one after the other, computed here.
         using var loaded = ModelLoader.Load(TestData.ModelPath, null, CPU);
-        var engine = PerplexityEvaluator.Evaluate(loaded.Model, loaded.Tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath)), loaded.Tokenizer.BosId, maxWindows: 4, batchSize: 8);
+        var engine = PerplexityEvaluator.Evaluate(loaded.Model, loaded.Tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath)), loaded.Tokenizer.BosId, maxWindows: 4);
         Assert.Equal(engine.Perplexity, root.GetProperty("perplexity").GetDouble(), tolerance: engine.Perplexity * 1e-9);
         Assert.Equal(0, root.GetProperty("meanKl").GetDouble(), 6);
         Assert.Equal(1, root.GetProperty("top1Agreement").GetDouble());

@@ -15,30 +15,29 @@ public sealed class ParallelWindowsTests(QuantizedArtifactFixture artifact) : IC
         using var oneThread = QuantizedLanguageModel.Load(artifact.ArtifactPath, new RuntimeOptions { Threads = 1 });
         using var twoThreads = QuantizedLanguageModel.Load(artifact.ArtifactPath, new RuntimeOptions { Threads = 2 });
         var text = oneThread.Tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath));
-        int seqLen = oneThread.ContextLength, windows = 3;
-        var ids = new long[windows * seqLen];
+        int seqLen = oneThread.ContextLength, vocab = oneThread.VocabularySize, windows = 3;
+        var ids = new int[windows][];
         for (int w = 0; w < windows; w++)
         {
-            ids[w * seqLen] = oneThread.Tokenizer.BosId;
-            for (int i = 1; i < seqLen; i++)
-            {
-                ids[(w * seqLen) + i] = text[(w * (seqLen - 1)) + i - 1];
-            }
+            ids[w] = [oneThread.Tokenizer.BosId, .. text.Skip(w * (seqLen - 1)).Take(seqLen - 1)];
         }
 
-        var parallel = WindowLogits.Of(oneThread, parallelWindows: 2).Logits(ids, windows);
-        var sequential = WindowLogits.Of(twoThreads).Logits(ids, windows);
+        // The windows side by side on one-thread models, against each alone on a two-thread model.
+        var parallel = new float[windows][];
+        var scorer = WindowLogits.Of(oneThread);
+        Parallel.For(0, windows, w => scorer.Write(ids[w], parallel[w] = new float[seqLen * vocab]));
         for (int w = 0; w < windows; w++)
         {
-            Assert.True(parallel[w].AsSpan().SequenceEqual(sequential[w]), $"window {w}");
+            var alone = twoThreads.GetLogits(ids[w]);
+            Assert.True(parallel[w].AsSpan().SequenceEqual(alone), $"window {w}");
         }
 
         // The first position alone (one token: the token-by-token products) against the window's first row.
         var first = twoThreads.GetLogits([oneThread.Tokenizer.BosId]);
-        Assert.True(first.AsSpan().SequenceEqual(parallel[0].AsSpan(0, oneThread.VocabularySize)));
+        Assert.True(first.AsSpan().SequenceEqual(parallel[0].AsSpan(0, vocab)));
 
-        var a = PerplexityEvaluator.Evaluate(WindowLogits.Of(oneThread, parallelWindows: 2), text, oneThread.Tokenizer.BosId, WindowLogits.Of(twoThreads), maxWindows: windows, batchSize: 2);
-        var b = PerplexityEvaluator.Evaluate(WindowLogits.Of(twoThreads), text, oneThread.Tokenizer.BosId, WindowLogits.Of(oneThread, parallelWindows: 2), maxWindows: windows, batchSize: 3);
+        var a = PerplexityEvaluator.Evaluate(WindowLogits.Of(oneThread), text, oneThread.Tokenizer.BosId, WindowLogits.Of(twoThreads), maxWindows: windows, threads: 2);
+        var b = PerplexityEvaluator.Evaluate(WindowLogits.Of(twoThreads), text, oneThread.Tokenizer.BosId, WindowLogits.Of(oneThread), maxWindows: windows, threads: 1);
         Assert.Equal(a.Perplexity, b.Perplexity);
         Assert.Equal(0, a.MeanKl);
         Assert.Equal(1, a.Top1Agreement);
