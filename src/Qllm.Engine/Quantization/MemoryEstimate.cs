@@ -55,11 +55,12 @@ internal static class MemoryEstimate
         // One chunk of a forward pass through a layer (CalibrationChunk), in float32: the
         // feed-forward's inner activations and the attention scores, six copies.
         long chunk = Math.Min(CalibrationChunk.Samples(seqLen), options.Samples) * seqLen * ((4L * config.HiddenDim) + ((long)config.Heads * seqLen)) * 4 * 6;
-        // A training step of the correction keeps what the backward pass reads, for each layer of
-        // the block and each token of its samples: about 20 values per model dimension and 10 per
-        // inner one (fitted to stories15M's peaks: 848 MiB at 8 samples, 1016 MiB at 128).
+        // A slice of a training step of the correction keeps what the backward pass reads, for each
+        // layer of the block and each token of the slice: about 20 values per model dimension and 10
+        // per inner one (fitted to stories15M's peaks with steps of 4 samples at once: 848 MiB at 8
+        // samples, 1016 MiB at 128).
         long training = options.CorrectsErrors
-            ? Math.Min(options.BatchSize, options.Samples) * seqLen * ((20L * config.Dim) + (10L * config.HiddenDim)) * 4 * Math.Min(options.BlockLayers, config.Layers)
+            ? Math.Min(ErrorCorrectionTrainer.SliceSamples(seqLen), Math.Min(options.BatchSize, options.Samples)) * seqLen * ((20L * config.Dim) + (10L * config.HiddenDim)) * 4 * Math.Min(options.BlockLayers, config.Layers)
             : 0;
         return total + hiddenStates + chunk + training;
     }
