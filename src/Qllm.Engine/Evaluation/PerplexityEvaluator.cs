@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Qllm.Core.Errors;
 using Qllm.Engine.Modeling;
 
@@ -58,34 +59,25 @@ public static class PerplexityEvaluator
 
         // One set of buffers per window in flight, reused: a fresh window's logits would be faulted in anew.
         var idle = new ConcurrentBag<WindowBuffers>();
-        Parallel.For(
-            0,
-            windows,
-            options,
-            w =>
-            {
-                var buffers = idle.TryTake(out var free) ? free : new WindowBuffers(seqLen, vocab, reference is not null);
-                // Position i of a window predicts its token i + 1 (the window's id i + 1); the last
-                // position has no target inside it.
-                var ids = buffers.Ids;
-                ids[0] = bosId;
-                for (int i = 0; i < stride; i++)
+        try
+        {
+            Parallel.For(
+                0,
+                windows,
+                options,
+                w =>
                 {
-                    ids[1 + i] = textTokens[(w * stride) + i];
-                }
-
-                model.Write(ids, buffers.Model);
-                reference?.Write(ids, buffers.Reference);
-                var score = default(WindowScore);
-                for (int i = 0; i < stride; i++)
-                {
-                    var referenceRow = reference is null ? default : buffers.Reference.AsSpan(i * vocab, vocab);
-                    score = score.Add(LogitRow.Score(buffers.Model.AsSpan(i * vocab, vocab), referenceRow, ids[i + 1]));
-                }
-
-                windowScores[w] = score;
-                idle.Add(buffers);
-            });
+                    var buffers = idle.TryTake(out var free) ? free : new WindowBuffers(seqLen, vocab, reference is not null);
+                    windowScores[w] = ScoreWindow(model, reference, textTokens, w, bosId, buffers);
+                    idle.Add(buffers);
+                });
+        }
+        catch (AggregateException error)
+        {
+            // The first window's failure as it was thrown (a QllmException keeps its code and file);
+            // windows running beside it usually fail the same way.
+            ExceptionDispatchInfo.Throw(error.InnerExceptions[0]);
+        }
 
         var total = default(WindowScore);
         foreach (var score in windowScores)
@@ -101,5 +93,29 @@ public static class PerplexityEvaluator
             reference is null ? null : total.Kl / positions,
             reference is null ? null : (double)total.Agree / positions,
             clock.Elapsed.TotalSeconds);
+    }
+
+    // Position i of a window predicts its token i + 1 (the window's id i + 1); the last position
+    // has no target inside it.
+    private static WindowScore ScoreWindow(WindowLogits model, WindowLogits? reference, IReadOnlyList<int> textTokens, int window, int bosId, WindowBuffers buffers)
+    {
+        int vocab = model.VocabSize, stride = model.SeqLen - 1;
+        var ids = buffers.Ids;
+        ids[0] = bosId;
+        for (int i = 0; i < stride; i++)
+        {
+            ids[1 + i] = textTokens[(window * stride) + i];
+        }
+
+        model.Write(ids, buffers.Model);
+        reference?.Write(ids, buffers.Reference);
+        var score = default(WindowScore);
+        for (int i = 0; i < stride; i++)
+        {
+            var referenceRow = reference is null ? default : buffers.Reference.AsSpan(i * vocab, vocab);
+            score = score.Add(LogitRow.Score(buffers.Model.AsSpan(i * vocab, vocab), referenceRow, ids[i + 1]));
+        }
+
+        return score;
     }
 }

@@ -91,6 +91,15 @@ public sealed class PerplexityEvaluatorTests(Stories15MFixture stories) : IClass
     }
 
     [Fact]
+    public void A_window_that_fails_fails_the_evaluation_with_its_own_error()
+    {
+        var failing = new WindowLogits(256, 32000, (_, _) => throw new QllmException(ErrorCodes.BadArtifact, "model.qllm", "the weights are damaged", "quantize again"));
+        var error = Assert.Throws<QllmException>(() => PerplexityEvaluator.Evaluate(failing, Text, bosId: 1, reference: null, threads: 2));
+        Assert.Equal(ErrorCodes.BadArtifact, error.Code);
+        Assert.Equal("model.qllm", error.File);
+    }
+
+    [Fact]
     public void A_text_shorter_than_one_window_is_refused()
     {
         using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
