@@ -15,20 +15,11 @@ public sealed class QuantizedMatrixTests
     [InlineData(3, 16, 33)]
     public void Products_equal_the_dequantized_float_products(int weightBits, int activationBits, int columns)
     {
-        const int rows = 21, tokens = 3;
-        var random = new Random(weightBits * 100 + columns);
-        var natural = Enumerable.Range(0, rows * columns).Select(_ => (byte)random.Next(1 << weightBits)).ToArray();
-        var scales = Enumerable.Range(0, rows).Select(_ => (float)(random.NextDouble() * 0.1) + 1e-3f).ToArray();
-        var zeros = Enumerable.Range(0, rows).Select(_ => (float)random.Next(1 << weightBits)).ToArray();
-        var stored = weightBits == 4 ? Pack4(natural, rows, columns) : natural;
-        var matrix = new QuantizedMatrix(WeightCodes.Owned(stored), weightBits, rows, columns, scales, zeros);
-        var x = Enumerable.Range(0, tokens * columns).Select(_ => (float)((random.NextDouble() * 4) - 1.5)).ToArray();
-        var input = new InputPoint(columns, null, activationBits, weightBits, matrix.PackedLayout);
+        var (matrix, natural, scales, zeros, x, prepared) = RandomMatrix(weightBits, activationBits, columns);
+        var output = new float[Tokens * Rows];
+        matrix.Multiply(prepared, output, 0, Rows);
 
-        var output = new float[tokens * rows];
-        matrix.Multiply(input.Prepare(x, tokens), output, 0, rows);
-
-        for (int t = 0; t < tokens; t++)
+        for (int t = 0; t < Tokens; t++)
         {
             var activation = x.AsSpan(t * columns, columns).ToArray();
             if (activationBits < 16)
@@ -36,7 +27,7 @@ public sealed class QuantizedMatrixTests
                 TokenQuantizer.FakeQuantize(activation, activationBits);
             }
 
-            for (int r = 0; r < rows; r++)
+            for (int r = 0; r < Rows; r++)
             {
                 double expected = 0;
                 for (int j = 0; j < columns; j++)
@@ -44,9 +35,46 @@ public sealed class QuantizedMatrixTests
                     expected += activation[j] * ((natural[(r * columns) + j] - zeros[r]) * scales[r]);
                 }
 
-                Assert.True(Math.Abs(expected - output[(t * rows) + r]) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"token {t}, row {r}: {output[(t * rows) + r]} instead of {expected}");
+                Assert.True(Math.Abs(expected - output[(t * Rows) + r]) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"token {t}, row {r}: {output[(t * Rows) + r]} instead of {expected}");
             }
         }
+    }
+
+    // Blocks of four 4-bit rows against integer activations finish their sums four rows at a time;
+    // a row alone takes the scalar path. The integers are exact either way, so the bits must agree.
+    [Theory]
+    [InlineData(4, 288)]
+    [InlineData(8, 768)]
+    [InlineData(4, 100)]
+    [InlineData(8, 33)]
+    public void Four_row_blocks_give_the_bits_of_rows_taken_one_at_a_time(int activationBits, int columns)
+    {
+        var (matrix, _, _, _, _, prepared) = RandomMatrix(4, activationBits, columns);
+        var blocked = new float[Tokens * Rows];
+        var single = new float[Tokens * Rows];
+        matrix.Multiply(prepared, blocked, 0, Rows);
+        for (int r = 0; r < Rows; r++)
+        {
+            matrix.Multiply(prepared, single, r, r + 1);
+        }
+
+        Assert.Equal(single.Select(BitConverter.SingleToInt32Bits), blocked.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    private const int Rows = 21, Tokens = 3;
+
+    // A random matrix of Rows rows (five blocks of four and one row alone), Tokens random activations, prepared.
+    private static (QuantizedMatrix Matrix, byte[] Natural, float[] Scales, float[] Zeros, float[] X, PreparedInput Prepared) RandomMatrix(int weightBits, int activationBits, int columns)
+    {
+        var random = new Random(weightBits * 100 + columns);
+        var natural = Enumerable.Range(0, Rows * columns).Select(_ => (byte)random.Next(1 << weightBits)).ToArray();
+        var scales = Enumerable.Range(0, Rows).Select(_ => (float)(random.NextDouble() * 0.1) + 1e-3f).ToArray();
+        var zeros = Enumerable.Range(0, Rows).Select(_ => (float)random.Next(1 << weightBits)).ToArray();
+        var stored = weightBits == 4 ? Pack4(natural, Rows, columns) : natural;
+        var matrix = new QuantizedMatrix(WeightCodes.Owned(stored), weightBits, Rows, columns, scales, zeros);
+        var x = Enumerable.Range(0, Tokens * columns).Select(_ => (float)((random.NextDouble() * 4) - 1.5)).ToArray();
+        var input = new InputPoint(columns, null, activationBits, weightBits, matrix.PackedLayout);
+        return (matrix, natural, scales, zeros, x, input.Prepare(x, Tokens));
     }
 
     private static byte[] Pack4(byte[] codes, int rows, int columns)
