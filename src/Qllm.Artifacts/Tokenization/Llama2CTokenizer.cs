@@ -33,8 +33,8 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     private readonly byte[][] _pieces;
     private readonly float[] _scores;
     private readonly bool[] _isByte;
-    private readonly Dictionary<long, int> _symbolIds;
-    private readonly Dictionary<long, BpeMerge> _merges;
+    private readonly LongKeyTable<int> _symbolIds;
+    private readonly LongKeyTable<BpeMerge> _merges;
     private readonly bool _addDummyPrefix;
 
     private Llama2CTokenizer(int maxTokenLength, byte[][] pieces, float[] scores, bool lookUpReservedPieces, bool addDummyPrefix = true)
@@ -74,16 +74,16 @@ public sealed class Llama2CTokenizer : ITextTokenizer
     // loop was about a quarter of what a fresh process spends opening stories15M, hence fully
     // optimized from its first call rather than tiered.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (Dictionary<long, int> SymbolIds, Dictionary<long, BpeMerge> Merges) BuildTables(Dictionary<string, int> idsByText, byte[][] pieces, float[] scores)
+    private static (LongKeyTable<int> SymbolIds, LongKeyTable<BpeMerge> Merges) BuildTables(Dictionary<string, int> idsByText, byte[][] pieces, float[] scores)
     {
-        var symbolIds = new Dictionary<long, int>();
-        var merges = new Dictionary<long, BpeMerge>(idsByText.Count);
+        var symbolIds = new LongKeyTable<int>(idsByText.Count);
+        var merges = new LongKeyTable<BpeMerge>(idsByText.Count);
         var lookup = idsByText.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var (text, id) in idsByText)
         {
             if (text.Length <= 4)
             {
-                symbolIds[SymbolKey(pieces[id])] = id;
+                symbolIds.Set(SymbolKey(pieces[id]), id);
             }
 
             // run.c compares with '>' against its starting best score, so NaN and very low scores never merge.
@@ -96,7 +96,7 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             {
                 if (lookup.TryGetValue(text.AsSpan(0, split), out var left) && lookup.TryGetValue(text.AsSpan(split), out var right))
                 {
-                    merges[PriorityBpe.PairKey(left, right)] = new BpeMerge(PriorityBpe.HighestScoreFirst(scores[id]), id);
+                    merges.Set(PriorityBpe.PairKey(left, right), new BpeMerge(PriorityBpe.HighestScoreFirst(scores[id]), id));
                 }
             }
         }

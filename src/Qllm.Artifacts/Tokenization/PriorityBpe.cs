@@ -12,7 +12,7 @@ internal static class PriorityBpe
     /// <summary>Merges <paramref name="symbols"/>.</summary>
     /// <param name="symbols">The initial token ids.</param>
     /// <param name="merges">Pair key (<see cref="PairKey"/>) to its merge; only pairs that may merge.</param>
-    public static int[] Merge(ReadOnlySpan<int> symbols, Dictionary<long, BpeMerge> merges)
+    public static int[] Merge(ReadOnlySpan<int> symbols, LongKeyTable<BpeMerge> merges)
     {
         var count = symbols.Length;
         if (count < 2)
@@ -93,7 +93,7 @@ internal static class PriorityBpe
     // Priority above position: the first merge, then the leftmost pair.
     private static ulong Key(BpeMerge merge, int position) => ((ulong)merge.Priority << 32) | (uint)position;
 
-    private static void Offer(PriorityQueue<Candidate, ulong> queue, Dictionary<long, BpeMerge> merges, int left, int leftId, int rightId)
+    private static void Offer(PriorityQueue<Candidate, ulong> queue, LongKeyTable<BpeMerge> merges, int left, int leftId, int rightId)
     {
         if (merges.TryGetValue(PairKey(leftId, rightId), out var merge))
         {

@@ -20,14 +20,14 @@ internal sealed class BpeModel
     private const int MaxCachedWords = 200_000;
 
     private readonly Dictionary<string, int> _ids;
-    private readonly Dictionary<long, BpeMerge> _merges;
+    private readonly LongKeyTable<BpeMerge> _merges;
     private readonly int[]? _byteIds;
     private readonly int? _unknownId;
     private readonly bool _fuseUnknown;
     private readonly bool _ignoreMerges;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
 
-    public BpeModel(Dictionary<string, int> ids, Dictionary<long, BpeMerge> merges, bool byteFallback, int? unknownId, bool fuseUnknown, bool ignoreMerges)
+    public BpeModel(Dictionary<string, int> ids, LongKeyTable<BpeMerge> merges, bool byteFallback, int? unknownId, bool fuseUnknown, bool ignoreMerges)
     {
         _ids = ids;
         _merges = merges;

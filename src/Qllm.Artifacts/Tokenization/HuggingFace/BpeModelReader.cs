@@ -66,9 +66,9 @@ internal static class BpeModelReader
     /// merged token must be in the vocabulary, as Hugging Face tokenizers require. A later
     /// duplicate overrides an earlier one, as there.
     /// </summary>
-    private static Dictionary<long, BpeMerge> ReadMerges(JsonElement model, Dictionary<string, int> ids, string source)
+    private static LongKeyTable<BpeMerge> ReadMerges(JsonElement model, Dictionary<string, int> ids, string source)
     {
-        var merges = new Dictionary<long, BpeMerge>();
+        var merges = new LongKeyTable<BpeMerge>();
         var rank = 0;
         foreach (var merge in TokenizerJson.Array(model, "merges", source))
         {
@@ -78,7 +78,7 @@ internal static class BpeModelReader
                 throw TokenizerJsonError.Bad(source, $"merge {rank + 1} ('{left}' + '{right}') names a token that is not in the vocabulary");
             }
 
-            merges[PriorityBpe.PairKey(leftId, rightId)] = new BpeMerge((uint)rank, merged);
+            merges.Set(PriorityBpe.PairKey(leftId, rightId), new BpeMerge((uint)rank, merged));
             rank++;
         }
 
