@@ -203,27 +203,32 @@ public sealed class QuantizedLanguageModel : IDisposable
     public float[] GetLogits(IReadOnlyList<int> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        var ids = tokens.ToArray();
-        var logits = new float[(long)ids.Length * VocabularySize];
-        GetLogits(ids, logits);
-        return logits;
+        CheckLength(tokens.Count);
+
+        // A state of its own, dropped with the call: nothing is kept for the next.
+        Enter();
+        try
+        {
+            return _transformer.Forward(tokens.ToArray(), _transformer.NewState(), lastOnly: false, _workers);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>
     /// Writes the logits the model gives at every position of <paramref name="tokens"/> (run from an
     /// empty context) into <paramref name="logits"/>: [tokens.Length × <see cref="VocabularySize"/>],
-    /// row-major. For scoring many sequences (an evaluation): the working buffers of a call are kept
-    /// and reused by the next, one set per call running at the same time, so that a sequence of calls
-    /// allocates nothing.
+    /// row-major. For scoring many sequences (an evaluation): the working buffers of a call (the
+    /// sequence's cache and a logits buffer as large as the logits) are kept by the model and reused by
+    /// the next call, one set per call running at the same time, so that a sequence of calls
+    /// allocates nothing. <see cref="GetLogits(IReadOnlyList{int})"/> keeps nothing.
     /// </summary>
     /// <exception cref="ArgumentException">The sequence is empty, longer than the context, or holds an id outside the vocabulary; or <paramref name="logits"/> is shorter than the logits.</exception>
     public void GetLogits(ReadOnlySpan<int> tokens, Span<float> logits)
     {
-        if (tokens.Length == 0 || tokens.Length > ContextLength)
-        {
-            throw new ArgumentException($"{tokens.Length} tokens: a sequence holds 1 to {ContextLength}{_transformer.WindowNote}", nameof(tokens));
-        }
-
+        CheckLength(tokens.Length);
         long size = (long)tokens.Length * VocabularySize;
         if (logits.Length < size)
         {
@@ -241,6 +246,14 @@ public sealed class QuantizedLanguageModel : IDisposable
         {
             _idleStates.Add(state);
             Exit();
+        }
+    }
+
+    private void CheckLength(int tokens)
+    {
+        if (tokens == 0 || tokens > ContextLength)
+        {
+            throw new ArgumentException($"{tokens} tokens: a sequence holds 1 to {ContextLength}{_transformer.WindowNote}", nameof(tokens));
         }
     }
 
