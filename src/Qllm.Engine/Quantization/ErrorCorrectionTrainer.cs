@@ -10,10 +10,12 @@ namespace Qllm.Engine.Quantization;
 /// weights are trained with AdamW (linear decay to zero) to make the quantized block, fed the
 /// quantized model's inputs, reproduce the full-precision block's outputs; then the adapters are
 /// fused into the weights. The steps compute in the layers' <see cref="DecoderLayer.CalibrationProducts"/>
-/// (the caller sets them; null would train through the exact double path). Each step takes <see cref="QuantizeOptions.BatchSize"/> samples in a
-/// shuffled order (the reference: one), run through the block in slices (<see cref="SliceSamples"/>). On a CPU, single-sample steps of a small model leave the
-/// matrix products too small to keep the cores busy; steps of 4, with the learning rate raised for
-/// them, kept the fidelity on stories15M in a fraction of the time (docs/benchmarks.md).
+/// (the caller sets them; null would train through the exact double path). Each step takes
+/// <see cref="QuantizeOptions.BatchSize"/> samples in a shuffled order (the reference: one), run
+/// through the block in slices (<see cref="SliceSamples"/>). On a CPU, single-sample steps of a
+/// small model leave the matrix products too small to keep the cores busy; steps of 4, with the
+/// learning rate raised for them, kept the fidelity on stories15M in a fraction of the time
+/// (docs/benchmarks.md).
 /// </summary>
 internal static class ErrorCorrectionTrainer
 {
@@ -100,7 +102,8 @@ internal static class ErrorCorrectionTrainer
     /// step (at least one): about <see cref="SliceTokens"/> tokens. What the backward pass reads is
     /// kept for every layer of the block and every token of the slice, so the slice, not the step,
     /// sets the training's memory. On stories15M, slices of 2 samples instead of steps of 4 at once
-    /// took the default recipe's peak from 1.0 GiB to 0.84 GiB; a 1B model's 2048-token samples go one at a time.
+    /// took the default recipe's peak from 1009 to 766 MiB; a 1B model's 2048-token samples go one
+    /// at a time.
     /// </summary>
     public static long SliceSamples(long tokensPerSample) => Math.Max(1, SliceTokens / Math.Max(1, tokensPerSample));
 
