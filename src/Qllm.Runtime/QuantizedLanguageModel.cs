@@ -236,15 +236,21 @@ public sealed class QuantizedLanguageModel : IDisposable
         }
 
         Enter();
-        var state = _idleStates.TryTake(out var idle) ? idle : _transformer.NewState();
+        InferenceState? state = null;
         try
         {
+            state = _idleStates.TryTake(out var idle) ? idle : _transformer.NewState();
             state.Length = 0;
             _transformer.Forward(tokens, state, lastOnly: false, _workers).AsSpan(0, (int)size).CopyTo(logits);
         }
         finally
         {
-            _idleStates.Add(state);
+            // A state left mid-sequence by a failed call is reset by the next (Length = 0).
+            if (state is not null)
+            {
+                _idleStates.Add(state);
+            }
+
             Exit();
         }
     }

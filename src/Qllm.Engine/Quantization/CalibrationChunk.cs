@@ -12,6 +12,6 @@ internal static class CalibrationChunk
     /// <summary>Tokens per chunk.</summary>
     public const int Tokens = 1024;
 
-    /// <summary>Samples per chunk for samples of <paramref name="tokensPerSample"/> tokens.</summary>
-    public static int Samples(long tokensPerSample) => (int)Math.Max(1, Tokens / Math.Max(1, tokensPerSample));
+    /// <summary>Samples of <paramref name="tokensPerSample"/> tokens that make about <paramref name="tokens"/> tokens (a forward chunk by default), at least one.</summary>
+    public static int Samples(long tokensPerSample, int tokens = Tokens) => (int)Math.Max(1, tokens / Math.Max(1, tokensPerSample));
 }

@@ -105,7 +105,7 @@ internal static class ErrorCorrectionTrainer
     /// took the default recipe's peak from 1009 to 766 MiB; a 1B model's 2048-token samples go one
     /// at a time.
     /// </summary>
-    public static long SliceSamples(long tokensPerSample) => Math.Max(1, SliceTokens / Math.Max(1, tokensPerSample));
+    public static long SliceSamples(long tokensPerSample) => CalibrationChunk.Samples(tokensPerSample, SliceTokens);
 
     /// <summary>Tokens per slice of a training step (<see cref="SliceSamples"/>).</summary>
     public const int SliceTokens = 512;
