@@ -54,15 +54,20 @@ internal static class DotnetProcess
         }
 
         var output = new StringBuilder();
+        var standardOutput = new StringBuilder();
         var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Append(output, e.Data);
+            Append(standardOutput, e.Data);
+        };
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.StandardInput.Write(input);
         process.StandardInput.Close();
-        return new RunningProcess(process, output);
+        return new RunningProcess(process, output, standardOutput);
     }
 
     private static void Append(StringBuilder output, string? line)

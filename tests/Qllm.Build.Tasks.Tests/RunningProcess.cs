@@ -4,7 +4,7 @@ using System.Text;
 namespace Qllm.Build.Tasks.Tests;
 
 /// <summary>A child process started by <see cref="DotnetProcess"/>.</summary>
-internal sealed class RunningProcess(Process process, StringBuilder output)
+internal sealed class RunningProcess(Process process, StringBuilder output, StringBuilder standardOutput)
 {
     public ProcessResult Wait(TimeSpan timeout)
     {
@@ -17,7 +17,7 @@ internal sealed class RunningProcess(Process process, StringBuilder output)
 
         // The parameterless wait also waits for the redirected streams to end.
         process.WaitForExit();
-        var result = new ProcessResult(process.ExitCode, Text());
+        var result = new ProcessResult(process.ExitCode, Text(), Locked(standardOutput));
         process.Dispose();
         return result;
     }
@@ -61,11 +61,13 @@ internal sealed class RunningProcess(Process process, StringBuilder output)
     /// <summary>SIGKILL to this process alone (<paramref name="entireProcessTree"/> false: its children live on) or to it and every descendant.</summary>
     public void Kill(bool entireProcessTree) => process.Kill(entireProcessTree);
 
-    public string Text()
+    public string Text() => Locked(output);
+
+    private static string Locked(StringBuilder text)
     {
-        lock (output)
+        lock (text)
         {
-            return output.ToString();
+            return text.ToString();
         }
     }
 }
