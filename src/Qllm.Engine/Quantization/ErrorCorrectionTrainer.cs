@@ -1,4 +1,5 @@
 using Qllm.Engine.Modeling;
+using Qllm.Engine.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,6 +40,7 @@ internal static class ErrorCorrectionTrainer
         long batch = Math.Min(options.BatchSize, samples);
         long steps = ((samples + batch - 1) / batch) * options.Epochs, step = 0;
         long slice = SliceSamples(inputs.shape[1]);
+        bool layerByLayer = TrainsLayerByLayer(block.Count, slice * inputs.shape[1], inputs.shape[2]);
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             var order = randperm(samples, generator: generator);
@@ -54,7 +56,7 @@ internal static class ErrorCorrectionTrainer
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
                 var picked = order.narrow(0, first, Math.Min(batch, samples - first)).to(inputs.device);
-                epochLoss += Backward(block, rope, inputs, targets, picked, slice) * picked.shape[0];
+                epochLoss += Backward(block, rope, inputs, targets, picked, slice, layerByLayer) * picked.shape[0];
                 optimizer.step();
                 step++;
             }
@@ -78,9 +80,11 @@ internal static class ErrorCorrectionTrainer
     /// Adds to the trained parameters' gradients the gradient of the mean loss over the samples
     /// <paramref name="picked"/>, running them through the block <paramref name="sliceSamples"/> at a
     /// time: the step's mean loss is the sum of its slices' losses, each weighted by its share of the
-    /// samples, so the gradients add up to the whole step's. Returns the step's mean loss.
+    /// samples, so the gradients add up to the whole step's. With <paramref name="layerByLayer"/>
+    /// each slice goes back one layer at a time (<see cref="BackwardLayerByLayer"/>). Returns the
+    /// step's mean loss.
     /// </summary>
-    public static double Backward(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets, Tensor picked, long sliceSamples)
+    public static double Backward(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, Tensor targets, Tensor picked, long sliceSamples, bool layerByLayer = false)
     {
         long count = picked.shape[0];
         double total = 0;
@@ -88,13 +92,75 @@ internal static class ErrorCorrectionTrainer
         {
             using var scope = NewDisposeScope();
             var part = picked.narrow(0, at, Math.Min(sliceSamples, count - at));
-            var output = Run(block, rope, inputs.index_select(0, part));
-            var loss = nn.functional.mse_loss(output, targets.index_select(0, part)) * ((double)part.shape[0] / count);
-            loss.backward();
-            total += loss.item<float>();
+            double share = (double)part.shape[0] / count;
+            total += layerByLayer
+                ? BackwardLayerByLayer(block, rope, inputs.index_select(0, part), targets.index_select(0, part), share)
+                : Backward(Run(block, rope, inputs.index_select(0, part)), targets.index_select(0, part), share);
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// Whether a block trains layer by layer (<see cref="BackwardLayerByLayer"/>): when it has more
+    /// than one layer and a slice's hidden states [tokens, dim] reach <see cref="LayerByLayerValues"/>.
+    /// Autograd keeps what the backward pass reads for every layer of the block, on the order of a
+    /// hundred such tensors per layer: at a 1B model's 2048-token slice that is over a GB per layer,
+    /// while stories15M's slices keep a few MB and train faster without the second forward pass.
+    /// </summary>
+    public static bool TrainsLayerByLayer(int blockLayers, long sliceTokens, long dim) => blockLayers > 1 && sliceTokens * dim >= LayerByLayerValues;
+
+    /// <summary>Values of a slice's hidden states from which a block trains layer by layer (a 1024-token slice at dim 2048).</summary>
+    public const long LayerByLayerValues = 1L << 21;
+
+    private static double Backward(Tensor output, Tensor target, double share)
+    {
+        var loss = nn.functional.mse_loss(output, target) * share;
+        loss.backward();
+        return loss.item<float>();
+    }
+
+    /// <summary>
+    /// The gradients of one slice, as one pass through the block gives them, with autograd holding
+    /// one layer's activations at a time instead of the block's: a forward pass without a graph keeps
+    /// each layer's input; then from the last layer back, each layer runs again with its graph and
+    /// takes the gradient of its output, handing the gradient of its input to the layer before it.
+    /// The price is a second forward pass through all but the last layer.
+    /// </summary>
+    private static double BackwardLayerByLayer(IReadOnlyList<DecoderLayer> block, RotaryEmbedding rope, Tensor input, Tensor target, double share)
+    {
+        var layerInputs = new List<Tensor> { input };
+        using (no_grad())
+        {
+            for (int i = 0; i + 1 < block.Count; i++)
+            {
+                layerInputs.Add(block[i].Forward(layerInputs[i], rope));
+            }
+        }
+
+        double loss = 0;
+        Tensor? outputGradient = null;
+        for (int i = block.Count - 1; i >= 0; i--)
+        {
+            using var layerScope = NewDisposeScope();
+            var layerInput = i > 0 ? layerInputs[i].detach().requires_grad_(true) : layerInputs[i];
+            var output = block[i].Forward(layerInput, rope);
+            if (outputGradient is null)
+            {
+                loss = Backward(output, target, share);
+            }
+            else
+            {
+                output.backward([outputGradient]);
+            }
+
+            outputGradient = i > 0 ? layerInput.grad!.detach().MoveToOuterDisposeScope() : null;
+
+            // What the layer's graph held is free now; the next layer's allocations differ in size.
+            NativeHeap.ReleaseFreed();
+        }
+
+        return loss;
     }
 
     /// <summary>

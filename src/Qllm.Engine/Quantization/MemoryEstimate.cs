@@ -56,11 +56,13 @@ internal static class MemoryEstimate
         // feed-forward's inner activations and the attention scores, six copies.
         long chunk = Math.Min(CalibrationChunk.Samples(seqLen), options.Samples) * seqLen * ((4L * config.HiddenDim) + ((long)config.Heads * seqLen)) * 4 * 6;
         // A slice of a training step of the correction keeps what the backward pass reads, for each
-        // layer of the block and each token of the slice: about 20 values per model dimension and 10
-        // per inner one (fitted to stories15M's peaks with steps of 4 samples at once: 848 MiB at 8
-        // samples, 1016 MiB at 128).
+        // layer of the block (one, when it goes back layer by layer) and each token of the slice:
+        // about 20 values per model dimension and 10 per inner one (fitted to stories15M's peaks
+        // with steps of 4 samples at once: 848 MiB at 8 samples, 1016 MiB at 128).
+        long sliceTokens = Math.Min(ErrorCorrectionTrainer.SliceSamples(seqLen), Math.Min(options.BatchSize, options.Samples)) * seqLen;
+        int blockLayers = Math.Min(options.BlockLayers, config.Layers);
         long training = options.CorrectsErrors
-            ? Math.Min(ErrorCorrectionTrainer.SliceSamples(seqLen), Math.Min(options.BatchSize, options.Samples)) * seqLen * ((20L * config.Dim) + (10L * config.HiddenDim)) * 4 * Math.Min(options.BlockLayers, config.Layers)
+            ? sliceTokens * ((20L * config.Dim) + (10L * config.HiddenDim)) * 4 * (ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers, sliceTokens, config.Dim) ? 1 : blockLayers)
             : 0;
         return total + hiddenStates + chunk + training;
     }

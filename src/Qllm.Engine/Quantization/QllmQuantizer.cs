@@ -77,6 +77,10 @@ public static class QllmQuantizer
             fullPrecisionInputs.Dispose();
             fullPrecisionInputs = targets;
 
+            // Forward passes leave their freed intermediates in the heap (NativeHeap); the phases
+            // after them allocate differently, so the pages go back first (and at each phase change below).
+            NativeHeap.ReleaseFreed();
+
             var points = new List<PointReport>();
             if (options.Reassembles)
             {
@@ -93,7 +97,9 @@ public static class QllmQuantizer
             double? lossBefore = null;
             if (options.CorrectsErrors)
             {
+                NativeHeap.ReleaseFreed();
                 lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets, products);
+                NativeHeap.ReleaseFreed();
                 // One generator per block, seeded from the run's seed and the block, so that a
                 // resumed run draws exactly what an uninterrupted one would. On the CPU whatever the
                 // device: a CUDA generator draws other numbers (and one on the GPU made a CUDA run
@@ -134,6 +140,7 @@ public static class QllmQuantizer
             // Nothing reads the block's float state again: its final form now, so that a streamed
             // model holds one block in float32 at a time.
             blockLayers.ForEach(layer => FinalizeLayer(model, layer, options.Settings));
+            NativeHeap.ReleaseFreed();
             progress?.Invoke(report);
             blocks?.Invoke(new QuantizationProgress(reports.Count, blockCount));
         }

@@ -51,6 +51,54 @@ public sealed class ErrorCorrectionTrainerTests(Stories15MFixture stories) : ICl
     }
 
     [Fact]
+    public void Going_back_layer_by_layer_gives_the_gradient_and_the_loss_of_one_pass()
+    {
+        using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
+        using var scope = NewDisposeScope();
+        var block = model.Layers.Take(3).ToList();
+        foreach (var layer in block)
+        {
+            layer.CalibrationProducts = ScalarType.Float32;
+        }
+
+        Tensor inputs, targets;
+        using (no_grad())
+        {
+            inputs = model.Embed(TextWindows.Tokens(TestData.CalibrationTextPath, model.Config, 3, 100_000));
+            targets = inputs + (0.1f * randn(inputs.shape, generator: new Generator(5)));
+        }
+
+        // Every layer's two norms: the first layer's gradient has come back through the two after it.
+        var trained = block.SelectMany(layer => new[] { layer.AttentionNorm.Weight, layer.FeedForwardNorm.Weight }).ToList();
+        trained.ForEach(weight => weight.requires_grad = true);
+        var picked = tensor(new long[] { 2, 0, 1 });
+        (double Loss, float[][] Gradients) Step(bool layerByLayer)
+        {
+            trained.ForEach(weight => weight.grad = null);
+            double loss = ErrorCorrectionTrainer.Backward(block, model.Rope, inputs, targets, picked, sliceSamples: 2, layerByLayer);
+            return (loss, trained.Select(weight => weight.grad!.data<float>().ToArray()).ToArray());
+        }
+
+        var onePass = Step(layerByLayer: false);
+        var layered = Step(layerByLayer: true);
+        trained.ForEach(weight => weight.requires_grad = false);
+        Assert.Equal(onePass.Loss, layered.Loss);
+        for (int n = 0; n < trained.Count; n++)
+        {
+            Assert.Contains(onePass.Gradients[n], value => value != 0);
+            Assert.Equal(onePass.Gradients[n], layered.Gradients[n]);
+        }
+    }
+
+    [Fact]
+    public void Only_wide_slices_of_a_block_of_several_layers_train_layer_by_layer()
+    {
+        Assert.False(ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers: 4, sliceTokens: 512, dim: 288));
+        Assert.True(ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers: 4, sliceTokens: 2048, dim: 2048));
+        Assert.False(ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers: 1, sliceTokens: 2048, dim: 2048));
+    }
+
+    [Fact]
     public void Slices_hold_about_512_tokens_and_at_least_one_sample()
     {
         Assert.Equal(2, ErrorCorrectionTrainer.SliceSamples(256));

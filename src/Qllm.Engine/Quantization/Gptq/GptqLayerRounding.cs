@@ -1,5 +1,6 @@
 using System.Globalization;
 using Qllm.Engine.Modeling;
+using Qllm.Engine.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,6 +51,9 @@ internal static class GptqLayerRounding
         foreach (var group in Groups)
         {
             using var hessian = Capture(layer, rope, inputs, group[0]);
+
+            // The forward pass's freed intermediates would sit beside the rounding's [in, in] matrices.
+            NativeHeap.ReleaseFreed();
             foreach (var name in group)
             {
                 var linear = linears[name];

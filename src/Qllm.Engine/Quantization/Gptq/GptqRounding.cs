@@ -42,8 +42,7 @@ internal static class GptqRounding
         // The grid comes from the original weight, exactly as round-to-nearest would choose it.
         var (_, scales, zeros) = UniformQuantizer.Quantize(weight.detach(), bits, groupSize);
         long perGroup = columns / scales.shape[1];
-        var columnScale = scales.to(ScalarType.Float64).repeat_interleave(perGroup, dim: 1);
-        var columnZero = zeros.to(ScalarType.Float64).repeat_interleave(perGroup, dim: 1);
+        var grid = new ColumnGrid(scales.to(ScalarType.Float64), zeros.to(ScalarType.Float64), arange(columns, dtype: ScalarType.Int64, device: device).div_(perGroup, rounding_mode: RoundingMode.floor));
 
         var w = weight.detach().to(ScalarType.Float64).clone();
         var h = hessian.detach().to(device).to(ScalarType.Float64).clone();
@@ -57,9 +56,11 @@ internal static class GptqRounding
         }
 
         // A column no calibration input ever reaches cannot change the output: zero it and give it a
-        // unit diagonal so that the Hessian stays invertible (the reference's treatment).
+        // unit diagonal so that the Hessian stays invertible (the reference's treatment). The
+        // Hessian is changed in place from here on: at a 1B model's feed-forward width each copy of
+        // it is 254 MB, and every one kept alive added to the peak of a quantization.
         var dead = h.diagonal() == 0;
-        h.add_(diag(dead.to(ScalarType.Float64)));
+        h.diagonal().add_(dead.to(ScalarType.Float64));
         w.mul_(dead.logical_not().to(ScalarType.Float64));
 
         Tensor? permutation = null;
@@ -67,21 +68,22 @@ internal static class GptqRounding
         {
             // Stable, so that equal diagonals keep their order on every device.
             permutation = h.diagonal().sort(descending: true, stable: true).Indices;
-            w = w.index_select(1, permutation);
-            h = h.index_select(0, permutation).index_select(1, permutation);
-            columnScale = columnScale.index_select(1, permutation);
-            columnZero = columnZero.index_select(1, permutation);
+            w = Replace(w, w.index_select(1, permutation));
+            h = Replace(h, h.index_select(0, permutation));
+            h = Replace(h, h.index_select(1, permutation));
+            grid = grid.Permuted(permutation);
         }
 
         var (inverse, fraction) = DampedInverseFactor(h, settings.DampingFraction, name);
-        var codes = Quantize(w, inverse, columnScale, columnZero, bits, settings.BlockSize);
+        h.Dispose();
+        var codes = Quantize(w, inverse, grid, bits, settings.BlockSize);
         if (permutation is not null)
         {
             codes = codes.index_select(1, permutation.argsort());
         }
 
         var rounded = new QuantizedTensor(
-            codes.to(ScalarType.Byte).MoveToOuterDisposeScope(),
+            codes.MoveToOuterDisposeScope(),
             scales.MoveToOuterDisposeScope(),
             zeros.MoveToOuterDisposeScope(),
             bits);
@@ -90,24 +92,28 @@ internal static class GptqRounding
 
     /// <summary>
     /// The upper Cholesky factor U of (H + λI)⁻¹ = UᵀU, λ = fraction · mean(diag H), the fraction
-    /// raised tenfold while a factorization fails.
+    /// raised tenfold while a factorization fails. λ is added to <paramref name="h"/>'s diagonal in
+    /// place (each try from the undamped diagonal), and each intermediate is freed as soon as the
+    /// next exists, so that no more than three [in, in] matrices live at once.
     /// </summary>
     private static (Tensor Factor, double Fraction) DampedInverseFactor(Tensor h, double fraction, string name)
     {
         double meanDiagonal = h.diagonal().mean().item<double>();
-        using var identity = eye(h.shape[0], dtype: ScalarType.Float64, device: h.device);
+        using var undamped = h.diagonal().clone();
         for (int raises = 0; ; raises++)
         {
             using (var attempt = NewDisposeScope())
             {
-                var (lower, info) = linalg.cholesky_ex(h + (identity * (fraction * meanDiagonal)));
+                h.diagonal().copy_(undamped + (fraction * meanDiagonal));
+                var (lower, info) = linalg.cholesky_ex(h);
                 if (info.item<int>() == 0)
                 {
-                    var (inverseLower, inverseInfo) = linalg.cholesky_ex(cholesky_inverse(lower));
-                    var upper = inverseLower.t().contiguous();
-                    if (inverseInfo.item<int>() == 0 && upper.isfinite().all().item<bool>())
+                    var inverse = Replace(lower, cholesky_inverse(lower));
+                    var (inverseLower, inverseInfo) = linalg.cholesky_ex(inverse);
+                    inverse.Dispose();
+                    if (inverseInfo.item<int>() == 0 && inverseLower.isfinite().all().item<bool>())
                     {
-                        return (upper.MoveToOuterDisposeScope(), fraction);
+                        return (Replace(inverseLower, inverseLower.t().contiguous()).MoveToOuterDisposeScope(), fraction);
                     }
                 }
             }
@@ -125,16 +131,23 @@ internal static class GptqRounding
         }
     }
 
+    /// <summary>Frees <paramref name="old"/> now rather than at the end of the scope, and returns <paramref name="replacement"/>.</summary>
+    private static Tensor Replace(Tensor old, Tensor replacement)
+    {
+        old.Dispose();
+        return replacement;
+    }
+
     /// <summary>
-    /// The codes [rows, columns] (as float64) of <paramref name="w"/>, column by column: within a block
+    /// The codes [rows, columns] (as bytes) of <paramref name="w"/>, column by column: within a block
     /// each column's error updates the block's later columns at once; the columns after the block get
     /// the block's errors in one product at its end (the paper's lazy batch update).
     /// </summary>
-    private static Tensor Quantize(Tensor w, Tensor inverse, Tensor columnScale, Tensor columnZero, int bits, int blockSize)
+    private static Tensor Quantize(Tensor w, Tensor inverse, ColumnGrid grid, int bits, int blockSize)
     {
         long rows = w.shape[0], columns = w.shape[1];
         int maxCode = (1 << bits) - 1;
-        var codes = zeros([rows, columns], ScalarType.Float64, w.device);
+        var codes = zeros([rows, columns], ScalarType.Byte, w.device);
         for (long first = 0; first < columns; first += blockSize)
         {
             using var blockScope = NewDisposeScope();
@@ -142,8 +155,7 @@ internal static class GptqRounding
             var block = w.narrow(1, first, count).clone();
             var errors = zeros([rows, count], ScalarType.Float64, w.device);
             var blockInverse = inverse.narrow(0, first, count).narrow(1, first, count);
-            var blockScale = columnScale.narrow(1, first, count);
-            var blockZero = columnZero.narrow(1, first, count);
+            var (blockScale, blockZero) = grid.Columns(first, count);
             var blockCodes = codes.narrow(1, first, count);
             for (long i = 0; i < count; i++)
             {
