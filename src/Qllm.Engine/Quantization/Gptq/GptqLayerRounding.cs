@@ -57,7 +57,9 @@ internal static class GptqLayerRounding
             foreach (var name in group)
             {
                 var linear = linears[name];
-                var result = GptqRounding.Round(linear.Weight, hessian, linear.Bits, linear.GroupSize, settings, $"{name} of layer {layer.Index}");
+
+                // The last linear of a group may use the Hessian up.
+                var result = GptqRounding.Round(linear.Weight, hessian, linear.Bits, linear.GroupSize, settings, $"{name} of layer {layer.Index}", hessianIsScratch: name == group[^1]);
                 linear.FixRounding(result.Weight);
                 if (result.DampingRaised)
                 {

@@ -25,9 +25,10 @@ internal static class GptqRounding
     /// <param name="groupSize">Columns per range, or null for one range per row.</param>
     /// <param name="settings">Damping, block size and column order; <see cref="GptqSettings.Default"/> when null.</param>
     /// <param name="name">What the weight is (for error messages).</param>
+    /// <param name="hessianIsScratch">Whether <paramref name="hessian"/> (float64, on the weight's device) may be used up: the rounding then works in it instead of a copy, which at a 1B model's feed-forward width is 254 MB less.</param>
     /// <returns>The codes with the grid of the original weight, and the damping that was used.</returns>
     /// <exception cref="QllmException">The Hessian or the weight holds non-finite values, or the Hessian stays indefinite with the damping raised <see cref="MaxRaises"/> times.</exception>
-    public static GptqRoundingResult Round(Tensor weight, Tensor hessian, int bits, int? groupSize = null, GptqSettings? settings = null, string? name = null)
+    public static GptqRoundingResult Round(Tensor weight, Tensor hessian, int bits, int? groupSize = null, GptqSettings? settings = null, string? name = null, bool hessianIsScratch = false)
     {
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(hessian);
@@ -45,7 +46,8 @@ internal static class GptqRounding
         var grid = new ColumnGrid(scales.to(ScalarType.Float64), zeros.to(ScalarType.Float64), arange(columns, dtype: ScalarType.Int64, device: device).div_(perGroup, rounding_mode: RoundingMode.floor));
 
         var w = weight.detach().to(ScalarType.Float64).clone();
-        var h = hessian.detach().to(device).to(ScalarType.Float64).clone();
+        bool inPlace = hessianIsScratch && hessian.dtype == ScalarType.Float64 && hessian.device_type == weight.device_type && hessian.device_index == weight.device_index;
+        var h = inPlace ? hessian.detach() : hessian.detach().to(device).to(ScalarType.Float64).clone();
         if (!h.isfinite().all().item<bool>() || !w.isfinite().all().item<bool>())
         {
             throw new QllmException(
