@@ -32,15 +32,16 @@ internal static class MemoryEstimate
 
     /// <summary>
     /// The estimated peak of a whole run. A streamed model holds the embeddings in float32 and their
-    /// quantized copy, one block's linears at a time in float32 (read, quantized copy, and the
-    /// float64 rotation product), and every finished layer's one-byte codes with their scales.
+    /// quantized copy, one block's linears at a time in float32, one layer's quantized copy and one
+    /// linear's float64 rotation products (each freed before the next exists, 12 bytes a weight of a
+    /// layer in all), and every finished layer's one-byte codes with their scales.
     /// </summary>
     public static long Bytes(LlamaConfig config, QuantizeOptions options, bool streams)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
         long total = BaseBytes + (streams
-            ? (2 * LoadedBytes(config, streams)) + (4L * 4 * Math.Min(options.BlockLayers, config.Layers) * LayerValues(config)) + (config.Layers * LayerValues(config))
+            ? (2 * LoadedBytes(config, streams)) + (4L * Math.Min(options.BlockLayers, config.Layers) * LayerValues(config)) + (12L * LayerValues(config)) + (config.Layers * LayerValues(config))
             : 2 * WeightBytes(config));
         if (!options.Calibrates)
         {

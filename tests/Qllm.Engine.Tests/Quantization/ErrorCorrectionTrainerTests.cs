@@ -11,18 +11,7 @@ public sealed class ErrorCorrectionTrainerTests(Stories15MFixture stories) : ICl
     {
         using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
         using var scope = NewDisposeScope();
-        var block = model.Layers.Take(2).ToList();
-        foreach (var layer in block)
-        {
-            layer.CalibrationProducts = ScalarType.Float32;
-        }
-
-        Tensor inputs, targets;
-        using (no_grad())
-        {
-            inputs = model.Embed(TextWindows.Tokens(TestData.CalibrationTextPath, model.Config, 5, 100_000));
-            targets = inputs + (0.1f * randn(inputs.shape, generator: new Generator(3)));
-        }
+        var (block, inputs, targets) = Block(model, layers: 2, samples: 5, seed: 3);
 
         var norms = block.Select(layer => layer.AttentionNorm.Weight).ToList();
         norms.ForEach(norm => norm.requires_grad = true);
@@ -55,18 +44,7 @@ public sealed class ErrorCorrectionTrainerTests(Stories15MFixture stories) : ICl
     {
         using var model = LlamaModel.FromCheckpoint(stories.Checkpoint, CPU);
         using var scope = NewDisposeScope();
-        var block = model.Layers.Take(3).ToList();
-        foreach (var layer in block)
-        {
-            layer.CalibrationProducts = ScalarType.Float32;
-        }
-
-        Tensor inputs, targets;
-        using (no_grad())
-        {
-            inputs = model.Embed(TextWindows.Tokens(TestData.CalibrationTextPath, model.Config, 3, 100_000));
-            targets = inputs + (0.1f * randn(inputs.shape, generator: new Generator(5)));
-        }
+        var (block, inputs, targets) = Block(model, layers: 3, samples: 3, seed: 5);
 
         // Every layer's two norms: the first layer's gradient has come back through the two after it.
         var trained = block.SelectMany(layer => new[] { layer.AttentionNorm.Weight, layer.FeedForwardNorm.Weight }).ToList();
@@ -96,6 +74,17 @@ public sealed class ErrorCorrectionTrainerTests(Stories15MFixture stories) : ICl
         Assert.False(ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers: 4, sliceTokens: 512, dim: 288));
         Assert.True(ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers: 4, sliceTokens: 2048, dim: 2048));
         Assert.False(ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers: 1, sliceTokens: 2048, dim: 2048));
+    }
+
+    // The first layers of the model in float32 products, inputs embedded from calibration text, and
+    // targets the inputs plus noise (what the block should learn does not matter, only its gradients).
+    private static (List<DecoderLayer> Block, Tensor Inputs, Tensor Targets) Block(LlamaModel model, int layers, int samples, ulong seed)
+    {
+        var block = model.Layers.Take(layers).ToList();
+        block.ForEach(layer => layer.CalibrationProducts = ScalarType.Float32);
+        using var noGrad = no_grad();
+        var inputs = model.Embed(TextWindows.Tokens(TestData.CalibrationTextPath, model.Config, samples, 100_000));
+        return (block, inputs, inputs + (0.1f * randn(inputs.shape, generator: new Generator(seed))));
     }
 
     [Fact]
