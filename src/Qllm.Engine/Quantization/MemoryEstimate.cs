@@ -40,8 +40,9 @@ internal static class MemoryEstimate
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
+        int blockLayers = Math.Min(options.BlockLayers, config.Layers);
         long total = BaseBytes + (streams
-            ? (2 * LoadedBytes(config, streams)) + (4L * Math.Min(options.BlockLayers, config.Layers) * LayerValues(config)) + (12L * LayerValues(config)) + (config.Layers * LayerValues(config))
+            ? (2 * LoadedBytes(config, streams)) + (4L * blockLayers * LayerValues(config)) + (12L * LayerValues(config)) + (config.Layers * LayerValues(config))
             : 2 * WeightBytes(config));
         if (!options.Calibrates)
         {
@@ -61,7 +62,6 @@ internal static class MemoryEstimate
         // about 20 values per model dimension and 10 per inner one (fitted to stories15M's peaks
         // with steps of 4 samples at once: 848 MiB at 8 samples, 1016 MiB at 128).
         long sliceTokens = Math.Min(ErrorCorrectionTrainer.SliceSamples(seqLen), Math.Min(options.BatchSize, options.Samples)) * seqLen;
-        int blockLayers = Math.Min(options.BlockLayers, config.Layers);
         long training = options.CorrectsErrors
             ? sliceTokens * ((20L * config.Dim) + (10L * config.HiddenDim)) * 4 * (ErrorCorrectionTrainer.TrainsLayerByLayer(blockLayers, sliceTokens, config.Dim) ? 1 : blockLayers)
             : 0;
