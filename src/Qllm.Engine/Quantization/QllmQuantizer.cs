@@ -203,12 +203,17 @@ public static class QllmQuantizer
         ArgumentNullException.ThrowIfNull(model);
         using var noGrad = no_grad();
         var embedding = QuantizedTensor.From(model.EmbeddingWeight, bits);
-        model.EmbeddingWeight.copy_(embedding.Dequantize());
+        using (var values = embedding.Dequantize())
+        {
+            model.EmbeddingWeight.copy_(values);
+        }
+
         QuantizedTensor? classifier = null;
         if (model.Classifier is DenseLinear head && !ReferenceEquals(head.Weight, model.EmbeddingWeight))
         {
             classifier = QuantizedTensor.From(head.Weight, bits);
-            head.Weight.copy_(classifier.Dequantize());
+            using var values = classifier.Dequantize();
+            head.Weight.copy_(values);
         }
 
         return (embedding, classifier);

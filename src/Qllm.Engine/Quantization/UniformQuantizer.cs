@@ -65,7 +65,7 @@ public static class UniformQuantizer
         return (codes.MoveToOuterDisposeScope(), scale.view(weight.shape[0], groups).MoveToOuterDisposeScope(), zero.view(weight.shape[0], groups).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rebuilds the float weight from <see cref="Quantize"/>'s codes, scales and zeros.</summary>
+    /// <summary>Rebuilds the weight from <see cref="Quantize"/>'s codes, scales and zeros, in the type of the scales (which the zeros share).</summary>
     public static Tensor Dequantize(Tensor codes, Tensor scales, Tensor zeros)
     {
         ArgumentNullException.ThrowIfNull(codes);
@@ -73,8 +73,10 @@ public static class UniformQuantizer
         ArgumentNullException.ThrowIfNull(zeros);
         using var scope = NewDisposeScope();
         long rows = codes.shape[0], columns = codes.shape[1], groups = scales.shape[1];
-        var grouped = codes.to(ScalarType.Float32).view(rows, groups, columns / groups);
-        return ((grouped - zeros.unsqueeze(2)) * scales.unsqueeze(2)).view(rows, columns).MoveToOuterDisposeScope();
+        // In place on one copy in the scales' type (float32, or double for the exact products):
+        // an embedding's dequantization would otherwise hold three float copies.
+        var grouped = codes.to(scales.dtype).view(rows, groups, columns / groups);
+        return grouped.sub_(zeros.unsqueeze(2)).mul_(scales.unsqueeze(2)).view(rows, columns).MoveToOuterDisposeScope();
     }
 
     private static Tensor Group(Tensor x, int? groupSize)
