@@ -11,11 +11,11 @@ namespace Qllm.Artifacts.Container;
 /// Builds an artifact (docs/artifact-format.md): named tensors plus a JSON metadata object, written
 /// in one pass with the SHA-256 trailer last, atomically. Deterministic: the same tensors added in
 /// the same order with the same metadata give the same bytes. The writer keeps a copy of each
-/// tensor's stored bytes until it is written.
+/// tensor's stored bytes until it is written (codes added already packed are kept, not copied).
 /// </summary>
 public sealed class ArtifactWriter
 {
-    private readonly List<(ArtifactTensorInfo Info, byte[] Data)> _tensors = [];
+    private readonly List<(ArtifactTensorInfo Info, ReadOnlyMemory<byte> Data)> _tensors = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private JsonObject _metadata = [];
     private long _dataLength;
@@ -164,6 +164,28 @@ public sealed class ArtifactWriter
     }
 
     /// <summary>
+    /// Adds codes of any shape that are already packed (see <see cref="BitPacking"/>), keeping
+    /// <paramref name="packed"/> itself rather than a copy, so that a quantizer does not hold its
+    /// finished weights twice. The bytes must not change until the artifact is written.
+    /// </summary>
+    /// <param name="name">A name not used before in this artifact.</param>
+    /// <param name="bits">Bits per code, 2 to 8.</param>
+    /// <param name="shape">The logical shape: rows are the last dimension.</param>
+    /// <param name="packed">Exactly the packed length of <paramref name="shape"/>.</param>
+    /// <param name="attributes">Optional attributes written with the tensor.</param>
+    /// <exception cref="ArgumentException">The name is empty or taken, the shape is invalid, or the length is wrong.</exception>
+    public void AddPrepackedCodes(string name, int bits, ReadOnlySpan<long> shape, ReadOnlyMemory<byte> packed, IReadOnlyDictionary<string, ArtifactAttributeValue>? attributes = null)
+    {
+        var info = Describe(name, ArtifactDTypes.PackedCodes(bits), shape, attributes);
+        if (packed.Length != info.Length)
+        {
+            throw new ArgumentException($"tensor '{name}': {packed.Length} packed bytes given, {bits}-bit codes of shape [{string.Join(", ", shape.ToArray())}] take {info.Length}", nameof(packed));
+        }
+
+        Commit(info, packed);
+    }
+
+    /// <summary>
     /// Writes the artifact to <paramref name="path"/> atomically: under a temporary name, flushed,
     /// then renamed. An interrupted or failed write leaves nothing under <paramref name="path"/>
     /// (and any file that was there intact).
@@ -206,7 +228,7 @@ public sealed class ArtifactWriter
         foreach (var (info, data) in _tensors.Where(t => t.Info.Length > 0))
         {
             Emit(zeros[..(int)(info.Offset - dataPosition)]);
-            Emit(data);
+            Emit(data.Span);
             dataPosition = info.Offset + info.Length;
         }
 
@@ -262,7 +284,7 @@ public sealed class ArtifactWriter
         return new ArtifactTensorInfo(name, dtype, shape.ToArray(), offset, length, attributes);
     }
 
-    private void Commit(ArtifactTensorInfo info, byte[] data)
+    private void Commit(ArtifactTensorInfo info, ReadOnlyMemory<byte> data)
     {
         _names.Add(info.Name);
         _tensors.Add((info, data));

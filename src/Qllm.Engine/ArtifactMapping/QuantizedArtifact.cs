@@ -65,7 +65,7 @@ public static class QuantizedArtifact
             foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
             {
                 var integer = linear as IntegerLinear ?? throw new InvalidOperationException($"layer {layer.Index} {name} is not quantized");
-                AddMatrix(writer, ArtifactTensorNames.Linear(layer.Index, name), integer.Weight);
+                AddMatrix(writer, ArtifactTensorNames.Linear(layer.Index, name), integer);
             }
 
             // Float32 beside the codes: a bias is added after the integer product, never quantized.
@@ -114,6 +114,15 @@ public static class QuantizedArtifact
         writer.AddPackedCodes($"{prefix}.codes", matrix.Bits, rows, columns, codes.bytes);
         AddFloats(writer, $"{prefix}.scales", matrix.Scales);
         AddFloats(writer, $"{prefix}.zeros", matrix.Zeros);
+    }
+
+    // The linear's packed codes go in as they are: the writer keeps them without a copy.
+    private static void AddMatrix(ArtifactWriter writer, string prefix, IntegerLinear linear)
+    {
+        var codes = linear.Codes;
+        writer.AddPrepackedCodes($"{prefix}.codes", codes.Bits, [codes.Rows, codes.Columns], codes.Bytes);
+        AddFloats(writer, $"{prefix}.scales", linear.Scales);
+        AddFloats(writer, $"{prefix}.zeros", linear.Zeros);
     }
 
     private static void AddFloats(ArtifactWriter writer, string name, Tensor tensor)

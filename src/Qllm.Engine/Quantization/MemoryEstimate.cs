@@ -34,7 +34,7 @@ internal static class MemoryEstimate
     /// The estimated peak of a whole run. A streamed model holds the embeddings in float32 and their
     /// quantized copy, one block's linears at a time in float32, one layer's quantized copy and one
     /// linear's float64 rotation products (each freed before the next exists, 12 bytes a weight of a
-    /// layer in all), and every finished layer's one-byte codes with their scales.
+    /// layer in all), and every finished layer's codes, packed (<see cref="PackedCodes"/>).
     /// </summary>
     public static long Bytes(LlamaConfig config, QuantizeOptions options, bool streams)
     {
@@ -42,7 +42,7 @@ internal static class MemoryEstimate
         ArgumentNullException.ThrowIfNull(options);
         int blockLayers = Math.Min(options.BlockLayers, config.Layers);
         long total = BaseBytes + (streams
-            ? (2 * LoadedBytes(config, streams)) + (4L * blockLayers * LayerValues(config)) + (12L * LayerValues(config)) + (config.Layers * LayerValues(config))
+            ? (2 * LoadedBytes(config, streams)) + (4L * blockLayers * LayerValues(config)) + (12L * LayerValues(config)) + (config.Layers * LayerValues(config) * options.Settings.WeightBits / 8)
             : 2 * WeightBytes(config));
         if (!options.Calibrates)
         {

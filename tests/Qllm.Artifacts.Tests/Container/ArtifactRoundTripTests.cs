@@ -124,6 +124,21 @@ public sealed class ArtifactRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void Codes_added_already_packed_write_the_bytes_of_codes_packed_by_the_writer()
+    {
+        byte[] codes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+        var packing = new ArtifactWriter();
+        packing.AddPackedCodes("w", 4, 3, 5, codes);
+        var prepacked = new ArtifactWriter();
+        prepacked.AddPrepackedCodes("w", 4, [3, 5], BitPacking.Pack(codes, 4, 3, 5));
+        using var one = new MemoryStream();
+        using var two = new MemoryStream();
+
+        Assert.Equal(packing.WriteTo(one), prepacked.WriteTo(two));
+        Assert.Equal(one.ToArray(), two.ToArray());
+    }
+
+    [Fact]
     public void Writing_the_same_content_twice_gives_identical_files()
     {
         var first = _folder.File("first.qllm");
@@ -250,6 +265,7 @@ public sealed class ArtifactRoundTripTests : IDisposable
         Assert.Throws<ArgumentException>(() => writer.Add("w", ArtifactDType.F32, [2], new byte[7]));
         Assert.Throws<ArgumentException>(() => writer.AddPackedCodes("c", 2, 1, 2, [1, 4]));
         Assert.Throws<ArgumentOutOfRangeException>(() => writer.AddPackedCodes("c", 9, 1, 2, [1, 4]));
+        Assert.Throws<ArgumentException>(() => writer.AddPrepackedCodes("p", 4, [2, 3], new byte[5]));
         Assert.Throws<ArgumentOutOfRangeException>(() => ArtifactAttributeValue.FromDouble(double.NaN));
         Assert.Single(writer.Tensors);
     }
