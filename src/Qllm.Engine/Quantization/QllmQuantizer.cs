@@ -336,8 +336,13 @@ public static class QllmQuantizer
         for (long first = 0; first < inputs.shape[0]; first += chunk)
         {
             long count = Math.Min(chunk, inputs.shape[0] - first);
-            using var part = ErrorCorrectionTrainer.Run([layer], rope, inputs.narrow(0, first, count));
-            all.narrow(0, first, count).copy_(part);
+            using var slice = inputs.narrow(0, first, count);
+            using (var part = ErrorCorrectionTrainer.Run([layer], rope, slice))
+            {
+                all.narrow(0, first, count).copy_(part);
+            }
+
+            CalibrationChunk.ReleaseHeapAfter(slice);
         }
 
         return all;

@@ -80,15 +80,20 @@ internal static class GptqLayerRounding
             int chunk = CalibrationChunk.Samples(inputs.shape[1]);
             for (long first = 0; first < samples; first += chunk)
             {
-                using var scope = NewDisposeScope();
-                try
+                using var part = inputs.narrow(0, first, Math.Min(chunk, samples - first));
+                using (NewDisposeScope())
                 {
-                    layer.Forward(inputs.narrow(0, first, Math.Min(chunk, samples - first)), rope);
+                    try
+                    {
+                        layer.Forward(part, rope);
+                    }
+                    catch (HessianCaptured)
+                    {
+                        // The forward pass stops at the captured linear: what follows it is not needed.
+                    }
                 }
-                catch (HessianCaptured)
-                {
-                    // The forward pass stops at the captured linear: what follows it is not needed.
-                }
+
+                CalibrationChunk.ReleaseHeapAfter(part);
             }
 
             return capture!.Hessian ?? throw new ArgumentException("no calibration samples", nameof(inputs));
