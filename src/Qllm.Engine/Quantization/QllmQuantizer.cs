@@ -17,7 +17,7 @@ namespace Qllm.Engine.Quantization;
 /// its channel reassembly chosen per point and is replaced by its quantized form; the block's
 /// low-rank error correction is trained and fused; with GPTQ, its weights are then rounded layer by
 /// layer on the quantized model's inputs; its quantized outputs feed the next block.
-/// Finally the embedding and classifier are quantized per row at <see cref="QuantizeOptions.EmbeddingBits"/>.
+/// The embedding and classifier are quantized per row at <see cref="QuantizeOptions.EmbeddingBits"/> once the calibration samples are embedded.
 /// </summary>
 public static class QllmQuantizer
 {
@@ -58,6 +58,10 @@ public static class QllmQuantizer
             quantizedInputs = fullPrecisionInputs.clone();
         }
 
+        // Quantized before the layers (it depends on nothing they do) so that a streamed model
+        // holds only the codes until the end.
+        var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits);
+        using var parked = ParkedEmbeddings.Park(model, embedding, classifier);
         var layers = model.Layers.Take(stopAfterLayers ?? model.Layers.Count).ToList();
         var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
         var products = CalibrationPrecision.ProductsOn(model.Device);
@@ -147,8 +151,6 @@ public static class QllmQuantizer
 
         quantizedInputs.Dispose();
         fullPrecisionInputs.Dispose();
-
-        var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits);
         return new QuantizationResult(reports, embedding, classifier);
     }
 
