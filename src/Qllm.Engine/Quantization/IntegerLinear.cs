@@ -35,9 +35,6 @@ public sealed class IntegerLinear : nn.Module<Tensor, Tensor>
     /// <summary>Bits per code.</summary>
     public int Bits => Codes.Bits;
 
-    /// <summary>The weight with its codes one per byte; the caller owns it (its scales and zeros are aliases of this linear's).</summary>
-    public QuantizedTensor Unpack() => new(Codes.Unpack(), Scales.alias(), Zeros.alias(), Bits);
-
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
