@@ -55,35 +55,26 @@ public sealed class Llama2CTokenizer : ITextTokenizer
             }
         }
 
-        // Pieces as Latin-1 strings: one char per byte, so lookups are byte-exact. The first id wins
-        // where two pieces are equal, which no well-formed vocabulary has. run.c looks every piece up,
-        // <s> and </s> included; SentencePiece never merges into <unk>, <s>, </s> or byte pieces.
-        var idsByText = new Dictionary<string, int>(pieces.Length, StringComparer.Ordinal);
-        for (var id = lookUpReservedPieces ? 0 : FirstByteId + 256; id < pieces.Length; id++)
-        {
-            if (pieces[id].Length > 0)
-            {
-                idsByText.TryAdd(Encoding.Latin1.GetString(pieces[id]), id);
-            }
-        }
-
-        (_symbolIds, _merges) = BuildTables(idsByText, _pieces, scores);
+        // run.c looks every piece up, <s> and </s> included; SentencePiece never merges into <unk>,
+        // <s>, </s> or byte pieces.
+        var index = new PieceIndex(_pieces, lookUpReservedPieces ? 0 : FirstByteId + 256);
+        (_symbolIds, _merges) = BuildTables(index, _pieces, scores);
     }
 
     // Every piece split in two at every place, looked up without allocating: at a 32k vocabulary this
     // loop was about a quarter of what a fresh process spends opening stories15M, hence fully
     // optimized from its first call rather than tiered.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (LongKeyTable<int> SymbolIds, LongKeyTable<BpeMerge> Merges) BuildTables(Dictionary<string, int> idsByText, byte[][] pieces, float[] scores)
+    private static (LongKeyTable<int> SymbolIds, LongKeyTable<BpeMerge> Merges) BuildTables(PieceIndex index, byte[][] pieces, float[] scores)
     {
-        var symbolIds = new LongKeyTable<int>(idsByText.Count);
-        var merges = new LongKeyTable<BpeMerge>(idsByText.Count);
-        var lookup = idsByText.GetAlternateLookup<ReadOnlySpan<char>>();
-        foreach (var (text, id) in idsByText)
+        var symbolIds = new LongKeyTable<int>(index.Ids.Count);
+        var merges = new LongKeyTable<BpeMerge>(index.Ids.Count);
+        foreach (var id in index.Ids)
         {
-            if (text.Length <= 4)
+            ReadOnlySpan<byte> piece = pieces[id];
+            if (piece.Length <= 4)
             {
-                symbolIds.Set(SymbolKey(pieces[id]), id);
+                symbolIds.Set(SymbolKey(piece), id);
             }
 
             // run.c compares with '>' against its starting best score, so NaN and very low scores never merge.
@@ -92,9 +83,11 @@ public sealed class Llama2CTokenizer : ITextTokenizer
                 continue;
             }
 
-            for (var split = 1; split < text.Length; split++)
+            for (var split = 1; split < piece.Length; split++)
             {
-                if (lookup.TryGetValue(text.AsSpan(0, split), out var left) && lookup.TryGetValue(text.AsSpan(split), out var right))
+                int left = index.Find(piece[..split]);
+                int right = left < 0 ? -1 : index.Find(piece[split..]);
+                if (right >= 0)
                 {
                     merges.Set(PriorityBpe.PairKey(left, right), new BpeMerge(PriorityBpe.HighestScoreFirst(scores[id]), id));
                 }
