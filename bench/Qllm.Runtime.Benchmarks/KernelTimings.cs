@@ -130,33 +130,48 @@ internal static class KernelTimings
         var query = keys.AsSpan(0, headDim).ToArray();
         var scores = new double[positions];
         var sums = new double[headDim];
-        void Attend(bool wide)
+        // width: 128, 256 or 512 bits.
+        void Attend(int width)
         {
             for (int j = 0; j < positions; j++)
             {
                 var key = keys.AsSpan(j * headDim, headDim);
-                scores[j] = wide ? DoubleAccumulation.DotVector512(query, key) : DoubleAccumulation.DotVector128(query, key);
+                scores[j] = width switch
+                {
+                    512 => DoubleAccumulation.DotVector512(query, key),
+                    256 => DoubleAccumulation.DotVector256(query, key),
+                    _ => DoubleAccumulation.DotVector128(query, key),
+                };
             }
 
             Array.Clear(sums);
             for (int j = 0; j < positions; j++)
             {
                 var value = keys.AsSpan(j * headDim, headDim);
-                if (wide)
+                switch (width)
                 {
-                    DoubleAccumulation.AddScaledVector512(sums, scores[j], value);
-                }
-                else
-                {
-                    DoubleAccumulation.AddScaledVector128(sums, scores[j], value);
+                    case 512:
+                        DoubleAccumulation.AddScaledVector512(sums, scores[j], value);
+                        break;
+                    case 256:
+                        DoubleAccumulation.AddScaledVector256(sums, scores[j], value);
+                        break;
+                    default:
+                        DoubleAccumulation.AddScaledVector128(sums, scores[j], value);
+                        break;
                 }
             }
         }
 
-        var paths = new List<(string, Action)> { ("vector128", () => Attend(false)) };
+        var paths = new List<(string, Action)> { ("vector128", () => Attend(128)) };
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            paths.Add(("vector256", () => Attend(256)));
+        }
+
         if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
-            paths.Add(("vector512", () => Attend(true)));
+            paths.Add(("vector512", () => Attend(512)));
         }
 
         return paths;

@@ -10,7 +10,8 @@ namespace Qllm.Runtime.Kernels;
 /// rounds to the same float as the engine's double attention. Products of two floats are exact in
 /// double, and the scaled sums are element-wise, so the 512-bit path (16 floats widened to two
 /// vectors of 8 doubles) gives the same <see cref="AddScaled"/> and a <see cref="Dot"/> that differs
-/// only in the order of double additions.
+/// only in the order of double additions; so does the 256-bit path (8 floats, two vectors of 4
+/// doubles) that AVX2 machines take.
 /// </summary>
 internal static class DoubleAccumulation
 {
@@ -18,7 +19,7 @@ internal static class DoubleAccumulation
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        return Vector512.IsHardwareAccelerated ? DotVector512(a, b) : DotVector128(a, b);
+        return Vector512.IsHardwareAccelerated ? DotVector512(a, b) : Vector256.IsHardwareAccelerated ? DotVector256(a, b) : DotVector128(a, b);
     }
 
     /// <summary><see cref="Dot"/> on 128-bit vectors where the CPU has them, else scalar.</summary>
@@ -61,6 +62,10 @@ internal static class DoubleAccumulation
         {
             AddScaledVector512(sums, weight, values);
         }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            AddScaledVector256(sums, weight, values);
+        }
         else
         {
             AddScaledVector128(sums, weight, values);
@@ -84,6 +89,55 @@ internal static class DoubleAccumulation
                 (Vector128.LoadUnsafe(ref s, (nuint)i) + (w * low)).StoreUnsafe(ref s, (nuint)i);
                 (Vector128.LoadUnsafe(ref s, (nuint)(i + 2)) + (w * high)).StoreUnsafe(ref s, (nuint)(i + 2));
             }
+        }
+
+        for (; i < n; i++)
+        {
+            sums[i] += weight * values[i];
+        }
+    }
+
+    /// <summary><see cref="Dot"/> on 256-bit vectors (AVX2 machines): 8 floats widened to two vectors of 4 doubles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double DotVector256(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int n = a.Length;
+        ref float x = ref MemoryMarshal.GetReference(a);
+        ref float y = ref MemoryMarshal.GetReference(b);
+        var acc0 = Vector256<double>.Zero;
+        var acc1 = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var (xLow, xHigh) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)i));
+            var (yLow, yHigh) = Vector256.Widen(Vector256.LoadUnsafe(ref y, (nuint)i));
+            acc0 += xLow * yLow;
+            acc1 += xHigh * yHigh;
+        }
+
+        double sum = Vector256.Sum(acc0 + acc1);
+        for (; i < n; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary><see cref="AddScaled"/> on 256-bit vectors (AVX2 machines).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AddScaledVector256(Span<double> sums, double weight, ReadOnlySpan<float> values)
+    {
+        int n = values.Length;
+        ref float v = ref MemoryMarshal.GetReference(values);
+        ref double s = ref MemoryMarshal.GetReference(sums);
+        var w = Vector256.Create(weight);
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref v, (nuint)i));
+            (Vector256.LoadUnsafe(ref s, (nuint)i) + (w * low)).StoreUnsafe(ref s, (nuint)i);
+            (Vector256.LoadUnsafe(ref s, (nuint)(i + 4)) + (w * high)).StoreUnsafe(ref s, (nuint)(i + 4));
         }
 
         for (; i < n; i++)
