@@ -1,3 +1,5 @@
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using Qllm.Cache;
 
 namespace Qllm.Build.Tasks.Tests.Integration;
@@ -57,6 +59,12 @@ public sealed class PackageConsumptionTests : IDisposable
         Succeeded(DotnetProcess.Run(project, Patience, environment, "new", "tool-manifest"));
         Succeeded(DotnetProcess.Run(project, Patience, environment, "tool", "install", "Qllm.Tool", "--local", "--add-source", Feed, "--version", "0.1.0"));
 
+        // The CLI picks the package for this machine: on linux-x64 the one compiled ahead of time.
+        var linux = RuntimeInformation.RuntimeIdentifier == "linux-x64";
+        var installed = Path.Combine(Packages, linux ? "qllm.tool.linux-x64" : "qllm.tool.any", "0.1.0", "tools", "net10.0", linux ? "linux-x64" : "any", "qllm.dll");
+        Assert.True(File.Exists(installed), installed);
+        Assert.Equal(linux, IsReadyToRun(installed));
+
         var help = DotnetProcess.Run(project, Patience, environment, "qllm", "--help");
         Succeeded(help);
         Assert.Contains("quantize", help.Output, StringComparison.Ordinal);
@@ -80,6 +88,13 @@ public sealed class PackageConsumptionTests : IDisposable
             Succeeded(DotnetProcess.Run(Repository.Root, Patience, "pack", Path.Combine(Repository.Root, project), "-c", Repository.Configuration, "-o", Feed,
                 "-nodeReuse:false", "--disable-build-servers", "-p:UseSharedCompilation=false"));
         }
+    }
+
+    // A ReadyToRun image carries a managed native header beside its IL.
+    private static bool IsReadyToRun(string assembly)
+    {
+        using var reader = new PEReader(File.OpenRead(assembly));
+        return reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
     }
 
     private static void Succeeded(ProcessResult result) => Assert.True(result.ExitCode == 0, result.Output);
