@@ -33,8 +33,9 @@ internal static class MemoryEstimate
     /// <summary>
     /// The estimated peak of a whole run. A streamed model holds the embeddings in float32 and their
     /// quantized copy (counted whole, though a calibrated run parks the float ones between the
-    /// calibration samples' embedding and its end: <see cref="ParkedEmbeddings"/>), one block's linears at a time in float32, one layer's quantized copy and one
-    /// linear's float64 rotation products (each freed before the next exists, 12 bytes a weight of a
+    /// calibration samples' embedding and its end: <see cref="ParkedEmbeddings"/>), one block's
+    /// linears at a time in float32, one layer's quantized copy and one linear's float64 rotation
+    /// products (each freed before the next exists, 12 bytes a weight of a
     /// layer in all), and every finished layer's codes, packed (<see cref="PackedCodes"/>).
     /// </summary>
     public static long Bytes(LlamaConfig config, QuantizeOptions options, bool streams)

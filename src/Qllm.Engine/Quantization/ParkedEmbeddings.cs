@@ -7,7 +7,7 @@ namespace Qllm.Engine.Quantization;
 /// A streamed model's float32 embedding and separate classifier, freed while its layers are
 /// quantized: nothing reads them between embedding the calibration samples and the end of the run,
 /// and at 1B they are 0.5 GB. Disposing rebuilds them from their codes, which is what
-/// <see cref="QllmQuantizer.QuantizeEmbedding"/> left in them, so the finished model is the same.
+/// <see cref="QllmQuantizer.QuantizeEmbedding(LlamaModel, int)"/> leaves in a model held whole, so the finished model is the same.
 /// </summary>
 internal sealed class ParkedEmbeddings : IDisposable
 {

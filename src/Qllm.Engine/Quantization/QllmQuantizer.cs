@@ -59,8 +59,9 @@ public static class QllmQuantizer
         }
 
         // Quantized before the layers (it depends on nothing they do) so that a streamed model
-        // holds only the codes until the end.
-        var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits);
+        // holds only the codes until the end, when ParkedEmbeddings writes back the values that
+        // QuantizeEmbedding writes at once for a model held whole.
+        var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits, writeBack: !model.Streams);
         using var parked = ParkedEmbeddings.Park(model, embedding, classifier);
         var layers = model.Layers.Take(stopAfterLayers ?? model.Layers.Count).ToList();
         var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
@@ -200,13 +201,18 @@ public static class QllmQuantizer
     /// Quantizes the embedding per row, in place; a separate classifier too (a tied one shares the
     /// embedding's codes). Returns what the artifact stores.
     /// </summary>
-    public static (QuantizedTensor Embedding, QuantizedTensor? Classifier) QuantizeEmbedding(LlamaModel model, int bits)
+    public static (QuantizedTensor Embedding, QuantizedTensor? Classifier) QuantizeEmbedding(LlamaModel model, int bits) =>
+        QuantizeEmbedding(model, bits, writeBack: true);
+
+    // writeBack: false leaves the float weights as they are (a parked model's are freed next).
+    internal static (QuantizedTensor Embedding, QuantizedTensor? Classifier) QuantizeEmbedding(LlamaModel model, int bits, bool writeBack)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var noGrad = no_grad();
         var embedding = QuantizedTensor.From(model.EmbeddingWeight, bits);
-        using (var values = embedding.Dequantize())
+        if (writeBack)
         {
+            using var values = embedding.Dequantize();
             model.EmbeddingWeight.copy_(values);
         }
 
@@ -214,8 +220,11 @@ public static class QllmQuantizer
         if (model.Classifier is DenseLinear head && !ReferenceEquals(head.Weight, model.EmbeddingWeight))
         {
             classifier = QuantizedTensor.From(head.Weight, bits);
-            using var values = classifier.Dequantize();
-            head.Weight.copy_(values);
+            if (writeBack)
+            {
+                using var values = classifier.Dequantize();
+                head.Weight.copy_(values);
+            }
         }
 
         return (embedding, classifier);
