@@ -209,6 +209,27 @@ public sealed class ArtifactReader : IDisposable
         return _storage.GetSpan(_dataStart + tensor.Offset, (int)tensor.Length);
     }
 
+    /// <summary>
+    /// Copies the stored bytes of <paramref name="tensor"/> from byte <paramref name="offset"/> on
+    /// into <paramref name="destination"/> (as many as it holds). For a mapped file they are read
+    /// from the file, not through the mapping, so that a caller that keeps its own copy (in another
+    /// layout, say) does not also keep the mapped pages resident.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range lies outside the tensor.</exception>
+    public void ReadBytes(ArtifactTensorInfo tensor, long offset, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_tensors.TryGetValue(tensor.Name, out var own) || !ReferenceEquals(own, tensor))
+        {
+            throw new ArgumentException($"'{tensor.Name}' is not a tensor of this reader", nameof(tensor));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + destination.Length, tensor.Length, nameof(destination));
+        _storage.Read(_dataStart + tensor.Offset + offset, destination);
+    }
+
     /// <summary>An F32 tensor's values, in place (no copy for a mapped file). Valid until the reader is disposed.</summary>
     /// <exception cref="QllmException">No such tensor, or it is not F32.</exception>
     /// <exception cref="PlatformNotSupportedException">The machine is big-endian (the file is little-endian).</exception>
@@ -223,7 +244,11 @@ public sealed class ArtifactReader : IDisposable
         return MemoryMarshal.Cast<byte, float>(bytes);
     }
 
-    /// <summary>An F32, F16 or BF16 tensor's values, converted to <see cref="float"/> in a new array.</summary>
+    /// <summary>
+    /// An F32, F16 or BF16 tensor's values, converted to <see cref="float"/> in a new array. F32 is
+    /// read like <see cref="ReadBytes"/>: a small tensor shares its pages with its neighbours, and a
+    /// mapped file may map them two megabytes at a time.
+    /// </summary>
     /// <exception cref="QllmException">No such tensor, or it is not a float tensor.</exception>
     public float[] ReadFloat32(string name)
     {
@@ -233,7 +258,7 @@ public sealed class ArtifactReader : IDisposable
         switch (tensor.DType)
         {
             case ArtifactDType.F32 when BitConverter.IsLittleEndian:
-                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
+                ReadBytes(tensor, 0, MemoryMarshal.AsBytes(values.AsSpan()));
                 break;
             case ArtifactDType.F32:
                 for (var i = 0; i < values.Length; i++)
@@ -268,9 +293,8 @@ public sealed class ArtifactReader : IDisposable
     public int[] ReadInt32(string name)
     {
         var tensor = Expect(name, ArtifactDType.I32);
-        var bytes = GetBytes(tensor);
         var values = NewArray<int>(tensor);
-        MemoryMarshal.Cast<byte, int>(bytes).CopyTo(values);
+        ReadBytes(tensor, 0, MemoryMarshal.AsBytes(values.AsSpan()));
         if (!BitConverter.IsLittleEndian)
         {
             BinaryPrimitives.ReverseEndianness(values, values);
@@ -396,10 +420,14 @@ public sealed class ArtifactReader : IDisposable
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var covered = storage.Length - ArtifactFormat.TrailerLength;
-        const int Chunk = 1 << 24;
-        for (var offset = 0L; offset < covered; offset += Chunk)
+        // Read in chunks rather than hashed in place, so that a mapped file is not made resident in
+        // this process by the pass (a model's products may keep their own copy of most of it).
+        var chunk = new byte[Math.Min(covered, 1 << 18)];
+        for (var offset = 0L; offset < covered; offset += chunk.Length)
         {
-            hash.AppendData(storage.GetSpan(offset, (int)Math.Min(Chunk, covered - offset)));
+            var part = chunk.AsSpan(0, (int)Math.Min(chunk.Length, covered - offset));
+            storage.Read(offset, part);
+            hash.AppendData(part);
         }
 
         Span<byte> expected = stackalloc byte[ArtifactFormat.TrailerLength];

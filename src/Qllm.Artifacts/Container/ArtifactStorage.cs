@@ -12,6 +12,13 @@ internal abstract class ArtifactStorage : IDisposable
     /// </summary>
     public abstract ReadOnlySpan<byte> GetSpan(long offset, int length);
 
+    /// <summary>
+    /// Copies the bytes from <paramref name="offset"/> into <paramref name="destination"/> (the
+    /// caller has checked the range). A mapped file reads them from the file, so that the copied
+    /// range does not stay resident in the process a second time.
+    /// </summary>
+    public virtual void Read(long offset, Span<byte> destination) => GetSpan(offset, destination.Length).CopyTo(destination);
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Qllm.Artifacts.Container;
 
@@ -11,14 +12,16 @@ namespace Qllm.Artifacts.Container;
 internal sealed class MappedArtifactStorage : ArtifactStorage
 {
     private readonly MemoryMappedFile _file;
+    private readonly SafeFileHandle _handle;
     private readonly MemoryMappedViewAccessor _view;
     private readonly nint _address;
     private readonly long _length;
     private bool _disposed;
 
-    private MappedArtifactStorage(MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
+    private MappedArtifactStorage(MemoryMappedFile file, SafeFileHandle fileHandle, MemoryMappedViewAccessor view, long length)
     {
         _file = file;
+        _handle = fileHandle;
         _view = view;
         _length = length;
 
@@ -39,7 +42,7 @@ internal sealed class MappedArtifactStorage : ArtifactStorage
         try
         {
             var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new MappedArtifactStorage(file, view, length);
+            return new MappedArtifactStorage(file, stream.SafeFileHandle, view, length);
         }
         catch
         {
@@ -55,6 +58,23 @@ internal sealed class MappedArtifactStorage : ArtifactStorage
         // thing as new ReadOnlySpan<byte>(byte*, int), without requiring unsafe code in the project.
         ref var start = ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), _address + (nint)offset);
         return MemoryMarshal.CreateReadOnlySpan(ref start, length);
+    }
+
+    /// <inheritdoc />
+    public override void Read(long offset, Span<byte> destination)
+    {
+        // The file's own pages through the page cache: touching the mapping instead would keep
+        // them in this process's resident set next to the copy.
+        for (int done = 0; done < destination.Length;)
+        {
+            int read = RandomAccess.Read(_handle, destination[done..], offset + done);
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"the file ended at {offset + done} bytes while it was mapped with {_length}");
+            }
+
+            done += read;
+        }
     }
 
     /// <inheritdoc />

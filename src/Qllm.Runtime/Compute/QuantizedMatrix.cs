@@ -20,6 +20,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
     private readonly float[] _zeros;
     private readonly int[] _codeSums;
     private readonly bool _packed;
+    private readonly bool _interleaved;
     private readonly int _rowBytes;
 
     public QuantizedMatrix(WeightCodes codes, int bits, int rows, int columns, float[] scales, float[] zeros)
@@ -31,13 +32,24 @@ internal sealed class QuantizedMatrix : WeightMatrix
         Bits = bits;
         _packed = bits == 4 && codes.Bytes == (long)rows * ((columns + 1) / 2);
         _rowBytes = _packed ? (columns + 1) / 2 : columns;
-        _codeSums = new int[rows];
-        var all = codes.Span;
-        for (int r = 0; r < rows; r++)
+        _interleaved = codes.InterleavedRowSums is not null;
+        _codeSums = codes.InterleavedRowSums ?? new int[rows];
+        if (!_interleaved)
         {
-            _codeSums[r] = CodeSums.Sum(all.Slice(r * _rowBytes, _rowBytes), _packed);
+            var all = codes.Span;
+            for (int r = 0; r < rows; r++)
+            {
+                _codeSums[r] = CodeSums.Sum(all.Slice(r * _rowBytes, _rowBytes), _packed);
+            }
         }
     }
+
+    /// <summary>
+    /// Whether packed 4-bit weights multiplied by integer activations are best stored in
+    /// <see cref="InterleavedRows"/> order on this CPU: where the 256-bit four-row kernel is the
+    /// one used (the 512-bit kernel reads the row-major layout).
+    /// </summary>
+    public static bool InterleavesRows => Avx2.IsSupported && Fma.IsSupported && !IntegerDotAvx512.IsEnabled;
 
     public int Bits { get; }
 
@@ -76,7 +88,15 @@ internal sealed class QuantizedMatrix : WeightMatrix
                 {
                     if (x.Codes is { } activationCodes)
                     {
-                        IntegerDot.DotPacked4Rows4(activationCodes.AsSpan(t * n, n), block, _rowBytes, dots);
+                        if (_interleaved)
+                        {
+                            IntegerDot.DotPacked4Interleaved4(activationCodes.AsSpan(t * n, n), block, dots);
+                        }
+                        else
+                        {
+                            IntegerDot.DotPacked4Rows4(activationCodes.AsSpan(t * n, n), block, _rowBytes, dots);
+                        }
+
                         for (int k = 0; k < 4; k++)
                         {
                             output[(t * Rows) + r + k] = IntegerProduct(x, t, r + k, dots[k]);
@@ -94,9 +114,10 @@ internal sealed class QuantizedMatrix : WeightMatrix
             }
         }
 
+        var gathered = _interleaved && r < rowEnd ? new byte[_rowBytes] : null;
         for (; r < rowEnd; r++)
         {
-            var row = all.Slice(r * _rowBytes, _rowBytes);
+            var row = Row(r, gathered);
             for (int t = 0; t < x.Tokens; t++)
             {
                 if (x.Codes is { } activationCodes)
@@ -116,13 +137,25 @@ internal sealed class QuantizedMatrix : WeightMatrix
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void ReadRow(int row, Span<float> destination)
     {
-        var bytes = _codes.Span.Slice(row * _rowBytes, _rowBytes);
+        var bytes = Row(row, _interleaved ? new byte[_rowBytes] : null);
         float scale = _scales[row], zero = _zeros[row];
         for (int j = 0; j < Columns; j++)
         {
             int code = _packed ? (bytes[j >> 1] >> ((j & 1) * 4)) & 0x0F : bytes[j];
             destination[j] = (code - zero) * scale;
         }
+    }
+
+    // Row r's codes in their own order: in place, or gathered into the buffer from an interleaved block.
+    private ReadOnlySpan<byte> Row(int r, byte[]? buffer)
+    {
+        if (!_interleaved)
+        {
+            return _codes.Span.Slice(r * _rowBytes, _rowBytes);
+        }
+
+        InterleavedRows.Gather(_codes.Span, r, Rows, _rowBytes, buffer);
+        return buffer;
     }
 
     // Σ (q − za)(c − zw) exactly, from Σ q·c and the code sums; then the two scales, rounded once.

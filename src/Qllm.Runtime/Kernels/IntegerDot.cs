@@ -114,38 +114,80 @@ internal static class IntegerDot
             sum3 = Accumulate<TPairs>(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), mask);
         }
 
-        FinishRows4<TPairs>(activation, rows, rowBytes, i, sum0, sum1, sum2, sum3, results);
+        FinishRows4<TPairs>(activation, rows[(i / 2)..], rowBytes, i, sum0, sum1, sum2, sum3, results);
+    }
+
+    /// <summary>
+    /// <see cref="DotPacked4Rows4"/> on a block of four rows in <see cref="InterleavedRows"/> order:
+    /// the same sums, read as one stream. AVX2 only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DotPacked4Interleaved4(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> block, Span<int> results)
+    {
+        if (AvxVnni.IsSupported)
+        {
+            DotPacked4Interleaved4Avx2<VnniPairs>(activation, block, results);
+        }
+        else
+        {
+            DotPacked4Interleaved4Avx2<Avx2Pairs>(activation, block, results);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DotPacked4Interleaved4Avx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> block, Span<int> results)
+        where TPairs : struct, IBytePairProducts
+    {
+        int n = activation.Length;
+        ref byte a = ref MemoryMarshal.GetReference(activation);
+        ref byte w = ref MemoryMarshal.GetReference(block);
+        var mask = Vector256.Create((byte)0x0F);
+        Vector256<int> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
+        int i = 0;
+        nuint at = 0;
+        for (; i + PackedLayout.Group <= n; i += PackedLayout.Group, at += 4 * 32)
+        {
+            var even = Vector256.LoadUnsafe(ref a, (nuint)i);
+            var odd = Vector256.LoadUnsafe(ref a, (nuint)(i + 32));
+            sum0 = Accumulate<TPairs>(sum0, even, odd, Vector256.LoadUnsafe(ref w, at), mask);
+            sum1 = Accumulate<TPairs>(sum1, even, odd, Vector256.LoadUnsafe(ref w, at + 32), mask);
+            sum2 = Accumulate<TPairs>(sum2, even, odd, Vector256.LoadUnsafe(ref w, at + 64), mask);
+            sum3 = Accumulate<TPairs>(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + 96), mask);
+        }
+
+        FinishRows4<TPairs>(activation, block[(int)at..], ((n + 1) / 2) - (i / 2), i, sum0, sum1, sum2, sum3, results);
     }
 
     /// <summary>
     /// The end of a four-row product from column <paramref name="start"/> on (a half group and the
-    /// natural tail), added to the four rows' partial sums, with one horizontal reduction. Inlined,
-    /// so the partial sums stay in registers.
+    /// natural tail), added to the four rows' partial sums, with one horizontal reduction. Row r's
+    /// bytes from that column on start at <paramref name="rest"/>[r·<paramref name="stride"/>].
+    /// Inlined, so the partial sums stay in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void FinishRows4<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, int start, Vector256<int> sum0, Vector256<int> sum1, Vector256<int> sum2, Vector256<int> sum3, Span<int> results)
+    internal static void FinishRows4<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rest, int stride, int start, Vector256<int> sum0, Vector256<int> sum1, Vector256<int> sum2, Vector256<int> sum3, Span<int> results)
         where TPairs : struct, IBytePairProducts
     {
         int n = activation.Length;
         int i = start;
         if (i + PackedLayout.HalfGroup <= n)
         {
-            ref byte w = ref MemoryMarshal.GetReference(rows);
+            ref byte w = ref MemoryMarshal.GetReference(rest);
             var active = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(activation), (nuint)i);
-            nuint at = (nuint)(i / 2);
-            sum0 = AccumulateHalfGroup<TPairs>(sum0, active, Vector128.LoadUnsafe(ref w, at));
-            sum1 = AccumulateHalfGroup<TPairs>(sum1, active, Vector128.LoadUnsafe(ref w, at + (nuint)rowBytes));
-            sum2 = AccumulateHalfGroup<TPairs>(sum2, active, Vector128.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)));
-            sum3 = AccumulateHalfGroup<TPairs>(sum3, active, Vector128.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)));
+            sum0 = AccumulateHalfGroup<TPairs>(sum0, active, Vector128.LoadUnsafe(ref w));
+            sum1 = AccumulateHalfGroup<TPairs>(sum1, active, Vector128.LoadUnsafe(ref w, (nuint)stride));
+            sum2 = AccumulateHalfGroup<TPairs>(sum2, active, Vector128.LoadUnsafe(ref w, (nuint)(2 * stride)));
+            sum3 = AccumulateHalfGroup<TPairs>(sum3, active, Vector128.LoadUnsafe(ref w, (nuint)(3 * stride)));
             i += PackedLayout.HalfGroup;
         }
 
         // One horizontal reduction for the four rows: [s0 s1 s2 s3] in the low 128 bits.
         var pairs = Avx2.HorizontalAdd(Avx2.HorizontalAdd(sum0, sum1), Avx2.HorizontalAdd(sum2, sum3));
         var totals = pairs.GetLower() + pairs.GetUpper();
+        int done = (i - start) / 2;
         for (int r = 0; r < 4; r++)
         {
-            results[r] = totals.GetElement(r) + (i < n ? Packed4Tail(activation, rows.Slice(r * rowBytes, rowBytes), i) : 0);
+            results[r] = totals.GetElement(r) + (i < n ? Packed4Tail(activation[i..], rest.Slice((r * stride) + done, (n - i + 1) / 2), 0) : 0);
         }
     }
 

@@ -84,7 +84,7 @@ internal static class IntegerDotAvx512
         }
 
         // The half group, the tail and the reduction are the 256-bit kernel's (AVX-512BW implies AVX2).
-        IntegerDot.FinishRows4<Avx2Pairs>(activation, rows, rowBytes, i, Fold(sum0), Fold(sum1), Fold(sum2), Fold(sum3), results);
+        IntegerDot.FinishRows4<Avx2Pairs>(activation, rows[(i / 2)..], rowBytes, i, Fold(sum0), Fold(sum1), Fold(sum2), Fold(sum3), results);
     }
 
     /// <summary><see cref="IntegerDot.DotBytes"/> on 512-bit vectors.</summary>

@@ -15,6 +15,8 @@ namespace Qllm.Runtime.Model;
 /// </summary>
 internal static class ArtifactModelLoader
 {
+    private static readonly string[] LinearNames = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
+
     public static (Transformer Model, ITextTokenizer Tokenizer, QuantizationSpec Quantization) Load(ArtifactReader reader)
     {
         string source = reader.Source;
@@ -28,19 +30,21 @@ internal static class ArtifactModelLoader
         var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
         var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);
         var classifier = new LinearGroup(new InputPoint(config.Dim, null, 16, classifierWeights.Bits, classifierWeights.PackedLayout), classifierWeights);
+        // Packed 4-bit weights against integer activations get the four-row kernel's layout where it reads one.
+        var arena = spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows ? new WeightArena(WeightArena.Size(LinearBytes(reader, config))) : null;
         var blocks = new List<DecoderBlock>();
         for (int layer = 0; layer < config.Layers; layer++)
         {
-            blocks.Add(Block(reader, config, spec, transforms, layer));
+            blocks.Add(Block(reader, config, spec, transforms, layer, arena));
         }
 
         var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier, transforms);
         return (model, tokenizer, spec);
     }
 
-    private static DecoderBlock Block(ArtifactReader reader, LlamaConfig config, QuantizationSpec spec, OnlineTransforms transforms, int layer)
+    private static DecoderBlock Block(ArtifactReader reader, LlamaConfig config, QuantizationSpec spec, OnlineTransforms transforms, int layer, WeightArena? arena)
     {
-        QuantizedMatrix Linear(string name, int rows, int columns) => Matrix(reader, ArtifactTensorNames.Linear(layer, name), rows, columns);
+        QuantizedMatrix Linear(string name, int rows, int columns) => Matrix(reader, ArtifactTensorNames.Linear(layer, name), rows, columns, arena);
         InputPoint Input(string? point, int inputColumns, OnlineTransform? transform = null)
         {
             var map = point is null ? null : Map(reader, layer, point, inputColumns);
@@ -84,7 +88,13 @@ internal static class ArtifactModelLoader
         }
     }
 
-    private static QuantizedMatrix Matrix(ArtifactReader reader, string prefix, int rows, int columns)
+    // The stored bytes of every layer's linears (the arena's slices are these, in this order).
+    private static IEnumerable<long> LinearBytes(ArtifactReader reader, LlamaConfig config) =>
+        from layer in Enumerable.Range(0, config.Layers)
+        from name in LinearNames
+        select reader.Tensors.TryGetValue($"{ArtifactTensorNames.Linear(layer, name)}.codes", out var codes) ? codes.Length : 0;
+
+    private static QuantizedMatrix Matrix(ArtifactReader reader, string prefix, int rows, int columns, WeightArena? arena = null)
     {
         var info = reader.GetTensor($"{prefix}.codes");
         if (!ArtifactDTypes.IsUnsignedCodes(info.DType) || info.Shape.Count != 2 || info.Shape[0] != rows || info.Shape[1] != columns)
@@ -93,7 +103,12 @@ internal static class ArtifactModelLoader
         }
 
         int bits = ArtifactDTypes.BitsPerElement(info.DType);
-        var codes = bits is 4 or 8 ? WeightCodes.InPlace(reader, info) : WeightCodes.Owned(reader.UnpackCodes(info.Name));
+        var codes = bits switch
+        {
+            4 when arena is not null && info.Length == (long)rows * ((columns + 1) / 2) => WeightCodes.Interleaved(reader, info, rows, (columns + 1) / 2, arena),
+            4 or 8 => WeightCodes.InPlace(reader, info),
+            _ => WeightCodes.Owned(reader.UnpackCodes(info.Name)),
+        };
         var scales = Floats(reader, $"{prefix}.scales", rows, positive: true);
         var zeros = Floats(reader, $"{prefix}.zeros", rows, positive: false);
         return new QuantizedMatrix(codes, bits, rows, columns, scales, zeros);

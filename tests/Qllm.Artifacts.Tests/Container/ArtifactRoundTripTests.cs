@@ -191,6 +191,34 @@ public sealed class ArtifactRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void A_tensor_read_into_a_buffer_equals_its_bytes_in_place()
+    {
+        var path = _folder.File("model.qllm");
+        var (writer, expectedBytes, _) = BuildSample();
+        writer.Write(path);
+
+        using var fromFile = ArtifactReader.Open(path);
+        using var stream = File.OpenRead(path);
+        using var fromStream = ArtifactReader.Open(stream, "resource:model.qllm");
+        foreach (var reader in new[] { fromFile, fromStream })
+        {
+            foreach (var (name, bytes) in expectedBytes.Where(e => e.Value.Length > 2))
+            {
+                var tensor = reader.GetTensor(name);
+                var whole = new byte[bytes.Length];
+                reader.ReadBytes(tensor, 0, whole);
+                Assert.Equal(bytes, whole);
+
+                var tail = new byte[bytes.Length - 2];
+                reader.ReadBytes(tensor, 2, tail);
+                Assert.Equal(bytes[2..], tail);
+
+                Assert.Throws<ArgumentOutOfRangeException>(() => reader.ReadBytes(tensor, 1, new byte[bytes.Length]));
+            }
+        }
+    }
+
+    [Fact]
     public void An_artifact_without_tensors_round_trips()
     {
         var path = _folder.File("empty.qllm");

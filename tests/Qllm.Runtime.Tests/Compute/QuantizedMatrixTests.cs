@@ -61,6 +61,35 @@ public sealed class QuantizedMatrixTests
         Assert.Equal(single.Select(BitConverter.SingleToInt32Bits), blocked.Select(BitConverter.SingleToInt32Bits));
     }
 
+    // Interleaved rows hold the same codes in other places: every product (integer activations
+    // through the four-row kernel, floats and the lone row through gathered rows) and every row read
+    // back must give the bits of the row-major layout.
+    [Theory]
+    [InlineData(4, 288)]
+    [InlineData(8, 768)]
+    [InlineData(16, 100)]
+    [InlineData(4, 2048)]
+    [InlineData(8, 33)]
+    public void Interleaved_rows_give_the_bits_of_the_row_major_layout(int activationBits, int columns)
+    {
+        var (matrix, natural, scales, zeros, _, prepared) = RandomMatrix(4, activationBits, columns);
+        var interleaved = new QuantizedMatrix(WeightCodes.Interleaved(Pack4(natural, Rows, columns), Rows, (columns + 1) / 2), 4, Rows, columns, scales, zeros);
+        var expected = new float[Tokens * Rows];
+        var actual = new float[Tokens * Rows];
+        matrix.Multiply(prepared, expected, 0, Rows);
+        interleaved.Multiply(prepared, actual, 0, Rows);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+
+        var rowMajorRow = new float[columns];
+        var interleavedRow = new float[columns];
+        for (int r = 0; r < Rows; r++)
+        {
+            matrix.ReadRow(r, rowMajorRow);
+            interleaved.ReadRow(r, interleavedRow);
+            Assert.Equal(rowMajorRow, interleavedRow);
+        }
+    }
+
     private const int Rows = 21, Tokens = 3;
 
     // A random matrix of Rows rows (five blocks of four and one row alone), Tokens random activations, prepared.

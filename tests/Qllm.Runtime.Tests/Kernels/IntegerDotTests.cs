@@ -11,6 +11,8 @@ public sealed class IntegerDotTests
 
     public static TheoryData<string> Paths => KernelPaths.IntegerPaths;
 
+    public static TheoryData<string, int> InterleavedPaths => KernelPaths.WithWidths([KernelPaths.Avx2, KernelPaths.AvxVnni]);
+
     [SkippableTheory]
     [MemberData(nameof(AllPaths))]
     public void The_packed_4_bit_product_equals_the_definition(string path, int columns)
@@ -56,6 +58,29 @@ public sealed class IntegerDotTests
             default:
                 IntegerDot.DotPacked4Rows4Avx2<Avx2Pairs>(activation, all, rows[0].Length, results);
                 break;
+        }
+
+        Assert.Equal(rows.Select(r => IntegerDot.DotPacked4Scalar(activation, r)), results);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(InterleavedPaths))]
+    public void Four_interleaved_rows_equal_four_single_rows(string path, int columns)
+    {
+        KernelPaths.Require(path);
+        var random = new Random(columns + 3000);
+        var activation = KernelData.Permuted(KernelData.Codes(random, columns, 8));
+        var rows = Enumerable.Range(0, 4).Select(_ => KernelData.Pack4(KernelData.Codes(random, columns, 4))).ToArray();
+        var block = new byte[4 * rows[0].Length];
+        InterleavedRows.Interleave(rows.SelectMany(r => r).ToArray(), 4, rows[0].Length, block);
+        var results = new int[4];
+        if (path == KernelPaths.AvxVnni)
+        {
+            IntegerDot.DotPacked4Interleaved4Avx2<VnniPairs>(activation, block, results);
+        }
+        else
+        {
+            IntegerDot.DotPacked4Interleaved4Avx2<Avx2Pairs>(activation, block, results);
         }
 
         Assert.Equal(rows.Select(r => IntegerDot.DotPacked4Scalar(activation, r)), results);
