@@ -24,18 +24,22 @@ internal static class ArtifactModelLoader
         var spec = ArtifactSchema.ReadQuantization(reader.Metadata, source);
         CheckSupported(spec, config, source);
 
+        // Packed 4-bit weights against integer activations get the four-row kernel's layout where it
+        // reads one. Their memory is allocated (a few hundred milliseconds at a billion parameters)
+        // while the tokenizer and the rest of the model load.
+        var arena = spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows
+            ? Task.Run(() => new WeightArena(WeightArena.Size(LinearBytes(reader, config))))
+            : null;
         var tokenizer = ArtifactSchema.ReadTokenizer(reader, config.VocabSize);
         var transforms = Transforms(reader, config);
 
         var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
         var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);
         var classifier = new LinearGroup(new InputPoint(config.Dim, null, 16, classifierWeights.Bits, classifierWeights.PackedLayout), classifierWeights);
-        // Packed 4-bit weights against integer activations get the four-row kernel's layout where it reads one.
-        var arena = spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows ? new WeightArena(WeightArena.Size(LinearBytes(reader, config))) : null;
         var blocks = new List<DecoderBlock>();
         for (int layer = 0; layer < config.Layers; layer++)
         {
-            blocks.Add(Block(reader, config, spec, transforms, layer, arena));
+            blocks.Add(Block(reader, config, spec, transforms, layer, arena?.GetAwaiter().GetResult()));
         }
 
         var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier, transforms);
