@@ -8,7 +8,9 @@ namespace Qllm.Runtime.Model;
 
 /// <summary>
 /// Builds the runtime's forward pass from an engine-written artifact (docs/artifact-format.md,
-/// "What the QLLM engine stores"). 4-bit and 8-bit codes are used in place; the shapes of every
+/// "What the QLLM engine stores"). 4-bit and 8-bit codes are used in place, except the layers'
+/// 4-bit linears against integer activations on the AVX2 kernels, which are copied into
+/// interleaved blocks (InterleavedRows); the shapes of every
 /// tensor are checked against the config, so a well-formed file that does not describe a runnable
 /// model is refused here, not half-way through a forward pass. A rotated model's online transforms
 /// are decided from the <c>rotation.*</c> tensors alone (the metadata's description is for display).
