@@ -95,27 +95,8 @@ internal static class IntegerDot
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DotPacked4Rows4Avx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowBytes, Span<int> results)
-        where TPairs : struct, IBytePairProducts
-    {
-        int n = activation.Length;
-        ref byte a = ref MemoryMarshal.GetReference(activation);
-        ref byte w = ref MemoryMarshal.GetReference(rows);
-        var mask = Vector256.Create((byte)0x0F);
-        Vector256<int> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
-        int i = 0;
-        for (; i + PackedLayout.Group <= n; i += PackedLayout.Group)
-        {
-            var even = Vector256.LoadUnsafe(ref a, (nuint)i);
-            var odd = Vector256.LoadUnsafe(ref a, (nuint)(i + 32));
-            nuint at = (nuint)(i / 2);
-            sum0 = Accumulate<TPairs>(sum0, even, odd, Vector256.LoadUnsafe(ref w, at), mask);
-            sum1 = Accumulate<TPairs>(sum1, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)rowBytes), mask);
-            sum2 = Accumulate<TPairs>(sum2, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(2 * rowBytes)), mask);
-            sum3 = Accumulate<TPairs>(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowBytes)), mask);
-        }
-
-        FinishRows4<TPairs>(activation, rows[(i / 2)..], rowBytes, i, sum0, sum1, sum2, sum3, results);
-    }
+        where TPairs : struct, IBytePairProducts =>
+        Blocks4<TPairs>(activation, rows, rowStride: rowBytes, groupStride: PackedLayout.Group / 2, restStride: rowBytes, results);
 
     /// <summary>
     /// <see cref="DotPacked4Rows4"/> on a block of four rows in <see cref="InterleavedRows"/> order:
@@ -138,24 +119,40 @@ internal static class IntegerDot
     internal static void DotPacked4Interleaved4Avx2<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> block, Span<int> results)
         where TPairs : struct, IBytePairProducts
     {
+        const int GroupBytes = PackedLayout.Group / 2;
+        int n = activation.Length;
+        int restStride = ((n + 1) / 2) - (n / PackedLayout.Group * GroupBytes);
+        Blocks4<TPairs>(activation, block, rowStride: GroupBytes, groupStride: 4 * GroupBytes, restStride, results);
+    }
+
+    /// <summary>
+    /// The four-row product over the full groups of either layout: group g of row r is at
+    /// g·<paramref name="groupStride"/> + r·<paramref name="rowStride"/>, and each row's rest starts
+    /// after the last group, rows <paramref name="restStride"/> apart. Inlined into each layout's
+    /// kernel, so the strides are constants where they are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Blocks4<TPairs>(ReadOnlySpan<byte> activation, ReadOnlySpan<byte> rows, int rowStride, int groupStride, int restStride, Span<int> results)
+        where TPairs : struct, IBytePairProducts
+    {
         int n = activation.Length;
         ref byte a = ref MemoryMarshal.GetReference(activation);
-        ref byte w = ref MemoryMarshal.GetReference(block);
+        ref byte w = ref MemoryMarshal.GetReference(rows);
         var mask = Vector256.Create((byte)0x0F);
         Vector256<int> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
         int i = 0;
         nuint at = 0;
-        for (; i + PackedLayout.Group <= n; i += PackedLayout.Group, at += 4 * 32)
+        for (; i + PackedLayout.Group <= n; i += PackedLayout.Group, at += (nuint)groupStride)
         {
             var even = Vector256.LoadUnsafe(ref a, (nuint)i);
             var odd = Vector256.LoadUnsafe(ref a, (nuint)(i + 32));
             sum0 = Accumulate<TPairs>(sum0, even, odd, Vector256.LoadUnsafe(ref w, at), mask);
-            sum1 = Accumulate<TPairs>(sum1, even, odd, Vector256.LoadUnsafe(ref w, at + 32), mask);
-            sum2 = Accumulate<TPairs>(sum2, even, odd, Vector256.LoadUnsafe(ref w, at + 64), mask);
-            sum3 = Accumulate<TPairs>(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + 96), mask);
+            sum1 = Accumulate<TPairs>(sum1, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)rowStride), mask);
+            sum2 = Accumulate<TPairs>(sum2, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(2 * rowStride)), mask);
+            sum3 = Accumulate<TPairs>(sum3, even, odd, Vector256.LoadUnsafe(ref w, at + (nuint)(3 * rowStride)), mask);
         }
 
-        FinishRows4<TPairs>(activation, block[(int)at..], ((n + 1) / 2) - (i / 2), i, sum0, sum1, sum2, sum3, results);
+        FinishRows4<TPairs>(activation, rows[(int)at..], restStride, i, sum0, sum1, sum2, sum3, results);
     }
 
     /// <summary>
