@@ -308,7 +308,7 @@ public sealed class QuantizedLanguageModel : IDisposable
     {
         try
         {
-            var (transformer, tokenizer, spec) = ArtifactModelLoader.Load(reader);
+            var (transformer, tokenizer, spec) = ArtifactModelLoader.Load(reader, interleave: options?.WeightsInPlace != true);
             return new QuantizedLanguageModel(transformer, tokenizer, reader, reader.Source, reader.Digest, spec.WeightBits, spec.ActivationBits, options);
         }
         catch

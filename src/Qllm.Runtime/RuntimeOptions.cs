@@ -20,4 +20,15 @@ public sealed class RuntimeOptions
     /// null verifies every byte on every load.
     /// </summary>
     public ArtifactVerificationMemo? VerificationMemo { get; init; } = ArtifactVerificationMemo.ForCurrentUser();
+
+    /// <summary>
+    /// Whether the layers' 4-bit weights are always read in place from the artifact (default:
+    /// false). On CPUs where the 256-bit kernels run (AVX2 without AVX-512), loading otherwise
+    /// copies them once into blocks of four rows that a product reads as one stream, on huge pages
+    /// where Linux gives them: at a billion parameters that decodes about 1.4× faster on one thread,
+    /// and costs the copy at load (about 0.2 s per 500 MB). The copy takes the place of the mapped
+    /// pages in this process's memory, but processes that share one artifact then each hold their
+    /// own; true keeps the weights in the page cache, shared. The logits are the same either way.
+    /// </summary>
+    public bool WeightsInPlace { get; init; }
 }

@@ -189,6 +189,26 @@ public sealed class QuantizedLanguageModelTests(QuantizedArtifactsFixture artifa
         Assert.Equal(single.Generate("Once upon a time", Short).Text, two.Generate("Once upon a time", Short).Text);
     }
 
+    [Theory]
+    [InlineData("W4A4")]
+    [InlineData(QuantizedArtifactsFixture.RotatedW4A4)]
+    public void Weights_read_in_place_give_the_logits_of_the_interleaved_copy_bit_for_bit(string artifact)
+    {
+        // On an AVX2 machine the default loads the 4-bit linears into interleaved blocks; the sums are
+        // exact integers, so reading them in place from the mapping must not move a bit.
+        var path = artifacts.Artifact(artifact);
+        using var copied = QuantizedLanguageModel.Load(path);
+        using var inPlace = QuantizedLanguageModel.Load(path, new RuntimeOptions { WeightsInPlace = true });
+        var text = copied.Tokenizer.Encode(File.ReadAllText(TestData.EvaluationTextPath));
+        var tokens = text.Take(96).Prepend(copied.Tokenizer.BosId).ToArray();
+
+        var expected = inPlace.GetLogits(tokens);
+        var actual = copied.GetLogits(tokens);
+
+        Assert.True(MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan())), "the logits differ between the weights in place and the interleaved copy");
+        Assert.Equal(inPlace.Generate("Once upon a time", Short).Text, copied.Generate("Once upon a time", Short).Text);
+    }
+
     [Fact]
     public void Logits_into_a_buffer_reuse_the_state_of_an_earlier_call_without_carrying_anything_over()
     {

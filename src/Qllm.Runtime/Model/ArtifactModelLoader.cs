@@ -19,7 +19,8 @@ internal static class ArtifactModelLoader
 {
     private static readonly string[] LinearNames = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
 
-    public static (Transformer Model, ITextTokenizer Tokenizer, QuantizationSpec Quantization) Load(ArtifactReader reader)
+    /// <summary>The model in <paramref name="reader"/>; <paramref name="interleave"/>: whether 4-bit linears may be copied into <see cref="Kernels.InterleavedRows"/> order.</summary>
+    public static (Transformer Model, ITextTokenizer Tokenizer, QuantizationSpec Quantization) Load(ArtifactReader reader, bool interleave = true)
     {
         string source = reader.Source;
         var config = ArtifactSchema.ReadConfig(reader.Metadata, source);
@@ -29,7 +30,7 @@ internal static class ArtifactModelLoader
         // Packed 4-bit weights against integer activations get the four-row kernel's layout where it
         // reads one. Their memory is allocated (a few hundred milliseconds at a billion parameters)
         // while the tokenizer and the rest of the model load.
-        var arena = spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows
+        var arena = interleave && spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows
             ? Task.Run(() => new WeightArena(WeightArena.Size(LinearBytes(reader, config))))
             : null;
         var tokenizer = ArtifactSchema.ReadTokenizer(reader, config.VocabSize);
