@@ -69,10 +69,32 @@ internal static class TokenQuantizer
     private static (float Scale, float Zero) Range(ReadOnlySpan<float> x, int bits)
     {
         float min = x[0], max = x[0];
-        foreach (float value in x)
+        int i = 0;
+
+        // Vector256.Min and Max follow MathF.Min and Max (NaN wins, −0 below +0), so the lanes give the scalar loop's result.
+        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
         {
-            min = MathF.Min(min, value);
-            max = MathF.Max(max, value);
+            ref float source = ref MemoryMarshal.GetReference(x);
+            var low = Vector256.LoadUnsafe(ref source);
+            var high = low;
+            for (i = Vector256<float>.Count; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+            {
+                var values = Vector256.LoadUnsafe(ref source, (nuint)i);
+                low = Vector256.Min(low, values);
+                high = Vector256.Max(high, values);
+            }
+
+            for (int k = 0; k < Vector256<float>.Count; k++)
+            {
+                min = MathF.Min(min, low.GetElement(k));
+                max = MathF.Max(max, high.GetElement(k));
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            min = MathF.Min(min, x[i]);
+            max = MathF.Max(max, x[i]);
         }
 
         float scale = MathF.Max((max - min) / ((1 << bits) - 1), MinScale);

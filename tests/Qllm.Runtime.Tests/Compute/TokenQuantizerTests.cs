@@ -32,4 +32,27 @@ public sealed class TokenQuantizerTests
             Assert.Equal(expected, fake);
         }
     }
+
+    [Fact]
+    public void The_range_is_found_wherever_the_extremes_lie()
+    {
+        // Lengths below, at and past a vector, with the smallest and largest value at every position:
+        // the first vector, any lane, and the scalar tail.
+        for (int length = 1; length <= 27; length++)
+        {
+            for (int at = 0; at < length; at++)
+            {
+                var x = Enumerable.Range(0, length).Select(j => (float)Math.Sin(j)).ToArray();
+                x[at] = -5f;
+                x[length - 1 - at] = at == length - 1 - at ? -5f : 7f;
+                float min = x.Min(), max = x.Max();
+                float expectedScale = MathF.Max((max - min) / 15, 1e-5f);
+
+                var (scale, zero, _) = TokenQuantizer.Quantize(x, 4, new byte[length]);
+
+                Assert.Equal(expectedScale, scale);
+                Assert.Equal(MathF.Round(-min / expectedScale), zero);
+            }
+        }
+    }
 }
