@@ -194,12 +194,7 @@ public sealed class ArtifactReader : IDisposable
     /// <summary>The stored bytes of <paramref name="tensor"/> (a descriptor of this reader), in place.</summary>
     public ReadOnlySpan<byte> GetBytes(ArtifactTensorInfo tensor)
     {
-        ArgumentNullException.ThrowIfNull(tensor);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_tensors.TryGetValue(tensor.Name, out var own) || !ReferenceEquals(own, tensor))
-        {
-            throw new ArgumentException($"'{tensor.Name}' is not a tensor of this reader", nameof(tensor));
-        }
+        CheckOwn(tensor);
 
         if (tensor.Length > int.MaxValue)
         {
@@ -218,16 +213,22 @@ public sealed class ArtifactReader : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The range lies outside the tensor.</exception>
     public void ReadBytes(ArtifactTensorInfo tensor, long offset, Span<byte> destination)
     {
+        CheckOwn(tensor);
+
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + destination.Length, tensor.Length, nameof(destination));
+        _storage.Read(_dataStart + tensor.Offset + offset, destination);
+    }
+
+    // A descriptor of this open reader: its offset is only meaningful against this file.
+    private void CheckOwn(ArtifactTensorInfo tensor)
+    {
         ArgumentNullException.ThrowIfNull(tensor);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_tensors.TryGetValue(tensor.Name, out var own) || !ReferenceEquals(own, tensor))
         {
             throw new ArgumentException($"'{tensor.Name}' is not a tensor of this reader", nameof(tensor));
         }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + destination.Length, tensor.Length, nameof(destination));
-        _storage.Read(_dataStart + tensor.Offset + offset, destination);
     }
 
     /// <summary>An F32 tensor's values, in place (no copy for a mapped file). Valid until the reader is disposed.</summary>
