@@ -9,7 +9,8 @@ namespace Qllm.Runtime.Benchmarks;
 /// What a rotated stories15M's online transforms cost per token, against the dense float64
 /// products the same transforms would be without the Walsh–Hadamard factorisation:
 /// residual 288 = 144 × 2 (twice per token: at the embedding and back before the final norm),
-/// heads 48 = 12 × 4 (6 query + 6 key heads per layer), down 768 = 12 × 64 (once per layer).
+/// heads 48 = 12 × 4 (6 query + 6 key heads per layer), down 768 = 12 × 64 (once per layer); and a
+/// 1B model's down 5632 = 44 × 128 (once per layer).
 /// <code>dotnet bench/Qllm.Runtime.Benchmarks/bin/Release/net10.0/Qllm.Runtime.Benchmarks.dll transforms --job short --inProcess</code>
 /// </summary>
 [MemoryDiagnoser]
@@ -28,6 +29,8 @@ public class OnlineTransformBenchmarks
     private readonly float[] _row288 = Row(288);
     private readonly float[] _row768 = Row(768);
     private readonly float[] _headRows = Row(HeadsPerLayer * 48);
+    private readonly OnlineTransform _down1B = Hadamard(44, 5632);
+    private readonly float[] _row5632 = Row(5632);
 
     [Benchmark(Description = "residual 288 (144×2): Apply + ApplyTranspose")]
     public void Residual()
@@ -57,6 +60,9 @@ public class OnlineTransformBenchmarks
 
     [Benchmark(Description = "dense 768×768 float64 matvec")]
     public void DownDense() => Dense(_dense768, _row768);
+
+    [Benchmark(Description = "1B down 5632 (44×128): one layer")]
+    public void Down1B() => _down1B.Apply(_row5632);
 
     [Benchmark(Description = "all transforms of one token (6 layers)")]
     public void Token()

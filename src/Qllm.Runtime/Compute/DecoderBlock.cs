@@ -47,12 +47,7 @@ internal sealed class DecoderBlock(
         var gateUpOutputs = scratch.GateUp;
         float[] gate = gateUpOutputs[0], up = gateUpOutputs[1];
         gateUp.Run(normed, tokens, gateUpOutputs, workers, scratch);
-        // SiLU in double, rounded once, as the engine computes it (see FeedForward there).
-        for (int i = 0; i < gate.Length; i++)
-        {
-            double g = gate[i];
-            gate[i] = (float)(g / (1.0 + Math.Exp(-g))) * up[i];
-        }
+        scratch.SwiGlu.Run(gate, up, gate.Length, workers);
 
         down.Run(gate, tokens, scratch.AttendedOutput, workers, scratch);
         Add(hidden, attended);

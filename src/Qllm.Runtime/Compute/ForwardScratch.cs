@@ -45,6 +45,8 @@ internal sealed class ForwardScratch(LlamaConfig config)
 
     public AttentionWork Attention { get; } = new();
 
+    public SwiGluWork SwiGlu { get; } = new();
+
     /// <summary>Sizes the buffers for <paramref name="tokens"/> tokens (a no-op when they already are).</summary>
     public void Ensure(int tokens)
     {

@@ -18,29 +18,33 @@ internal static class TokenQuantizer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Scale, float Zero, int CodeSum) Quantize(ReadOnlySpan<float> x, int bits, Span<byte> codes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(codes.Length, x.Length, nameof(codes));
         var (scale, zero) = Range(x, bits);
         float top = (1 << bits) - 1;
         int i = 0;
         int sum = 0;
         if (Vector256.IsHardwareAccelerated)
         {
+            // Thirty-two codes a step, narrowed to bytes in vectors (the codes are at most 255).
             ref float source = ref MemoryMarshal.GetReference(x);
+            ref byte target = ref MemoryMarshal.GetReference(codes);
             var s = Vector256.Create(scale);
             var z = Vector256.Create(zero);
             var high = Vector256.Create(top);
-            Span<int> lanes = stackalloc int[Vector256<int>.Count];
-            for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+            var sums = Vector256<int>.Zero;
+            for (; i + 32 <= x.Length; i += 32)
             {
-                var q = Vector256.Min(Vector256.Max(Vector256.Round(Vector256.LoadUnsafe(ref source, (nuint)i) / s) + z, Vector256<float>.Zero), high);
-                var integers = Vector256.ConvertToInt32(q);
-                integers.CopyTo(lanes);
-                for (int k = 0; k < lanes.Length; k++)
-                {
-                    codes[i + k] = (byte)lanes[k];
-                }
-
-                sum += Vector256.Sum(integers);
+                var q0 = Code(Vector256.LoadUnsafe(ref source, (nuint)i), s, z, high);
+                var q1 = Code(Vector256.LoadUnsafe(ref source, (nuint)i + 8), s, z, high);
+                var q2 = Code(Vector256.LoadUnsafe(ref source, (nuint)i + 16), s, z, high);
+                var q3 = Code(Vector256.LoadUnsafe(ref source, (nuint)i + 24), s, z, high);
+                sums += (q0 + q1) + (q2 + q3);
+                var low = Vector256.Narrow(q0.AsUInt32(), q1.AsUInt32());
+                var upper = Vector256.Narrow(q2.AsUInt32(), q3.AsUInt32());
+                Vector256.Narrow(low, upper).StoreUnsafe(ref target, (nuint)i);
             }
+
+            sum = Vector256.Sum(sums);
         }
 
         for (; i < x.Length; i++)
@@ -52,6 +56,11 @@ internal static class TokenQuantizer
 
         return (scale, zero, sum);
     }
+
+    /// <summary>clamp(round(x / scale) + zero, 0, top) as integers, lane by lane as the scalar loop computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Code(Vector256<float> x, Vector256<float> scale, Vector256<float> zero, Vector256<float> top) =>
+        Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.Round(x / scale) + zero, Vector256<float>.Zero), top));
 
     /// <summary>Replaces <paramref name="x"/> by its quantized-then-dequantized values (the q/k/v states).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

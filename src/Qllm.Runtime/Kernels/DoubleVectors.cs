@@ -1,12 +1,43 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Qllm.Runtime.Kernels;
 
-/// <summary>Dot products and scaled sums of double vectors (the online transforms' dense factor).</summary>
+/// <summary>Dot products and scaled sums of double vectors, and floats widened to doubles (the online transforms).</summary>
 internal static class DoubleVectors
 {
+    /// <summary>result[i] = x[i]·signs[i] in double (exact), or x[i] where <paramref name="signs"/> is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Widen(ReadOnlySpan<float> x, ReadOnlySpan<double> signs, Span<double> result)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float source = ref MemoryMarshal.GetReference(x);
+            ref double target = ref MemoryMarshal.GetReference(result);
+            for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+            {
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)i));
+                if (!signs.IsEmpty)
+                {
+                    ref double sign = ref MemoryMarshal.GetReference(signs);
+                    low *= Vector256.LoadUnsafe(ref sign, (nuint)i);
+                    high *= Vector256.LoadUnsafe(ref sign, (nuint)i + 4);
+                }
+
+                low.StoreUnsafe(ref target, (nuint)i);
+                high.StoreUnsafe(ref target, (nuint)i + 4);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            result[i] = signs.IsEmpty ? x[i] : x[i] * signs[i];
+        }
+    }
+
     /// <summary>Σ a[j]·b[j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Qllm.Runtime.Kernels;
 
@@ -44,6 +46,19 @@ internal static class PackedLayout
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Split<T>(ReadOnlySpan<T> natural, Span<T> permuted)
     {
+        if (typeof(T) == typeof(byte) && Vector256.IsHardwareAccelerated && natural.Length == Group)
+        {
+            // Activation codes: the low bytes of the 16-bit pairs are the even columns, the high bytes the odd ones.
+            ref byte source = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(natural));
+            ref byte target = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(permuted));
+            var first = Vector256.LoadUnsafe(ref source).AsUInt16();
+            var second = Vector256.LoadUnsafe(ref source, 32).AsUInt16();
+            var low = Vector256.Create((ushort)0xFF);
+            Vector256.Narrow(first & low, second & low).StoreUnsafe(ref target);
+            Vector256.Narrow(first >>> 8, second >>> 8).StoreUnsafe(ref target, 32);
+            return;
+        }
+
         int half = natural.Length / 2;
         for (int i = 0; i < half; i++)
         {

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Qllm.Runtime.Kernels;
 
@@ -11,22 +12,69 @@ namespace Qllm.Runtime.Kernels;
 internal static class WalshHadamard
 {
     /// <summary>
-    /// Transforms <paramref name="values"/>, viewed as a row-major [m, <paramref name="stride"/>]
-    /// matrix with m a power of two, along its first index: every column is replaced by its
-    /// transform. With stride 1 that is the plain transform of a vector of length m. A larger stride
-    /// makes every butterfly a pair of contiguous runs of at least <paramref name="stride"/> values,
-    /// so all the stages vectorize (the plain transform's first stages pair neighbours, which SIMD
-    /// lanes cannot).
+    /// Transforms each run of <paramref name="length"/> values of <paramref name="values"/> (a power
+    /// of two; the span holds whole runs). Many short runs are transformed together, stage by
+    /// stage, so a [144, 2] matrix costs no more than a vector of 288.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Transform(Span<double> values, int stride = 1)
+    public static void Transform(Span<double> values, int length)
     {
-        if (stride < 1 || values.Length % stride != 0 || !BitOperations.IsPow2(values.Length / stride))
+        if (!BitOperations.IsPow2(length) || values.Length % length != 0)
         {
-            throw new ArgumentException($"{values.Length} values are not a power-of-two count of rows of {stride}", nameof(values));
+            throw new ArgumentException($"{values.Length} values are not runs of a power of two, {length}", nameof(values));
         }
 
-        for (int run = stride; run < values.Length; run *= 2)
+        int run = 1;
+        if (length == 2)
+        {
+            for (int i = 0; i < values.Length; i += 2)
+            {
+                double a = values[i], b = values[i + 1];
+                values[i] = a + b;
+                values[i + 1] = a - b;
+            }
+
+            return;
+        }
+
+        if (length >= 4)
+        {
+            // The first two stages pair neighbours, which vector lanes cannot: they are done four
+            // values at a time in scalars (the same sums as two separate stages).
+            for (int i = 0; i < values.Length; i += 4)
+            {
+                double a = values[i] + values[i + 1], b = values[i] - values[i + 1];
+                double c = values[i + 2] + values[i + 3], d = values[i + 2] - values[i + 3];
+                values[i] = a + c;
+                values[i + 1] = b + d;
+                values[i + 2] = a - c;
+                values[i + 3] = b - d;
+            }
+
+            run = 4;
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Runs of four or more values: whole vectors, addressed directly (a call per pair of
+            // runs would cost more than the additions for the short runs of the early stages).
+            ref double origin = ref MemoryMarshal.GetReference(values);
+            for (; run < length; run *= 2)
+            {
+                for (int start = 0; start < values.Length; start += 2 * run)
+                {
+                    for (int i = start; i < start + run; i += Vector256<double>.Count)
+                    {
+                        var a = Vector256.LoadUnsafe(ref origin, (nuint)i);
+                        var b = Vector256.LoadUnsafe(ref origin, (nuint)(i + run));
+                        (a + b).StoreUnsafe(ref origin, (nuint)i);
+                        (a - b).StoreUnsafe(ref origin, (nuint)(i + run));
+                    }
+                }
+            }
+        }
+
+        for (; run < length; run *= 2)
         {
             for (int start = 0; start < values.Length; start += 2 * run)
             {

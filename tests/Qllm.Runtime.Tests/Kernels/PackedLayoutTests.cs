@@ -25,4 +25,14 @@ public sealed class PackedLayoutTests
         Assert.Equal(Enumerable.Range(0, 16).Select(i => 64 + (2 * i)), permuted[64..80]);
         Assert.Equal(Enumerable.Range(0, 16).Select(i => 65 + (2 * i)), permuted[80..]);
     }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Codes_take_the_order_of_the_column_indices(int columns)
+    {
+        // Bytes take a vector path; the column indices (ints) the element-wise definition.
+        var indices = KernelData.Permuted(Enumerable.Range(0, columns).ToArray());
+        var codes = Enumerable.Range(0, columns).Select(i => (byte)((i * 37) + 11)).ToArray();
+        Assert.Equal(indices.Select(i => codes[i]), KernelData.Permuted(codes));
+    }
 }

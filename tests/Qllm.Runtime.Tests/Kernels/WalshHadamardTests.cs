@@ -20,34 +20,36 @@ public sealed class WalshHadamardTests
         var expected = Dense.Multiply(x, Dense.Sylvester(length), length);
 
         var actual = (double[])x.Clone();
-        WalshHadamard.Transform(actual);
+        WalshHadamard.Transform(actual, length);
 
         Assert.All(Enumerable.Range(0, length), i => Assert.Equal(expected[i], actual[i], 1e-12));
     }
 
     [Theory]
-    [InlineData(4, 3)]
-    [InlineData(64, 12)]
+    [InlineData(1, 5)]
     [InlineData(2, 144)]
-    public void A_stride_transforms_every_column(int length, int stride)
+    [InlineData(4, 12)]
+    [InlineData(512, 11)]
+    public void Runs_are_transformed_each_alone(int length, int runs)
     {
-        var random = new Random(length * stride);
-        var values = Enumerable.Range(0, length * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var random = new Random(length * runs);
+        var values = Enumerable.Range(0, length * runs).Select(_ => random.NextDouble() - 0.5).ToArray();
         var actual = (double[])values.Clone();
-        WalshHadamard.Transform(actual, stride);
+        WalshHadamard.Transform(actual, length);
 
-        for (int column = 0; column < stride; column++)
+        for (int run = 0; run < runs; run++)
         {
-            var expected = Enumerable.Range(0, length).Select(i => values[(i * stride) + column]).ToArray();
-            WalshHadamard.Transform(expected);
-            Assert.All(Enumerable.Range(0, length), i => Assert.Equal(expected[i], actual[(i * stride) + column], 1e-12));
+            var expected = values.AsSpan(run * length, length).ToArray();
+            WalshHadamard.Transform(expected, length);
+            Assert.Equal(expected, actual.AsSpan(run * length, length).ToArray());
         }
     }
 
     [Theory]
-    [InlineData(6, 1)]
-    [InlineData(12, 4)]
-    [InlineData(10, 3)]
-    public void A_count_of_rows_that_is_no_power_of_two_is_refused(int length, int stride) =>
-        Assert.Throws<ArgumentException>(() => WalshHadamard.Transform(new double[length], stride));
+    [InlineData(6, 6)]
+    [InlineData(12, 12)]
+    [InlineData(0, 0)]
+    [InlineData(12, 8)]
+    public void Runs_that_are_no_power_of_two_or_do_not_fill_the_span_are_refused(int count, int length) =>
+        Assert.Throws<ArgumentException>(() => WalshHadamard.Transform(new double[count], length));
 }
