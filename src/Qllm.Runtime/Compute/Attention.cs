@@ -16,45 +16,34 @@ namespace Qllm.Runtime.Compute;
 internal static class Attention
 {
     /// <summary>
+    /// What a multiply-add of attention costs in the products' multiply-adds (the unit of
+    /// <see cref="Workers.For"/>): a float widened to double and a double multiply-add take about
+    /// four times as long as a 4-bit product's, so a decode step's heads are cut into enough chunks
+    /// for every thread (counted as products, 32 heads at 30 positions made three chunks for two threads).
+    /// </summary>
+    private const long DoubleCost = 4;
+
+    /// <summary>A head value's preparation (rotary pair, transform, quantization: scalar float and double work) in the products' multiply-adds.</summary>
+    private const long HeadCost = 64;
+
+    /// <summary>
     /// Attends for <paramref name="tokens"/> new tokens at positions start..; appends their keys and
     /// values to the cache and writes the merged heads to <paramref name="attended"/> [tokens × dim].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(LlamaConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers, AttentionWork work)
+    public static void Run(LlamaConfig config, float[] q, float[] k, float[] v, int tokens, float[] keyCache, float[] valueCache, int start, RotaryTables rope, OnlineTransform? headTransform, int stateBits, float[] attended, Workers workers, HeadPreparation heads, AttentionWork work)
     {
-        int headDim = config.HeadDim, kvDim = config.KvDim, dim = config.Dim;
+        int headDim = config.HeadDim, kvDim = config.KvDim;
+        heads.Set(config, q, k, v, start, rope, headTransform, stateBits);
+        workers.For(tokens * HeadPreparation.Heads(config), headDim * HeadCost, heads);
         for (int t = 0; t < tokens; t++)
         {
             int position = start + t;
-            for (int h = 0; h < config.Heads; h++)
-            {
-                Prepare(q.AsSpan((t * dim) + (h * headDim), headDim), position, rope, headTransform, stateBits);
-            }
-
-            for (int h = 0; h < config.KvHeads; h++)
-            {
-                Prepare(k.AsSpan((t * kvDim) + (h * headDim), headDim), position, rope, headTransform, stateBits);
-                Prepare(v.AsSpan((t * kvDim) + (h * headDim), headDim), position, rope: null, headTransform: null, stateBits);
-            }
-
             k.AsSpan(t * kvDim, kvDim).CopyTo(keyCache.AsSpan(position * kvDim, kvDim));
             v.AsSpan(t * kvDim, kvDim).CopyTo(valueCache.AsSpan(position * kvDim, kvDim));
         }
 
         work.Set(config, q, keyCache, valueCache, start, tokens, attended, workers.Threads);
-        workers.For(tokens * config.Heads, (long)(start + tokens) * headDim * 2, work);
-    }
-
-    /// <summary>Queries and keys get the rotary embedding and the head transform; values neither (null).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Prepare(Span<float> head, int position, RotaryTables? rope, OnlineTransform? headTransform, int stateBits)
-    {
-        rope?.Apply(head, position);
-        headTransform?.Apply(head);
-
-        if (stateBits > 0)
-        {
-            TokenQuantizer.FakeQuantize(head, stateBits);
-        }
+        workers.For(tokens * config.Heads, (long)(start + tokens) * headDim * 2 * DoubleCost, work);
     }
 }

@@ -37,7 +37,7 @@ internal sealed class DecoderBlock(
         queryKeyValue.Run(normed, tokens, qkv, workers, scratch);
         biases?.AddTo(q, k, v, tokens);
         long started = ForwardProfile.Start();
-        Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, headTransform, stateBits, normed, workers, scratch.Attention);
+        Attention.Run(config, q, k, v, tokens, state.Keys[index], state.Values[index], start, rope, headTransform, stateBits, normed, workers, scratch.Heads, scratch.Attention);
         ForwardProfile.Stop(ForwardStage.Attention, started);
         var attended = scratch.Attended;
         output.Run(normed, tokens, scratch.AttendedOutput, workers, scratch);

@@ -43,6 +43,8 @@ internal sealed class ForwardScratch(LlamaConfig config)
 
     public LinearWork Linear { get; } = new();
 
+    public HeadPreparation Heads { get; } = new();
+
     public AttentionWork Attention { get; } = new();
 
     public SwiGluWork SwiGlu { get; } = new();
