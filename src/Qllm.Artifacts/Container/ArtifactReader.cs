@@ -217,7 +217,21 @@ public sealed class ArtifactReader : IDisposable
 
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + destination.Length, tensor.Length, nameof(destination));
-        _storage.Read(_dataStart + tensor.Offset + offset, destination);
+        Read(_storage, Source, _dataStart + tensor.Offset + offset, destination);
+    }
+
+    // A file that was checked at open can still be cut short by another process before its bytes
+    // are read: that is a damaged artifact too, not an I/O error without a name.
+    private static void Read(ArtifactStorage storage, string source, long offset, Span<byte> destination)
+    {
+        try
+        {
+            storage.Read(offset, destination);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw ArtifactErrors.Bad(source, $"it became shorter while it was read ({e.Message}): another process truncated or replaced it", e);
+        }
     }
 
     // A descriptor of this open reader: its offset is only meaningful against this file.
@@ -427,7 +441,7 @@ public sealed class ArtifactReader : IDisposable
         for (var offset = 0L; offset < covered; offset += chunk.Length)
         {
             var part = chunk.AsSpan(0, (int)Math.Min(chunk.Length, covered - offset));
-            storage.Read(offset, part);
+            Read(storage, source, offset, part);
             hash.AppendData(part);
         }
 

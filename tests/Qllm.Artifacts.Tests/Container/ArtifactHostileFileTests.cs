@@ -22,6 +22,23 @@ public sealed class ArtifactHostileFileTests : IDisposable
     }
 
     [Fact]
+    public void A_file_cut_short_after_it_was_opened_is_a_bad_artifact_naming_it()
+    {
+        var path = Save(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2)));
+        using var reader = ArtifactReader.Open(path);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            // Nothing of the mapping is touched past the new end (that would be SIGBUS): F32 tensors are read from the file.
+            file.SetLength(0);
+        }
+
+        var error = Assert.Throws<QllmException>(() => reader.ReadFloat32("x"));
+        Assert.Equal(ErrorCodes.BadArtifact, error.Code);
+        Assert.Equal(path, error.File);
+        Assert.Contains("became shorter while it was read", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Wrong_magic_is_rejected() =>
         AssertRejected(RawArtifact.Build(RawArtifact.Manifest(TwoFloats), LittleEndian.Floats(1, 2), magic: "GGUF\0\0\0\0"), "not a qllm artifact");
 
