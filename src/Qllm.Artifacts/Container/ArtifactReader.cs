@@ -10,7 +10,8 @@ namespace Qllm.Artifacts.Container;
 /// An open artifact (docs/artifact-format.md). Opening checks everything before anything is
 /// trusted: magic, version, flags, the manifest's length, the SHA-256 trailer over the whole file,
 /// the manifest's schema, and every tensor's dtype, size, alignment and place in the data section.
-/// After that, reads cannot fail on the file's account. Reads are safe from several threads at once.
+/// After that, a read fails on the file's account only if another process cuts it short (a bad
+/// artifact too). Reads are safe from several threads at once.
 /// A mapped file must not be changed in place while it is open (qllm never does: it replaces files
 /// by renaming a new one over them, which leaves an open mapping on the old content).
 /// </summary>

@@ -12,25 +12,33 @@ internal static unsafe class HugePages
 {
     private const int AdviseHugePage = 14;
     private const int AdvisePopulateWrite = 23;
-    private const long Size = 2L << 20;
+    /// <summary>A huge page's bytes.</summary>
+    public const long Size = 2L << 20;
 
     private static readonly delegate* unmanaged<nint, nuint, int, int> Madvise = Find();
 
-    /// <summary>Backs <paramref name="pinned"/>, which must not have been written yet, with huge pages now.</summary>
-    public static void Allocate(byte[] pinned)
+    /// <summary>The 2 MB-aligned part of <paramref name="pinned"/> (bytes from − to of it; empty where it has none).</summary>
+    public static (long From, long To) Aligned(byte[] pinned)
     {
-        if (Madvise == null || pinned.Length < Size)
-        {
-            return;
-        }
-
         long start = Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0);
-        long first = (start + Size - 1) & ~(Size - 1);
-        long end = (start + pinned.Length) & ~(Size - 1);
-        if (end > first)
+        long first = (start + Size - 1) & ~(Size - 1), end = (start + pinned.Length) & ~(Size - 1);
+        return end > first ? (first - start, end - start) : (0, 0);
+    }
+
+    /// <summary>Asks for huge pages behind <paramref name="pinned"/>'s aligned part; it must not have been written yet.</summary>
+    public static void Advise(byte[] pinned) => Call(pinned, Aligned(pinned), AdviseHugePage);
+
+    /// <summary>
+    /// Allocates the pages behind bytes <paramref name="range"/> of <paramref name="pinned"/> (2 MB
+    /// multiples within its aligned part) now, in one call, rather than at one fault each.
+    /// </summary>
+    public static void Populate(byte[] pinned, (long From, long To) range) => Call(pinned, range, AdvisePopulateWrite);
+
+    private static void Call(byte[] pinned, (long From, long To) range, int advice)
+    {
+        if (Madvise != null && range.To > range.From)
         {
-            _ = Madvise((nint)first, (nuint)(end - first), AdviseHugePage);
-            _ = Madvise((nint)first, (nuint)(end - first), AdvisePopulateWrite);
+            _ = Madvise(Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0) + (nint)range.From, (nuint)(range.To - range.From), advice);
         }
     }
 

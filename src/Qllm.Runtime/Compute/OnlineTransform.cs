@@ -82,9 +82,10 @@ internal sealed class OnlineTransform
         _signs = signs is null ? null : Array.ConvertAll(signs, v => (double)v);
         Length = length;
 
-        // Rows of a power-of-two length 1 KB or more apart fall into a few sets of the L1 cache,
-        // which the product's column blocks (one line of each of a rows) then overflow: a 1B
-        // model's [44, 128] read 3× slower so. A cache line of padding spreads them.
+        // Rows of a power-of-two length 512 bytes or more apart fall into a few sets of the L1
+        // cache, which the product's column blocks (a line or two of each of the a rows) then
+        // overflow: a 1B model's [44, 128] transform took about twice as long so. A cache line of
+        // padding spreads them.
         _stride = _blocks >= 64 && order > 8 ? _blocks + 8 : _blocks;
     }
 
@@ -134,10 +135,7 @@ internal sealed class OnlineTransform
         double[]? rented = null;
         Span<double> scratch = 2 * Length <= StackDoubles ? stackalloc double[2 * Length] : (rented = ArrayPool<double>.Shared.Rent(2 * Length)).AsSpan(0, 2 * Length);
         Span<double> x = scratch[..Length], y = scratch[Length..];
-        for (int i = 0; i < Length; i++)
-        {
-            x[i] = row[i];
-        }
+        DoubleVectors.Widen(row, default, x);
 
         // Y = (F/√b)·X, then the transform of each row, then the signs, rounding once.
         DoubleProduct.MixColumns(x, _blocks, _transposedFactor, _order, _blocks, y);

@@ -28,25 +28,35 @@ internal static class ArtifactModelLoader
         CheckSupported(spec, config, source);
 
         // Packed 4-bit weights against integer activations get the four-row kernel's layout where it
-        // reads one. Their memory is allocated (a few hundred milliseconds at a billion parameters)
-        // while the tokenizer and the rest of the model load.
+        // reads one. Their pages are allocated (up to a few hundred milliseconds at a billion
+        // parameters) in the background while the model loads. The tokenizer (a third of a second
+        // for a Hugging Face tokenizer.json) is built beside the weights too: reads are thread-safe.
         var arena = interleave && spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows
-            ? Task.Run(() => new WeightArena(WeightArena.Size(LinearBytes(reader, config))))
+            ? new WeightArena(WeightArena.Size(LinearBytes(reader, config)))
             : null;
-        var tokenizer = ArtifactSchema.ReadTokenizer(reader, config.VocabSize);
-        var transforms = Transforms(reader, config);
-
-        var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
-        var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);
-        var classifier = new LinearGroup(new InputPoint(config.Dim, null, 16, classifierWeights.Bits, classifierWeights.PackedLayout), classifierWeights);
-        var blocks = new List<DecoderBlock>();
-        for (int layer = 0; layer < config.Layers; layer++)
+        var tokenizerTask = Task.Run(() => ArtifactSchema.ReadTokenizer(reader, config.VocabSize));
+        try
         {
-            blocks.Add(Block(reader, config, spec, transforms, layer, arena?.GetAwaiter().GetResult()));
-        }
+            var transforms = Transforms(reader, config);
 
-        var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier, transforms);
-        return (model, tokenizer, spec);
+            var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
+            var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);
+            var classifier = new LinearGroup(new InputPoint(config.Dim, null, 16, classifierWeights.Bits, classifierWeights.PackedLayout), classifierWeights);
+            var blocks = new List<DecoderBlock>();
+            for (int layer = 0; layer < config.Layers; layer++)
+            {
+                blocks.Add(Block(reader, config, spec, transforms, layer, arena));
+            }
+
+            var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier, transforms);
+            return (model, tokenizerTask.GetAwaiter().GetResult(), spec);
+        }
+        catch
+        {
+            // The caller disposes the reader on failure: the tokenizer must be done reading it.
+            Task.WaitAny(tokenizerTask);
+            throw;
+        }
     }
 
     private static DecoderBlock Block(ArtifactReader reader, LlamaConfig config, QuantizationSpec spec, OnlineTransforms transforms, int layer, WeightArena? arena)
