@@ -10,8 +10,9 @@ namespace Qllm.Artifacts.Container;
 /// An open artifact (docs/artifact-format.md). Opening checks everything before anything is
 /// trusted: magic, version, flags, the manifest's length, the SHA-256 trailer over the whole file,
 /// the manifest's schema, and every tensor's dtype, size, alignment and place in the data section.
-/// After that, a read fails on the file's account only if another process cuts it short (a bad
-/// artifact too). Reads are safe from several threads at once.
+/// After that, a read from the file (<see cref="ReadBytes"/>, and the F32/I32 reads) fails on the
+/// file's account only if another process cuts it short (a bad artifact too); a span of the mapping
+/// past such a cut faults the process (SIGBUS). Reads are safe from several threads at once.
 /// A mapped file must not be changed in place while it is open (qllm never does: it replaces files
 /// by renaming a new one over them, which leaves an open mapping on the old content).
 /// </summary>

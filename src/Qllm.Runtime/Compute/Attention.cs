@@ -18,8 +18,8 @@ internal static class Attention
     /// <summary>
     /// What a multiply-add of attention costs in the products' multiply-adds (the unit of
     /// <see cref="Workers.For"/>): a float widened to double and a double multiply-add take about
-    /// four times as long as a 4-bit product's, so a decode step's heads are cut into enough chunks
-    /// for every thread (counted as products, 32 heads at 30 positions made three chunks for two threads).
+    /// four times as long as a 4-bit product's. Counted as products, a 1B decode step's 32 heads at
+    /// position 30 were cut into 3 chunks for 2 threads (one thread did two thirds); now into 8.
     /// </summary>
     private const long DoubleCost = 4;
 

@@ -41,7 +41,9 @@ internal sealed class WeightArena
             arrays.Add(array);
         }
 
-        _ = Task.Run(() => Populate(arrays));
+        // Its own thread: the madvise calls block for up to a few hundred milliseconds, and the
+        // loader waits on them, which a busy thread pool would delay further.
+        _ = Task.Factory.StartNew(() => Populate(arrays), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Bytes of all slices <paramref name="sizes"/> as the arena lays them out.</summary>

@@ -24,6 +24,11 @@ internal static class DoubleProduct
     public static void MixColumns<T>(ReadOnlySpan<double> x, int stride, ReadOnlySpan<double> m, int n, int width, Span<T> output)
         where T : unmanaged
     {
+        // The loops below read and write without bounds checks.
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, width);
+        ArgumentOutOfRangeException.ThrowIfLessThan(x.Length, ((n - 1) * stride) + width, nameof(x));
+        ArgumentOutOfRangeException.ThrowIfLessThan(m.Length, n * n, nameof(m));
+        ArgumentOutOfRangeException.ThrowIfLessThan(output.Length, n * width, nameof(output));
         if (Vector256.IsHardwareAccelerated && width < 8)
         {
             MixNarrow(x, stride, m, n, width, output);

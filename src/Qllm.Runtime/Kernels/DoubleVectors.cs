@@ -12,6 +12,12 @@ internal static class DoubleVectors
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen(ReadOnlySpan<float> x, ReadOnlySpan<double> signs, Span<double> result)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(result.Length, x.Length, nameof(result));
+        if (!signs.IsEmpty)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(signs.Length, x.Length, nameof(signs));
+        }
+
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {

@@ -46,7 +46,7 @@ internal static class PackedLayout
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Split<T>(ReadOnlySpan<T> natural, Span<T> permuted)
     {
-        if (typeof(T) == typeof(byte) && Vector256.IsHardwareAccelerated && natural.Length == Group)
+        if (typeof(T) == typeof(byte) && Vector256.IsHardwareAccelerated && BitConverter.IsLittleEndian && natural.Length == Group)
         {
             // Activation codes: the low bytes of the 16-bit pairs are the even columns, the high bytes the odd ones.
             ref byte source = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(natural));

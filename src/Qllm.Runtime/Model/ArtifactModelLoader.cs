@@ -53,8 +53,10 @@ internal static class ArtifactModelLoader
         }
         catch
         {
-            // The caller disposes the reader on failure: the tokenizer must be done reading it.
+            // The caller disposes the reader on failure: the tokenizer must be done reading it. Its
+            // own failure, if any, is observed here and left behind the first one.
             Task.WaitAny(tokenizerTask);
+            _ = tokenizerTask.Exception;
             throw;
         }
     }

@@ -15,6 +15,7 @@ public sealed class OnlineTransformTests
         { "paley", 12, 64, true },     // its hidden width, 768
         { "paley2", 144, 2, true },    // its dim, 288
         { "random", 44, 128, false },  // a 1B model's hidden width, 5632 (rows padded in the working buffer)
+        { "random", 12, 64, true },    // padded, with signs
         { "paley", 12, 1, false },
         { "random", 7, 1, true },      // dense fallback, b = 1
         { "random", 5, 16, false },
