@@ -37,6 +37,8 @@ internal static class MemoryEstimate
     /// linears at a time in float32, one layer's quantized copy and one linear's float64 rotation
     /// products (each freed before the next exists, 12 bytes a weight of a
     /// layer in all), and every finished layer's codes, packed (<see cref="PackedCodes"/>).
+    /// Measured against it (docs/benchmarks.md): a 1B model's calibrated run peaks at about three
+    /// quarters of the estimate.
     /// </summary>
     public static long Bytes(LlamaConfig config, QuantizeOptions options, bool streams)
     {
@@ -57,8 +59,11 @@ internal static class MemoryEstimate
         long hiddenStates = 4L * options.Samples * seqLen * config.Dim * 4;
 
         // One chunk of a forward pass through a layer (CalibrationChunk), in float32: the
-        // feed-forward's inner activations and the attention scores, six copies.
-        long chunk = Math.Min(CalibrationChunk.Samples(seqLen), options.Samples) * seqLen * ((4L * config.HiddenDim) + ((long)config.Heads * seqLen)) * 4 * 6;
+        // feed-forward's inner activations, six copies, and as much again for the freed blocks the
+        // heap keeps between two releases (NativeHeap). Attention adds no [heads, tokens, tokens]
+        // scores: libtorch's fused attention never holds them (measured on the CPU: 23 MiB over its
+        // inputs at 32 heads of 2048 tokens, 135 MiB with its backward pass).
+        long chunk = Math.Min(CalibrationChunk.Samples(seqLen), options.Samples) * seqLen * 4L * config.HiddenDim * 4 * 12;
         // A slice of a training step of the correction keeps what the backward pass reads, for each
         // layer of the block (one, when it goes back layer by layer) and each token of the slice:
         // about 20 values per model dimension and 10 per inner one (fitted to stories15M's peaks

@@ -63,6 +63,7 @@ public static class QllmQuantizer
         // QuantizeEmbedding writes at once for a model held whole.
         var (embedding, classifier) = QuantizeEmbedding(model, options.EmbeddingBits, writeBack: !model.Streams);
         using var parked = ParkedEmbeddings.Park(model, embedding, classifier);
+        MemoryTrace.Mark("calibration samples embedded, embeddings parked");
         var layers = model.Layers.Take(stopAfterLayers ?? model.Layers.Count).ToList();
         var blockCount = (layers.Count + options.BlockLayers - 1) / options.BlockLayers;
         var products = CalibrationPrecision.ProductsOn(model.Device);
@@ -72,6 +73,7 @@ public static class QllmQuantizer
             var clock = Stopwatch.StartNew();
             var blockLayers = layers.Skip(first).Take(options.BlockLayers).ToList();
             blockLayers.ForEach(model.LoadLayer);
+            MemoryTrace.Mark($"block {block}: layers read");
             Tensor targets;
             using (no_grad())
             {
@@ -85,6 +87,7 @@ public static class QllmQuantizer
             // Forward passes leave their freed intermediates in the heap (NativeHeap); the phases
             // after them allocate differently, so the pages go back first (and at each phase change below).
             NativeHeap.ReleaseFreed();
+            MemoryTrace.Mark($"block {block}: targets");
 
             var points = new List<PointReport>();
             if (options.Reassembles)
@@ -98,6 +101,8 @@ public static class QllmQuantizer
                 blockLayers.ForEach(layer => LayerQuantizer.Quantize(layer, options.Settings, new Dictionary<ReassemblyPoint, ReassemblyMap>()));
             }
 
+            MemoryTrace.Mark($"block {block}: layers quantized");
+
             // The loss before the correction is a diagnostic pass: only made when there is a correction to compare with.
             double? lossBefore = null;
             if (options.CorrectsErrors)
@@ -105,6 +110,7 @@ public static class QllmQuantizer
                 NativeHeap.ReleaseFreed();
                 lossBefore = Loss(blockLayers, model.Rope, quantizedInputs, targets, products);
                 NativeHeap.ReleaseFreed();
+                MemoryTrace.Mark($"block {block}: loss before the correction");
                 // One generator per block, seeded from the run's seed and the block, so that a
                 // resumed run draws exactly what an uninterrupted one would. On the CPU whatever the
                 // device: a CUDA generator draws other numbers (and one on the GPU made a CUDA run
@@ -135,6 +141,7 @@ public static class QllmQuantizer
                 }
             }
 
+            MemoryTrace.Mark($"block {block}: weights rounded, outputs");
             double lossAfter = Mse(outputs, targets);
             quantizedInputs.Dispose();
             quantizedInputs = outputs;
@@ -146,6 +153,7 @@ public static class QllmQuantizer
             // model holds one block in float32 at a time.
             blockLayers.ForEach(layer => FinalizeLayer(model, layer, options.Settings));
             NativeHeap.ReleaseFreed();
+            MemoryTrace.Mark($"block {block}: checkpoint saved, layers finalized");
             progress?.Invoke(report);
             blocks?.Invoke(new QuantizationProgress(reports.Count, blockCount));
         }

@@ -54,7 +54,7 @@ internal static class ModelRotation
         void RotateLayer(DecoderLayer layer)
         {
             using var noGrad = no_grad();
-            Rotate(layer, residual.Matrix, heads.Matrix, down.Matrix);
+            Rotate(layer, residual, heads, down);
         }
 
         // A layer still in the model's file is rotated as it is read: each layer's rotation depends
@@ -116,19 +116,20 @@ internal static class ModelRotation
         }
     }
 
-    private static void Rotate(DecoderLayer layer, Tensor residual, Tensor head, Tensor down)
+    // Q is applied factored to the rows of each weight (W·Q) or to its columns (Qᵀ·W = (Wᵀ·Q)ᵀ);
+    // the head transform, of the head size, is small enough to use dense.
+    private static void Rotate(DecoderLayer layer, OrthogonalTransform residual, OrthogonalTransform head, OrthogonalTransform down)
     {
         using var scope = NewDisposeScope();
         var device = layer.AttentionNorm.Weight.device;
-        var q = residual.to(device);
-        var h = head.to(device);
+        var h = head.ToDense().to(device);
         var attention = layer.Attention;
         var feedForward = layer.FeedForward;
 
         var attentionNorm = TakeNormWeight(layer.AttentionNorm);
-        Update(attention.QueryProjection, w => (w * attentionNorm).matmul(q));
-        Update(attention.KeyProjection, w => (w * attentionNorm).matmul(q));
-        Update(attention.ValueProjection, w => PerHeadRows(h.t(), (w * attentionNorm).matmul(q)));
+        Update(attention.QueryProjection, w => residual.Apply(w * attentionNorm));
+        Update(attention.KeyProjection, w => residual.Apply(w * attentionNorm));
+        Update(attention.ValueProjection, w => PerHeadRows(h.t(), residual.Apply(w * attentionNorm)));
         if (attention.Biases is { } biases)
         {
             // The value states come out rotated by H per head, so v's bias must be turned with them
@@ -137,13 +138,16 @@ internal static class ModelRotation
             bias.copy_(PerHeadRows(h.t(), bias.to(ScalarType.Float64).unsqueeze(1)).squeeze(1).to(bias.dtype));
         }
 
-        Update(attention.OutputProjection, w => q.t().matmul(PerHeadColumns(w, h)));
+        Update(attention.OutputProjection, w => Columns(residual, PerHeadColumns(w, h)));
 
         var feedForwardNorm = TakeNormWeight(layer.FeedForwardNorm);
-        Update(feedForward.GateProjection, w => (w * feedForwardNorm).matmul(q));
-        Update(feedForward.UpProjection, w => (w * feedForwardNorm).matmul(q));
-        Update(feedForward.DownProjection, w => q.t().matmul(w).matmul(down.to(device)));
+        Update(feedForward.GateProjection, w => residual.Apply(w * feedForwardNorm));
+        Update(feedForward.UpProjection, w => residual.Apply(w * feedForwardNorm));
+        Update(feedForward.DownProjection, w => down.Apply(Columns(residual, w)));
     }
+
+    /// <summary>Qᵀ·W: the columns of W [n, in] turned by Qᵀ, as (Wᵀ·Q)ᵀ.</summary>
+    private static Tensor Columns(OrthogonalTransform transform, Tensor w) => transform.Apply(w.t()).t();
 
     /// <summary>Hᵀ·W for each head's block of rows of W [heads·d, in]: that head's outputs come out rotated by H.</summary>
     private static Tensor PerHeadRows(Tensor left, Tensor w)

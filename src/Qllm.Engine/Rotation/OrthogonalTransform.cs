@@ -7,13 +7,20 @@ namespace Qllm.Engine.Rotation;
 /// <summary>
 /// An orthogonal Q = diag(s)·(F ⊗ S_b/√b) of order n = a·b, in the factored form the artifact stores
 /// and the runtime applies fast (docs/artifact-format.md, "Rotation"): s = ±1 signs (or none), F an
-/// orthonormal dense [a, a] factor, S_b the Sylvester Hadamard matrix of the power of two b, applied
-/// with a fast Walsh–Hadamard transform. The engine multiplies by the dense Q in float64 and rounds
-/// once, which is what the runtime's fast transform computes up to double rounding.
+/// orthonormal dense [a, a] factor, S_b the Sylvester Hadamard matrix of the power of two b. The
+/// engine applies it factored too, never as the dense [n, n] matrix: each Kronecker factor is a
+/// small product along its own axis of the row seen as an [a, b1, b2, …] array (S_b = S_b1 ⊗ S_b2 ⊗ …
+/// with each b_i at most <see cref="MostWalshHadamardFactor"/>). At a 1B model's down projection
+/// (5632 = 44·128) that is 110 multiply-adds a value instead of 5632, and 254 MB of float64 matrix
+/// that is never held. In float64, rounded once, it computes what the runtime's fast transform
+/// computes up to double rounding.
 /// </summary>
 public sealed class OrthogonalTransform : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Device, bool Transpose, ScalarType Type), Tensor> _onDevice = new();
+    /// <summary>The largest Sylvester factor applied as one product: S_b is split into factors up to this order.</summary>
+    public const int MostWalshHadamardFactor = 64;
+
+    private readonly ConcurrentDictionary<(string Device, ScalarType Type), Factors> _onDevice = new();
 
     /// <summary>Creates the transform; <paramref name="factor"/> is [a, a] and orthonormal, and is kept rounded to float32.</summary>
     /// <exception cref="ArgumentException">The factor is not square and orthonormal, <paramref name="powerOfTwo"/> is not a power of two, or the signs are not n values of ±1.</exception>
@@ -46,7 +53,6 @@ public sealed class OrthogonalTransform : IDisposable
         using (var scope = NewDisposeScope())
         {
             Factor = factor.detach().to(ScalarType.Float32, CPU).to(ScalarType.Float64).clone().DetachFromDisposeScope();
-            Matrix = BuildMatrix().DetachFromDisposeScope();
         }
 
         using var gram = Factor.matmul(Factor.t());
@@ -74,8 +80,12 @@ public sealed class OrthogonalTransform : IDisposable
     /// <summary>The ±1 signs s, or null for none.</summary>
     public double[]? Signs { get; }
 
-    /// <summary>Q as a dense float64 [n, n] CPU tensor.</summary>
-    public Tensor Matrix { get; }
+    /// <summary>Q as a dense float64 [n, n] CPU tensor, built on demand (its rows are the identity's, transformed); the caller owns it.</summary>
+    public Tensor ToDense()
+    {
+        using var identity = eye(Order, dtype: ScalarType.Float64);
+        return Apply(identity);
+    }
 
     /// <summary>x·Q over the last dimension, in float64, rounded once to x's dtype.</summary>
     public Tensor Apply(Tensor x) => Multiply(x, transpose: false, ScalarType.Float64);
@@ -93,52 +103,130 @@ public sealed class OrthogonalTransform : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var tensor in _onDevice.Values)
+        foreach (var factors in _onDevice.Values)
         {
-            tensor.Dispose();
+            factors.Dispose();
         }
 
         Factor.Dispose();
-        Matrix.Dispose();
     }
 
+    // x·Q = ((x∘s)·(F ⊗ S_b1 ⊗ …)) and x·Qᵀ = (x·(Fᵀ ⊗ S_b1 ⊗ …))∘s, the Sylvester factors being
+    // symmetric. A factor M of order m with P values before it and R after it in the row's index
+    // contracts the middle axis of the row seen as [P, m, R]: Mᵀ·X for each of the P blocks, or
+    // X·M for the last factor (R = 1), one product over all the rows.
     private Tensor Multiply(Tensor x, bool transpose, ScalarType type)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var q = _onDevice.GetOrAdd((x.device.ToString(), transpose, type), key =>
-        {
-            using var scope = NewDisposeScope();
-            var matrix = transpose ? Matrix.t() : Matrix.alias();
-            return matrix.contiguous().to(type).to(x.device).DetachFromDisposeScope();
-        });
-
+        var factors = _onDevice.GetOrAdd((x.device.ToString(), type), _ => new Factors(this, type, x.device));
         using var scope = NewDisposeScope();
-        return x.to(type).matmul(q).to(x.dtype).MoveToOuterDisposeScope();
+        var rows = x.to(type).reshape(-1, Order);
+        if (factors.Signs is { } signs && !transpose)
+        {
+            rows = rows * signs;
+        }
+
+        long before = 1;
+        foreach (var (forward, backward) in factors.Matrices)
+        {
+            var (right, left) = transpose ? (backward, forward) : (forward, backward);
+            long m = right.shape[0], after = Order / (before * m);
+            rows = after == 1
+                ? rows.reshape(-1, m).matmul(right)
+                : left.matmul(rows.reshape(-1, m, after));
+            before *= m;
+        }
+
+        rows = rows.reshape(x.shape);
+        if (factors.Signs is { } undo && transpose)
+        {
+            rows = rows * undo;
+        }
+
+        return rows.to(x.dtype).MoveToOuterDisposeScope();
     }
 
-    private Tensor BuildMatrix()
+    /// <summary>
+    /// The Kronecker factors on one device in one type: F (unless a = 1) and S_b split into
+    /// Sylvester factors of at most <see cref="MostWalshHadamardFactor"/>, each with its transpose,
+    /// and the signs as a tensor.
+    /// </summary>
+    private sealed class Factors : IDisposable
     {
-        using var scope = NewDisposeScope();
-        var sylvester = HadamardMatrix.Sylvester(PowerOfTwo);
-        var values = new double[PowerOfTwo * PowerOfTwo];
-        var scale = 1.0 / Math.Sqrt(PowerOfTwo);
-        for (var i = 0; i < PowerOfTwo; i++)
+        public Factors(OrthogonalTransform transform, ScalarType type, Device device)
         {
-            for (var j = 0; j < PowerOfTwo; j++)
+            using var scope = NewDisposeScope();
+            var matrices = new List<(Tensor, Tensor)>();
+            if (transform.Factor.shape[0] > 1)
             {
-                values[(i * PowerOfTwo) + j] = sylvester[i, j] * scale;
+                matrices.Add((transform.Factor, transform.Factor.t()));
+            }
+
+            foreach (var order in SylvesterOrders(transform.PowerOfTwo))
+            {
+                var sylvester = Sylvester(order);
+                matrices.Add((sylvester, sylvester));
+            }
+
+            Matrices = [.. matrices.Select(pair => (Place(pair.Item1, type, device), Place(pair.Item2, type, device)))];
+            Signs = transform.Signs is { } signs ? tensor(signs, ScalarType.Float64).to(type, device).DetachFromDisposeScope() : null;
+        }
+
+        /// <summary>Each factor M and its transpose Mᵀ, in the order of the row's index.</summary>
+        public IReadOnlyList<(Tensor Forward, Tensor Backward)> Matrices { get; }
+
+        /// <summary>The signs s, or null.</summary>
+        public Tensor? Signs { get; }
+
+        public void Dispose()
+        {
+            foreach (var (forward, backward) in Matrices)
+            {
+                forward.Dispose();
+                backward.Dispose();
+            }
+
+            Signs?.Dispose();
+        }
+
+        private static Tensor Place(Tensor matrix, ScalarType type, Device device) => matrix.contiguous().to(type, device).DetachFromDisposeScope();
+
+        // b as a product of powers of two up to MostWalshHadamardFactor, the smallest first, so
+        // that the last factor, the one product over all the rows, is the widest (128 = 2·64).
+        private static IEnumerable<int> SylvesterOrders(int powerOfTwo)
+        {
+            int widest = MostWalshHadamardFactor, first = powerOfTwo;
+            while (first > widest)
+            {
+                first /= widest;
+            }
+
+            if (first > 1)
+            {
+                yield return first;
+            }
+
+            for (int left = powerOfTwo / first; left > 1; left /= widest)
+            {
+                yield return widest;
             }
         }
 
-        // F ⊗ S: entry (i1·b + i2, j1·b + j2) = F[i1, j1]·S[i2, j2].
-        int a = (int)Factor.shape[0], b = PowerOfTwo;
-        var s = tensor(values, [b, b], ScalarType.Float64);
-        var q = (Factor.view(a, 1, a, 1) * s.view(1, b, 1, b)).reshape(a * b, a * b);
-        if (Signs is not null)
+        // S_b/√b, exact in float64 for a power of two (each entry ±2^-k/2 rounded once).
+        private static Tensor Sylvester(int order)
         {
-            q = tensor(Signs, ScalarType.Float64).unsqueeze(1) * q;
-        }
+            var sylvester = HadamardMatrix.Sylvester(order);
+            var values = new double[order * order];
+            var scale = 1.0 / Math.Sqrt(order);
+            for (var i = 0; i < order; i++)
+            {
+                for (var j = 0; j < order; j++)
+                {
+                    values[(i * order) + j] = sylvester[i, j] * scale;
+                }
+            }
 
-        return q.contiguous().MoveToOuterDisposeScope();
+            return tensor(values, [order, order], ScalarType.Float64);
+        }
     }
 }

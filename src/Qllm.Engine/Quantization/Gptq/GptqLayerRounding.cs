@@ -54,6 +54,7 @@ internal static class GptqLayerRounding
 
             // The forward pass's freed intermediates would sit beside the rounding's [in, in] matrices.
             NativeHeap.ReleaseFreed();
+            MemoryTrace.Mark($"layer {layer.Index}: {group[0]}'s Hessian captured");
             foreach (var name in group)
             {
                 var linear = linears[name];
@@ -66,6 +67,11 @@ internal static class GptqLayerRounding
                     warn?.Invoke(string.Create(CultureInfo.InvariantCulture, $"layer {layer.Index} {name}: the calibration Hessian was too ill-conditioned for GPTQ with a damping of {settings.DampingFraction:G3} of its mean diagonal; rounded with {result.DampingFraction:G3} (more calibration samples avoid this)"));
                 }
             }
+
+            // The rounding's freed column blocks (each under the heap's mapping threshold) stay in
+            // the heap, about 1.7 GB after a 1B model's down_proj, under the next forward pass.
+            NativeHeap.ReleaseFreed();
+            MemoryTrace.Mark($"layer {layer.Index}: {string.Join(", ", group)} rounded");
         }
     }
 
