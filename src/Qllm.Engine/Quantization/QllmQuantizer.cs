@@ -131,7 +131,7 @@ public static class QllmQuantizer
                 // The last step, after any correction is fused: each layer on the outputs of the
                 // rounded ones before it. The walk's last output is the finished block's output.
                 outputs = LayerByLayer(blockLayers, model.Rope, quantizedInputs, products, (layer, hidden) =>
-                    GptqLayerRounding.Round(layer, model.Rope, hidden, GptqSettings.Default, warn), cancellation, keepOutputs: true)!;
+                    GptqLayerRounding.Round(layer, model.Rope, hidden, GptqSettings.Default, warn), cancellation, keepOutputs: true, layerDone: layer => ReleaseRounded(model, layer))!;
             }
             else
             {
@@ -253,6 +253,28 @@ public static class QllmQuantizer
         }
     }
 
+    /// <summary>
+    /// Frees a streamed layer's float32 weights once GPTQ has rounded it and its outputs are
+    /// computed: nothing reads them again (its codes are what the checkpoint saves and the finished
+    /// layer holds), and the block's later layers are rounded without them. A model held whole
+    /// keeps its weights, which it shares with the checkpoint it was read from.
+    /// </summary>
+    private static void ReleaseRounded(LlamaModel model, DecoderLayer layer)
+    {
+        if (!model.Streams)
+        {
+            return;
+        }
+
+        foreach (var linear in LayerQuantizer.Linears(layer))
+        {
+            linear.ReleaseWeight();
+        }
+
+        model.ReleaseLayer(layer);
+        NativeHeap.ReleaseFreed();
+    }
+
     private static Dictionary<ReassemblyPoint, ReassemblyMap> ChooseReassembly(DecoderLayer layer, RotaryEmbedding rope, Tensor hidden, QuantizeOptions options, List<PointReport> points)
     {
         var maps = new Dictionary<ReassemblyPoint, ReassemblyMap>();
@@ -279,9 +301,9 @@ public static class QllmQuantizer
     /// each layer with its inputs, and the layer it leaves produces the next layer's inputs. With
     /// <paramref name="keepOutputs"/>, the last layer runs too and its outputs (the block's, as a
     /// pass over the whole block would give them: the same chunks through the same layers) are
-    /// returned; else null.
+    /// returned; else null. <paramref name="layerDone"/> hears of each layer once its outputs exist.
     /// </summary>
-    private static Tensor? LayerByLayer(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, ScalarType products, Action<DecoderLayer, Tensor> quantize, CancellationToken cancellation, bool keepOutputs = false)
+    private static Tensor? LayerByLayer(List<DecoderLayer> block, RotaryEmbedding rope, Tensor inputs, ScalarType products, Action<DecoderLayer, Tensor> quantize, CancellationToken cancellation, bool keepOutputs = false, Action<DecoderLayer>? layerDone = null)
     {
         using var noGrad = no_grad();
         var hidden = inputs;
@@ -291,6 +313,7 @@ public static class QllmQuantizer
             block[i].CalibrationProducts = products;
             quantize(block[i], hidden);
             var next = i + 1 < block.Count || keepOutputs ? RunChunked([block[i]], rope, hidden, products) : null;
+            layerDone?.Invoke(block[i]);
             if (!ReferenceEquals(hidden, inputs))
             {
                 hidden.Dispose();

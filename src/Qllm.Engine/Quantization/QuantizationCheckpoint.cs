@@ -57,10 +57,14 @@ public sealed class QuantizationCheckpoint
             foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
             {
                 var quantized = (QuantizedLinear)linear;
-                tensors[$"{layer.Index}.{name}"] = quantized.Weight;
-                if (quantized.Rounded is { } rounded)
+                if (quantized.Rounded is not { } rounded)
                 {
-                    // GPTQ's codes do not follow from the weight: they are saved as they are.
+                    tensors[$"{layer.Index}.{name}"] = quantized.Weight;
+                }
+                else
+                {
+                    // GPTQ's codes do not follow from the weight: they are saved as they are, and
+                    // they are all the finished layer reads (its float weight may be released).
                     tensors[$"{layer.Index}.{name}.codes"] = rounded.Codes;
                     tensors[$"{layer.Index}.{name}.scales"] = rounded.Scales;
                     tensors[$"{layer.Index}.{name}.zeros"] = rounded.Zeros;
@@ -218,9 +222,13 @@ public sealed class QuantizationCheckpoint
         foreach (var (name, linear) in LayerQuantizer.NamedLinears(layer))
         {
             var quantized = (QuantizedLinear)linear;
-            quantized.Weight.copy_(state.Read($"{layer.Index}.{name}").to(device));
-            quantized.InvalidateCache();
             var prefix = $"{layer.Index}.{name}";
+            if (state.Tensors.ContainsKey(prefix))
+            {
+                quantized.Weight.copy_(state.Read(prefix).to(device));
+                quantized.InvalidateCache();
+            }
+
             if (state.Tensors.ContainsKey($"{prefix}.codes"))
             {
                 Tensor Kept(string part) => state.Read($"{prefix}.{part}").to(device).DetachFromDisposeScope();

@@ -27,6 +27,7 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ICalibrationPro
     private Tensor? cachedQuantized;
     private QuantizedTensor? rounded;
     private bool adapterRoundsWeight = true;
+    private bool weightReleased;
 
     /// <summary>Wraps a float weight [out, in] (its storage is shared, not copied).</summary>
     public QuantizedLinear(Tensor weight, int bits, int? groupSize, string name)
@@ -39,7 +40,8 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ICalibrationPro
     }
 
     /// <summary>The float weight before quantization (the adapter, if any, not yet added).</summary>
-    public Parameter Weight => weight;
+    /// <exception cref="InvalidOperationException">The weight was released (<see cref="ReleaseWeight"/>).</exception>
+    public Parameter Weight => weightReleased ? throw new InvalidOperationException($"{GetName()}: its float weight was released once its rounding was fixed") : weight;
 
     /// <summary>Bits per weight.</summary>
     public int Bits => bits;
@@ -146,6 +148,28 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ICalibrationPro
         InvalidateCache();
     }
 
+    /// <summary>
+    /// Drops this linear's hold on its float weight once the rounding is fixed: from then on the
+    /// layer computes with the fixed rounding alone (<see cref="QuantizedWeight"/>,
+    /// <see cref="LayerQuantizer.Finalize"/>), so a streamed block need not keep a rounded layer's
+    /// float32 weights (176 MB at a 1B layer) while the layers after it are rounded.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No rounding is fixed, or an adapter is attached.</exception>
+    public void ReleaseWeight()
+    {
+        if (rounded is null || HasAdapter)
+        {
+            throw new InvalidOperationException($"{GetName()}: only a linear whose rounding is fixed, with no adapter, computes without its float weight");
+        }
+
+        if (!weightReleased)
+        {
+            _internal_params.Remove(nameof(weight));
+            weight.Dispose();
+            weightReleased = true;
+        }
+    }
+
     /// <summary>The weight as the quantized model uses it: Q(W [+ s·B·A]), or the fixed rounding's values.</summary>
     public Tensor QuantizedWeight()
     {
@@ -192,7 +216,10 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ICalibrationPro
         if (disposing)
         {
             InvalidateCache();
-            weight.Dispose();
+            if (!weightReleased)
+            {
+                weight.Dispose();
+            }
         }
 
         base.Dispose(disposing);

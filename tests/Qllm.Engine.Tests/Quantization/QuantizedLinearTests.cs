@@ -29,6 +29,25 @@ public sealed class QuantizedLinearTests
     }
 
     [Fact]
+    public void A_linear_whose_rounding_is_fixed_computes_the_same_once_its_float_weight_is_released()
+    {
+        using var generator = new Generator(7);
+        var weight = randn([32, 48], generator: generator) * 0.1f;
+        var input = randn([3, 48], generator: generator);
+        using var linear = new QuantizedLinear(weight, bits: 4, groupSize: null, "test");
+        Assert.Throws<InvalidOperationException>(linear.ReleaseWeight);
+
+        linear.FixRounding(QuantizedTensor.From(weight, 4));
+        var before = linear.call(input).detach();
+        linear.ReleaseWeight();
+        linear.InvalidateCache();
+
+        Assert.True(before.eq(linear.call(input)).all().item<bool>());
+        Assert.Throws<InvalidOperationException>(() => linear.Weight);
+        Assert.DoesNotContain(linear.parameters(), p => p.IsInvalid);
+    }
+
+    [Fact]
     public void An_adapter_trains_through_bfloat16_products_with_float32_values_and_gradients()
     {
         using var generator = new Generator(7);
