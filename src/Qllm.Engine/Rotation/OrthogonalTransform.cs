@@ -164,7 +164,7 @@ public sealed class OrthogonalTransform : IDisposable
 
             foreach (var order in SylvesterOrders(transform.PowerOfTwo))
             {
-                var sylvester = Sylvester(order);
+                var sylvester = OrthogonalTransforms.Normalized(HadamardMatrix.Sylvester(order));
                 matrices.Add((sylvester, sylvester));
             }
 
@@ -210,23 +210,6 @@ public sealed class OrthogonalTransform : IDisposable
             {
                 yield return widest;
             }
-        }
-
-        // S_b/√b, exact in float64 for a power of two (each entry ±2^-k/2 rounded once).
-        private static Tensor Sylvester(int order)
-        {
-            var sylvester = HadamardMatrix.Sylvester(order);
-            var values = new double[order * order];
-            var scale = 1.0 / Math.Sqrt(order);
-            for (var i = 0; i < order; i++)
-            {
-                for (var j = 0; j < order; j++)
-                {
-                    values[(i * order) + j] = sylvester[i, j] * scale;
-                }
-            }
-
-            return tensor(values, [order, order], ScalarType.Float64);
         }
     }
 }

@@ -24,19 +24,25 @@ internal static class OrthogonalTransforms
             return new OrthogonalTransform(OnlineTransformKind.RandomOrthogonal, random, sylvester, signs: null);
         }
 
-        var baseMatrix = HadamardMatrix.Base(a);
-        var values = new double[a * a];
-        var scale = 1.0 / Math.Sqrt(a);
-        for (var i = 0; i < a; i++)
+        using var factor = Normalized(HadamardMatrix.Base(a));
+        return new OrthogonalTransform(OnlineTransformKind.Hadamard, factor, powerOfTwo, randomSigns ? Signs(order, seed) : null);
+    }
+
+    /// <summary>A ±1 Hadamard matrix of order a divided by √a (orthonormal), as a float64 [a, a] tensor.</summary>
+    public static Tensor Normalized(sbyte[,] hadamard)
+    {
+        int order = hadamard.GetLength(0);
+        var values = new double[order * order];
+        var scale = 1.0 / Math.Sqrt(order);
+        for (var i = 0; i < order; i++)
         {
-            for (var j = 0; j < a; j++)
+            for (var j = 0; j < order; j++)
             {
-                values[(i * a) + j] = baseMatrix[i, j] * scale;
+                values[(i * order) + j] = hadamard[i, j] * scale;
             }
         }
 
-        using var factor = tensor(values, [a, a], ScalarType.Float64);
-        return new OrthogonalTransform(OnlineTransformKind.Hadamard, factor, powerOfTwo, randomSigns ? Signs(order, seed) : null);
+        return tensor(values, [order, order], ScalarType.Float64);
     }
 
     /// <summary>±1 signs from <see cref="Random(int)"/>, whose seeded sequence .NET keeps stable.</summary>
