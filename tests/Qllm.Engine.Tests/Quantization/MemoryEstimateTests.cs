@@ -28,6 +28,23 @@ public sealed class MemoryEstimateTests
         Assert.True(MemoryEstimate.Bytes(config, gptq with { Samples = 128 }) > MemoryEstimate.Bytes(config, gptq with { Samples = 32 }));
     }
 
+    /// <summary>
+    /// The W4A4 default on stories15M (128 samples) peaked at 1348 MiB on a 2-vCPU machine without
+    /// bfloat16 instructions (docs/benchmarks.md, with QLLM_TRACE_MEMORY=1): the check must not let
+    /// through a run it then cannot hold.
+    /// </summary>
+    [Fact]
+    public void The_default_recipe_on_stories15M_is_estimated_above_its_measured_peak()
+    {
+        var config = Llama2CCheckpointReader.ReadConfig(TestData.ModelPath);
+        var settings = QuantizationSettings.Presets["W4A4"];
+        var recipe = QuantizationRecipe.For(settings);
+        var options = new QuantizeOptions(settings, recipe.Method, Epochs: recipe.Epochs, Rank: recipe.Rank, LearningRate: recipe.LearningRate, Rotation: recipe.Rotation, WeightRounding: recipe.WeightRounding, BatchSize: recipe.BatchSize);
+
+        Assert.True(options.CorrectsErrors);
+        Assert.True(MemoryEstimate.Bytes(config, options) > 1348L << 20);
+    }
+
     [Fact]
     public void A_long_context_is_calibrated_on_samples_of_at_most_2048_tokens()
     {
