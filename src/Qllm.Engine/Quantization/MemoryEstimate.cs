@@ -41,7 +41,7 @@ internal static class MemoryEstimate
     /// products (each freed before the next exists, 12 bytes a weight of a
     /// layer in all), and every finished layer's codes, packed (<see cref="PackedCodes"/>).
     /// Measured against it (docs/benchmarks.md): the W4A4 default's peak was 0.7 of the estimate
-    /// on stories15M and 0.6 on a TinyLlama-1.1B-shaped model (4 samples, 1 epoch).
+    /// on stories15M and 0.65 on a TinyLlama-1.1B-shaped model (4 samples, 1 epoch).
     /// </summary>
     public static long Bytes(LlamaConfig config, QuantizeOptions options, bool streams)
     {
