@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Qllm.Tool.Tests.Commands.Quantize;
 
 /// <summary>
-/// The memory check, through the real tool in a child process whose runtime is told it has 512 MiB
+/// The memory check (and the memory trace), through the real tool in a child process whose runtime is told it has 512 MiB
 /// (DOTNET_GCHeapHardLimit, which the check reads as a container's limit would be read).
 /// </summary>
 public sealed class QuantizeMemoryCheckTests
@@ -36,13 +36,26 @@ public sealed class QuantizeMemoryCheckTests
         Assert.True(File.Exists(output));
     }
 
-    private static (int Code, string Error) Quantize(string output, Dictionary<string, string> environment)
+    [Fact]
+    public void The_memory_trace_names_each_phase_with_the_runs_peak()
+    {
+        using var folder = new TemporaryFolder();
+        var output = Path.Combine(folder.Path, "m.qllm");
+
+        var (code, error) = Quantize(output, new() { ["QLLM_TRACE_MEMORY"] = "1" }, "--weight-rounding", "gptq", "--samples", "2");
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"memory: block 0: targets: resident \d+ MiB \(anonymous \d+\), peak since the last mark \d+ MiB, run's peak \d+ MiB", error);
+        Assert.Contains("memory: layer 0: mlp.down_proj rounded:", error, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Error) Quantize(string output, Dictionary<string, string> environment, params string[] recipe)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string[] arguments =
         [
             Path.Combine(AppContext.BaseDirectory, "qllm.dll"), "quantize", TestData.ModelPath, "--calibration", TestData.CalibrationTextPath,
-            "--output", output, "--method", "rtn", "--rotation", "none", "--weight-rounding", "nearest",
+            "--output", output, "--method", "rtn", "--rotation", "none", .. (recipe.Length > 0 ? recipe : ["--weight-rounding", "nearest"]),
         ];
         foreach (var argument in arguments)
         {
