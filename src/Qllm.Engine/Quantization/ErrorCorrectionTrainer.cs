@@ -91,12 +91,16 @@ internal static class ErrorCorrectionTrainer
         double total = 0;
         for (long at = 0; at < count; at += sliceSamples)
         {
-            using var scope = NewDisposeScope();
-            var part = picked.narrow(0, at, Math.Min(sliceSamples, count - at));
-            double share = (double)part.shape[0] / count;
-            total += layerByLayer
-                ? BackwardLayerByLayer(block, rope, inputs.index_select(0, part), targets.index_select(0, part), share)
-                : Backward(Run(block, rope, inputs.index_select(0, part)), targets.index_select(0, part), share);
+            using (NewDisposeScope())
+            {
+                var part = picked.narrow(0, at, Math.Min(sliceSamples, count - at));
+                double share = (double)part.shape[0] / count;
+                total += layerByLayer
+                    ? BackwardLayerByLayer(block, rope, inputs.index_select(0, part), targets.index_select(0, part), share)
+                    : Backward(Run(block, rope, inputs.index_select(0, part)), targets.index_select(0, part), share);
+            }
+
+            ImplicitScalars.Free();
         }
 
         return total;

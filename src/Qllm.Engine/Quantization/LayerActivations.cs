@@ -1,4 +1,5 @@
 using Qllm.Engine.Modeling;
+using Qllm.Engine.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,16 +30,20 @@ internal sealed class LayerActivations : IDisposable
         long stride = Math.Max(1, tokens / sampleTokens);
         for (long first = 0; first < samples; first += chunk)
         {
-            using var scope = NewDisposeScope();
-            var h = inputs.narrow(0, first, Math.Min(chunk, samples - first));
-            var x1 = layer.AttentionNorm.call(h);
-            var h2 = h + layer.Attention.Forward(x1, rope, layer.Index, cache: null, start: 0);
-            var x2 = layer.FeedForwardNorm.call(h2);
-            var ff = layer.FeedForward;
-            var x3 = nn.functional.silu(ff.GateProjection.call(x2)) * ff.UpProjection.call(x2);
-            parts[ReassemblyPoint.Qkv].Add(x1.flatten(0, 1).MoveToOuterDisposeScope());
-            parts[ReassemblyPoint.GateUp].Add(x2.flatten(0, 1).MoveToOuterDisposeScope());
-            parts[ReassemblyPoint.Down].Add(x3.flatten(0, 1).MoveToOuterDisposeScope());
+            using (NewDisposeScope())
+            {
+                var h = inputs.narrow(0, first, Math.Min(chunk, samples - first));
+                var x1 = layer.AttentionNorm.call(h);
+                var h2 = h + layer.Attention.Forward(x1, rope, layer.Index, cache: null, start: 0);
+                var x2 = layer.FeedForwardNorm.call(h2);
+                var ff = layer.FeedForward;
+                var x3 = nn.functional.silu(ff.GateProjection.call(x2)) * ff.UpProjection.call(x2);
+                parts[ReassemblyPoint.Qkv].Add(x1.flatten(0, 1).MoveToOuterDisposeScope());
+                parts[ReassemblyPoint.GateUp].Add(x2.flatten(0, 1).MoveToOuterDisposeScope());
+                parts[ReassemblyPoint.Down].Add(x3.flatten(0, 1).MoveToOuterDisposeScope());
+            }
+
+            ImplicitScalars.Free();
         }
 
         foreach (var (point, list) in parts)

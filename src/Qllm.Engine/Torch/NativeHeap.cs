@@ -46,10 +46,12 @@ internal static class NativeHeap
     /// worth keeping while forward passes reuse them, but they would add to the peak of a phase that
     /// allocates large tensors instead (GPTQ's Hessians, the correction's training): at a 1B model's
     /// layer they were about a GB. The quantizer calls this where one kind of phase gives way to
-    /// the other; it takes milliseconds.
+    /// the other; it takes milliseconds. The <see cref="ImplicitScalars"/> go first, so that the
+    /// blocks they split are whole again.
     /// </summary>
     public static void ReleaseFreed()
     {
+        ImplicitScalars.Free();
         if (!OperatingSystem.IsLinux())
         {
             return;
