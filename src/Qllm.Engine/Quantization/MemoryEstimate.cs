@@ -13,9 +13,6 @@ internal static class MemoryEstimate
     /// <summary>The .NET runtime, libtorch and TorchSharp before any tensor: about 320 MiB measured, rounded up.</summary>
     public const long BaseBytes = 512L << 20;
 
-    /// <summary>The least a forward pass over the calibration samples is counted for (see <see cref="Bytes(LlamaConfig, QuantizeOptions, bool)"/>).</summary>
-    public const long PassBytes = 1L << 30;
-
     /// <summary>Bytes of the model's weights in float32.</summary>
     public static long WeightBytes(LlamaConfig config)
     {
@@ -40,8 +37,8 @@ internal static class MemoryEstimate
     /// linears at a time in float32, one layer's quantized copy and one linear's float64 rotation
     /// products (each freed before the next exists, 12 bytes a weight of a
     /// layer in all), and every finished layer's codes, packed (<see cref="PackedCodes"/>).
-    /// Measured against it (docs/benchmarks.md): the W4A4 default's peak was 0.7 of the estimate
-    /// on stories15M and 0.65 on a TinyLlama-1.1B-shaped model (4 samples, 1 epoch).
+    /// Measured against it (docs/benchmarks.md): the W4A4 default's peak was 0.6 of the estimate
+    /// on stories15M (128 samples) and 0.65 on a TinyLlama-1.1B-shaped model (4 samples, 1 epoch).
     /// </summary>
     public static long Bytes(LlamaConfig config, QuantizeOptions options, bool streams)
     {
@@ -66,11 +63,7 @@ internal static class MemoryEstimate
         // heap keeps between two releases (NativeHeap). Attention adds no [heads, tokens, tokens]
         // scores: libtorch's fused attention never holds them (measured on the CPU: 23 MiB over its
         // inputs at 32 heads of 2048 tokens, 135 MiB with its backward pass).
-        // At least PassBytes all the same: the first quantized pass over the calibration samples
-        // peaked 0.7–0.8 GiB above what the run held before it on stories15M, whose activations
-        // are a few MB (measured with QLLM_TRACE_MEMORY=1; the tree before the factored transforms
-        // peaked the same).
-        long chunk = Math.Max(PassBytes, Math.Min(CalibrationChunk.Samples(seqLen), options.Samples) * seqLen * 4L * config.HiddenDim * 4 * 12);
+        long chunk = Math.Min(CalibrationChunk.Samples(seqLen), options.Samples) * seqLen * 4L * config.HiddenDim * 4 * 12;
         // A slice of a training step of the correction keeps what the backward pass reads, for each
         // layer of the block (one, when it goes back layer by layer) and each token of the slice:
         // about 20 values per model dimension and 10 per inner one (fitted to stories15M's peaks

@@ -29,20 +29,22 @@ public sealed class MemoryEstimateTests
     }
 
     /// <summary>
-    /// The W4A4 default on stories15M (128 samples) peaked at 1348 MiB on a 2-vCPU machine without
-    /// bfloat16 instructions (docs/benchmarks.md, with QLLM_TRACE_MEMORY=1): the check must not let
-    /// through a run it then cannot hold.
+    /// The W4A4 default on stories15M (128 samples) peaked at 617 MiB on a 2-vCPU machine without
+    /// bfloat16 instructions (docs/benchmarks.md, with QLLM_TRACE_MEMORY=1), and at 1348 MiB before
+    /// the calibration passes freed TorchSharp's implicit scalars: the check must not let through a
+    /// run it then cannot hold, nor refuse one that needs half of what it asks for.
     /// </summary>
     [Fact]
-    public void The_default_recipe_on_stories15M_is_estimated_above_its_measured_peak()
+    public void The_default_recipe_on_stories15M_is_estimated_above_its_measured_peak_and_within_twice_it()
     {
         var config = Llama2CCheckpointReader.ReadConfig(TestData.ModelPath);
         var settings = QuantizationSettings.Presets["W4A4"];
         var recipe = QuantizationRecipe.For(settings);
         var options = new QuantizeOptions(settings, recipe.Method, Epochs: recipe.Epochs, Rank: recipe.Rank, LearningRate: recipe.LearningRate, Rotation: recipe.Rotation, WeightRounding: recipe.WeightRounding, BatchSize: recipe.BatchSize);
+        long measured = 617L << 20;
 
         Assert.True(options.CorrectsErrors);
-        Assert.True(MemoryEstimate.Bytes(config, options) > 1348L << 20);
+        Assert.InRange(MemoryEstimate.Bytes(config, options), measured, 2 * measured);
     }
 
     [Fact]
