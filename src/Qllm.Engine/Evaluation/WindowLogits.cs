@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Qllm.Engine.Modeling;
+using Qllm.Engine.Torch;
 using Qllm.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,24 +30,28 @@ public sealed record WindowLogits(int SeqLen, int VocabSize, WindowLogitsWriter 
         var config = model.Config;
         return new(config.SeqLen, config.VocabSize, (window, destination) =>
         {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var ids = new long[window.Length];
-            for (int i = 0; i < ids.Length; i++)
+            using (NewDisposeScope())
+            using (no_grad())
             {
-                ids[i] = window[i];
+                var ids = new long[window.Length];
+                for (int i = 0; i < ids.Length; i++)
+                {
+                    ids[i] = window[i];
+                }
+
+                var input = tensor(ids, [1, ids.Length], device: model.Device);
+                var logits = model.Logits(input, cache: null, start: 0).to(ScalarType.Float32).cpu().contiguous();
+                var values = MemoryMarshal.Cast<byte, float>(logits.bytes);
+                if (values.Length != ids.Length * config.VocabSize)
+                {
+                    // A view into a larger storage: copy it out first.
+                    values = MemoryMarshal.Cast<byte, float>(logits.clone().bytes);
+                }
+
+                values.CopyTo(destination);
             }
 
-            var input = tensor(ids, [1, ids.Length], device: model.Device);
-            var logits = model.Logits(input, cache: null, start: 0).to(ScalarType.Float32).cpu().contiguous();
-            var values = MemoryMarshal.Cast<byte, float>(logits.bytes);
-            if (values.Length != ids.Length * config.VocabSize)
-            {
-                // A view into a larger storage: copy it out first.
-                values = MemoryMarshal.Cast<byte, float>(logits.clone().bytes);
-            }
-
-            values.CopyTo(destination);
+            ImplicitScalars.Free();
         });
     }
 
