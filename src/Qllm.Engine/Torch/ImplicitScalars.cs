@@ -10,8 +10,8 @@ namespace Qllm.Engine.Torch;
 /// quantization takes numbers) grew by about 4 MB a chunk, to a peak of 1252 MiB at 128 samples on
 /// an AVX2 machine; freeing them after each chunk, 593 MiB. The scalars are young, so a
 /// generation-0 collection finds them, and waiting for the finalizer thread frees them before the
-/// next chunk allocates. Called after each chunk of a calibration pass, each GPTQ group and each
-/// slice of a training step.
+/// next chunk allocates. Called after each chunk of a calibration pass, each GPTQ group, each
+/// slice of a training step and each evaluation window the engine scores.
 /// </summary>
 internal static class ImplicitScalars
 {
