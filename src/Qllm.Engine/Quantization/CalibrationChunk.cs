@@ -21,15 +21,16 @@ internal static class CalibrationChunk
     /// <summary>
     /// Called after each chunk of a pass: frees the chunk's <see cref="ImplicitScalars"/>, and hands
     /// the heap's freed blocks back to the system (<see cref="NativeHeap.ReleaseFreed"/>) when the
-    /// chunk's hidden states [samples, tokens, dim] reach <see cref="LargeValues"/>. The heap is
+    /// chunk's hidden states [samples, tokens, dim] (<paramref name="values"/> of them) reach
+    /// <see cref="LargeValues"/>. The heap is
     /// kept for its reuse (<see cref="NativeHeap"/>), but at a 1B model's 2048-token samples it grew
     /// by about 100 MB a chunk all the same, 1.5 to 2 GB over 16 samples, and that set the run's
     /// peak (rotation + GPTQ, one layer: 4.98 → 3.37 GiB, for a fifth more time). stories15M's
     /// chunks stay far below and keep the reuse.
     /// </summary>
-    public static void ReleaseHeapAfter(Tensor chunk)
+    public static void ReleaseHeapAfter(long values)
     {
-        if (chunk.numel() >= LargeValues)
+        if (values >= LargeValues)
         {
             NativeHeap.ReleaseFreed();
         }

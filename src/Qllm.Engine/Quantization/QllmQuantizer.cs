@@ -376,48 +376,43 @@ public static class QllmQuantizer
     {
         using var noGrad = no_grad();
         using var ids = calibration.to(model.Device);
-        long samples = ids.shape[0];
-        int chunk = CalibrationChunk.Samples(ids.shape[1]);
-        Tensor? all = null;
-        for (long first = 0; first < samples; first += chunk)
-        {
-            long count = Math.Min(chunk, samples - first);
-            using var slice = ids.narrow(0, first, count);
-            using var part = model.Embed(slice);
-            all ??= empty([samples, .. part.shape[1..]], part.dtype, part.device);
-            using (var into = all.narrow(0, first, count))
-            {
-                into.copy_(part);
-            }
-
-            CalibrationChunk.ReleaseHeapAfter(part);
-        }
-
-        return all ?? throw new ArgumentException("no calibration samples", nameof(calibration));
+        return Chunked(ids, model.Embed);
     }
 
     private static Tensor RunLayerChunked(DecoderLayer layer, RotaryEmbedding rope, Tensor inputs, ScalarType products)
     {
         layer.CalibrationProducts = products;
+        return Chunked(inputs, slice => ErrorCorrectionTrainer.Run([layer], rope, slice));
+    }
 
-        // Each chunk's outputs go straight into the whole, which never exists twice.
+    /// <summary>
+    /// <paramref name="run"/> on <paramref name="inputs"/> [samples, ...], a <see cref="CalibrationChunk"/>
+    /// of samples at a time. Each chunk's outputs go straight into the whole, which never exists twice.
+    /// </summary>
+    private static Tensor Chunked(Tensor inputs, Func<Tensor, Tensor> run)
+    {
+        long samples = inputs.shape[0];
         int chunk = CalibrationChunk.Samples(inputs.shape[1]);
-        var all = empty_like(inputs);
-        for (long first = 0; first < inputs.shape[0]; first += chunk)
+        Tensor? all = null;
+        for (long first = 0; first < samples; first += chunk)
         {
-            long count = Math.Min(chunk, inputs.shape[0] - first);
-            using var slice = inputs.narrow(0, first, count);
-            // The view is disposed here, not left to its finalizer: it would keep the whole output
-            // alive after the caller disposes it (37.7 MB a layer at stories15M's 128 samples).
-            using (var part = ErrorCorrectionTrainer.Run([layer], rope, slice))
-            using (var into = all.narrow(0, first, count))
+            long count = Math.Min(chunk, samples - first);
+            long values;
+            using (var slice = inputs.narrow(0, first, count))
+            using (var part = run(slice))
             {
+                all ??= empty([samples, .. part.shape[1..]], part.dtype, part.device);
+
+                // The view is disposed here, not left to its finalizer: it would keep the whole
+                // output alive after the caller disposes it (37.7 MB a layer at stories15M's 128 samples).
+                using var into = all.narrow(0, first, count);
                 into.copy_(part);
+                values = part.numel();
             }
 
-            CalibrationChunk.ReleaseHeapAfter(slice);
+            CalibrationChunk.ReleaseHeapAfter(values);
         }
 
-        return all;
+        return all ?? throw new ArgumentException("no calibration samples", nameof(inputs));
     }
 }

@@ -99,7 +99,7 @@ internal static class GptqLayerRounding
                     }
                 }
 
-                CalibrationChunk.ReleaseHeapAfter(part);
+                CalibrationChunk.ReleaseHeapAfter(part.numel());
             }
 
             return capture!.Hessian ?? throw new ArgumentException("no calibration samples", nameof(inputs));

@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace Qllm.Tool.Tests.Commands.Quantize;
 
 /// <summary>
-/// The memory check (and the memory trace), through the real tool in a child process whose runtime is told it has 512 MiB
-/// (DOTNET_GCHeapHardLimit, which the check reads as a container's limit would be read).
+/// The memory check (and the memory trace), through the real tool in a child process whose
+/// runtime is told it has 512 MiB (DOTNET_GCHeapHardLimit, which the check reads as a container's
+/// limit would be read).
 /// </summary>
 public sealed class QuantizeMemoryCheckTests
 {
