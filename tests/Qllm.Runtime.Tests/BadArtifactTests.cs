@@ -93,6 +93,19 @@ public sealed class BadArtifactTests(QuantizedArtifactsFixture artifacts) : ICla
         Assert.Contains("layers.2.mlp.down_proj.scales", Refused(path, ErrorCodes.BadArtifact).Problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_zero_point_that_is_not_an_integer()
+    {
+        var path = Rewrite("half-zero.qllm", _ => { }, (name, bytes) =>
+        {
+            if (name == "embedding.zeros")
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(12), 127.5f);
+            }
+        });
+        Assert.Contains("embedding.zeros", Refused(path, ErrorCodes.BadArtifact).Problem, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static QllmException Refused(string path, string code)

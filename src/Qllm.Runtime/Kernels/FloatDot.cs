@@ -13,6 +13,12 @@ namespace Qllm.Runtime.Kernels;
 /// </summary>
 internal static class FloatDot
 {
+    /// <summary>2²³: floats from it up to 2²⁴ are the integers, one apart, so a code ORed into its mantissa is 2²³ + code.</summary>
+    private const float ShiftedZeroBase = 8388608f;
+
+    /// <summary>The bits of <see cref="ShiftedZeroBase"/>.</summary>
+    private const int ShiftedZeroBits = 0x4B000000;
+
     /// <summary>Σ a[j]·b[j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
@@ -122,7 +128,7 @@ internal static class FloatDot
         return sum;
     }
 
-    /// <summary>Σ x[j]·(c[j] − zero) over a row of one-byte codes, both in natural order.</summary>
+    /// <summary>Σ x[j]·(c[j] − zero) over a row of one-byte codes, both in natural order; the zero point is an integer of magnitude at most 2²² (the artifact's are).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBytes(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
@@ -164,15 +170,15 @@ internal static class FloatDot
         fixed (byte* w = rows)
         {
             byte* w1 = w + n, w2 = w + (2 * n), w3 = w + (3 * n);
-            Vector256<float> z0 = Vector256.Create(zeros[0]), z1 = Vector256.Create(zeros[1]), z2 = Vector256.Create(zeros[2]), z3 = Vector256.Create(zeros[3]);
+            Vector256<float> z0 = ShiftedZero(zeros[0]), z1 = ShiftedZero(zeros[1]), z2 = ShiftedZero(zeros[2]), z3 = ShiftedZero(zeros[3]);
             Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
             for (; i + 8 <= n; i += 8)
             {
                 var xv = Avx.LoadVector256(x + i);
-                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w + i)) - z0, xv, acc0);
-                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w1 + i)) - z1, xv, acc1);
-                acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w2 + i)) - z2, xv, acc2);
-                acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w3 + i)) - z3, xv, acc3);
+                acc0 = Fma.MultiplyAdd(ShiftedCodes(w + i) - z0, xv, acc0);
+                acc1 = Fma.MultiplyAdd(ShiftedCodes(w1 + i) - z1, xv, acc1);
+                acc2 = Fma.MultiplyAdd(ShiftedCodes(w2 + i) - z2, xv, acc2);
+                acc3 = Fma.MultiplyAdd(ShiftedCodes(w3 + i) - z3, xv, acc3);
             }
 
             results[0] = Vector256.Sum(acc0);
@@ -219,7 +225,7 @@ internal static class FloatDot
     }
 
     // The classifier's loop (32000 rows of 8-bit codes per token): vpmovzxbd widens 8 codes straight
-    // from memory, so each 8 products cost a widening load, a conversion, a subtraction and an FMA.
+    // from memory, so each 8 products cost a widening load, an OR, a subtraction and an FMA.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe float DotBytesAvx2(ReadOnlySpan<float> activation, ReadOnlySpan<byte> codes, float zero)
     {
@@ -229,13 +235,13 @@ internal static class FloatDot
         fixed (float* x = activation)
         fixed (byte* w = codes)
         {
-            var z = Vector256.Create(zero);
+            var z = ShiftedZero(zero);
             var acc0 = Vector256<float>.Zero;
             var acc1 = Vector256<float>.Zero;
             for (; i + 16 <= n; i += 16)
             {
-                var c0 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w + i)) - z;
-                var c1 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w + i + 8)) - z;
+                var c0 = ShiftedCodes(w + i) - z;
+                var c1 = ShiftedCodes(w + i + 8) - z;
                 acc0 = Fma.MultiplyAdd(c0, Avx.LoadVector256(x + i), acc0);
                 acc1 = Fma.MultiplyAdd(c1, Avx.LoadVector256(x + i + 8), acc1);
             }
@@ -250,6 +256,19 @@ internal static class FloatDot
 
         return sum;
     }
+
+    /// <summary>2²³ + zero in every lane, the subtrahend of <see cref="ShiftedCodes"/>; exact for an integer zero point of magnitude below 2²².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ShiftedZero(float zero) => Vector256.Create(ShiftedZeroBase + zero);
+
+    /// <summary>
+    /// Eight codes as the floats 2²³ + c: the code in the mantissa of 2²³ (an OR, where a conversion
+    /// would take the same ports as the subtraction after it). Minus <see cref="ShiftedZero"/> that is
+    /// c − zero exactly, the value a conversion and a subtraction give, so the sums do not change.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> ShiftedCodes(byte* codes) =>
+        (Avx2.ConvertToVector256Int32(codes) | Vector256.Create(ShiftedZeroBits)).AsSingle();
 
     // acc += (codes[0..16) − zero) · x[at..at+16)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

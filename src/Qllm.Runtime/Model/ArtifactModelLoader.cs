@@ -17,6 +17,9 @@ namespace Qllm.Runtime.Model;
 /// </summary>
 internal static class ArtifactModelLoader
 {
+    /// <summary>The largest zero point the kernels take (2²²): their float forms of code − zero are exact up to it; codes are at most 8 bits.</summary>
+    private const int MaximumZeroPoint = 1 << 22;
+
     private static readonly string[] LinearNames = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
 
     /// <summary>The model in <paramref name="reader"/>; <paramref name="interleave"/>: whether 4-bit linears may be copied into <see cref="Kernels.InterleavedRows"/> order.</summary>
@@ -130,6 +133,12 @@ internal static class ArtifactModelLoader
         };
         var scales = Floats(reader, $"{prefix}.scales", rows, positive: true);
         var zeros = Floats(reader, $"{prefix}.zeros", rows, positive: false);
+        if (Array.Exists(zeros, z => z != MathF.Round(z) || Math.Abs(z) > MaximumZeroPoint))
+        {
+            // The kernels form code − zero exactly on this promise (the integer products, the classifier's floats).
+            throw ArtifactErrors.Bad(reader.Source, $"'{prefix}.zeros' holds a zero point that is not an integer of magnitude at most {MaximumZeroPoint}");
+        }
+
         return new QuantizedMatrix(codes, bits, rows, columns, scales, zeros);
     }
 
