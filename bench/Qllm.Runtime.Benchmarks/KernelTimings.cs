@@ -9,7 +9,7 @@ namespace Qllm.Runtime.Benchmarks;
 /// One matrix-vector product per kernel path and matrix shape, the paths interleaved round by round
 /// in one process (so a loaded machine slows them alike), on random codes: the 4-bit rows against
 /// 8-bit activation codes (every linear of a W4A4 model), the 8-bit classifier rows against float
-/// activations (c), and one attention head (a: positions x head size, double accumulation). The
+/// activations (c, row-major and interleaved), and one attention head (a: positions x head size, double accumulation). The
 /// 4-bit rows run in the row-major layout and in the interleaved one (-il) that the runtime loads
 /// them into on AVX2 machines; 65536x2048 (64 MB) is read from memory, not cache. Samples
 /// are short and many: on a shared machine the fastest of them is the one least disturbed, so the
@@ -119,9 +119,12 @@ internal static class KernelTimings
             }
         }
 
+        var interleaved = new byte[weights.Length];
+        InterleavedRows.Interleave(weights, rows, columns, interleaved);
         var paths = new List<(string, Action)>
         {
             ("avx2", () => Product(r => FloatDot.DotBytesRows4Avx2(activation, weights.AsSpan(r * columns, 4 * columns), zeros, results))),
+            ("avx2-il", () => Product(r => FloatDot.DotBytesInterleaved4(activation, interleaved.AsSpan(r * columns, 4 * columns), zeros, results))),
         };
         if (Avx512F.IsSupported)
         {

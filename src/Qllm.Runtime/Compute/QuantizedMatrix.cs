@@ -15,6 +15,9 @@ namespace Qllm.Runtime.Compute;
 /// </summary>
 internal sealed class QuantizedMatrix : WeightMatrix
 {
+    // A gathered row up to this many bytes goes on the stack.
+    private const int StackBytes = 16 * 1024;
+
     private readonly WeightCodes _codes;
     private readonly float[] _scales;
     private readonly float[] _zeros;
@@ -51,6 +54,12 @@ internal sealed class QuantizedMatrix : WeightMatrix
     /// </summary>
     public static bool InterleavesRows => Avx2.IsSupported && Fma.IsSupported && !IntegerDotAvx512.IsEnabled;
 
+    /// <summary>
+    /// Whether one-byte codes multiplied by float activations (the classifier) are best stored in
+    /// <see cref="InterleavedRows"/> order on this CPU: where their 256-bit four-row kernel is the one used.
+    /// </summary>
+    public static bool InterleavesByteRows => Avx2.IsSupported && Fma.IsSupported && !FloatDotAvx512.IsEnabled;
+
     public int Bits { get; }
 
     public override long Bytes => _codes.Bytes + ((_scales.Length + _zeros.Length + _codeSums.Length) * 4L);
@@ -71,6 +80,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
         {
             Span<int> dots = stackalloc int[4];
             Span<float> sums = stackalloc float[4];
+            byte[]? rowMajor = null;
             for (; r + 4 <= rowEnd; r += 4)
             {
                 var block = all.Slice(r * _rowBytes, 4 * _rowBytes);
@@ -78,7 +88,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
                 {
                     // Many tokens (a prefill, an evaluation window): the single-token kernel's sums in
                     // its order, each row converted once, so that a token's logits do not depend on its batch.
-                    ByteRowBlock.Multiply(x.Values, x.Tokens, block, _zeros.AsSpan(r, 4), _scales.AsSpan(r, 4), output, Rows, r);
+                    ByteRowBlock.Multiply(x.Values, x.Tokens, RowMajor(block, ref rowMajor), _zeros.AsSpan(r, 4), _scales.AsSpan(r, 4), output, Rows, r);
                     continue;
                 }
 
@@ -104,7 +114,15 @@ internal sealed class QuantizedMatrix : WeightMatrix
                     }
                     else
                     {
-                        FloatDot.DotBytesRows4(x.Values.AsSpan(t * n, n), block, _zeros.AsSpan(r, 4), sums);
+                        if (_interleaved)
+                        {
+                            FloatDot.DotBytesInterleaved4(x.Values.AsSpan(t * n, n), block, _zeros.AsSpan(r, 4), sums);
+                        }
+                        else
+                        {
+                            FloatDot.DotBytesRows4(x.Values.AsSpan(t * n, n), block, _zeros.AsSpan(r, 4), sums);
+                        }
+
                         for (int k = 0; k < 4; k++)
                         {
                             output[(t * Rows) + r + k] = _scales[r + k] * sums[k];
@@ -114,7 +132,8 @@ internal sealed class QuantizedMatrix : WeightMatrix
             }
         }
 
-        var gathered = _interleaved && r < rowEnd ? new byte[_rowBytes] : null;
+        // Rows past the last block of four are stored in place; others are gathered (only where no four-row kernel took them).
+        Span<byte> gathered = _interleaved && r < rowEnd && r < Rows / InterleavedRows.Rows * InterleavedRows.Rows ? new byte[_rowBytes] : default;
         for (; r < rowEnd; r++)
         {
             var row = Row(r, gathered);
@@ -137,7 +156,9 @@ internal sealed class QuantizedMatrix : WeightMatrix
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void ReadRow(int row, Span<float> destination)
     {
-        var bytes = Row(row, _interleaved ? new byte[_rowBytes] : null);
+        // An interleaved tied embedding is read here for every token: its row is gathered on the stack.
+        Span<byte> buffer = _interleaved ? (_rowBytes <= StackBytes ? stackalloc byte[_rowBytes] : new byte[_rowBytes]) : default;
+        var bytes = Row(row, buffer);
         float scale = _scales[row], zero = _zeros[row];
         for (int j = 0; j < Columns; j++)
         {
@@ -147,14 +168,31 @@ internal sealed class QuantizedMatrix : WeightMatrix
     }
 
     // Row r's codes in their own order: in place, or gathered into the buffer from an interleaved block.
-    private ReadOnlySpan<byte> Row(int r, byte[]? buffer)
+    private ReadOnlySpan<byte> Row(int r, Span<byte> buffer)
     {
-        if (!_interleaved)
+        if (!_interleaved || r >= Rows / InterleavedRows.Rows * InterleavedRows.Rows)
         {
             return _codes.Span.Slice(r * _rowBytes, _rowBytes);
         }
 
         InterleavedRows.Gather(_codes.Span, r, Rows, _rowBytes, buffer);
+        return buffer;
+    }
+
+    // A block of four rows in row-major order: itself, or its rows gathered into the buffer (made on first use).
+    private ReadOnlySpan<byte> RowMajor(ReadOnlySpan<byte> block, ref byte[]? buffer)
+    {
+        if (!_interleaved)
+        {
+            return block;
+        }
+
+        buffer ??= new byte[InterleavedRows.Rows * _rowBytes];
+        for (int k = 0; k < InterleavedRows.Rows; k++)
+        {
+            InterleavedRows.Gather(block, k, InterleavedRows.Rows, _rowBytes, buffer.AsSpan(k * _rowBytes, _rowBytes));
+        }
+
         return buffer;
     }
 

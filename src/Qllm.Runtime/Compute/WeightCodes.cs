@@ -6,7 +6,7 @@ namespace Qllm.Runtime.Compute;
 /// <summary>
 /// Where a matrix's codes live: in place in the artifact (memory-mapped for a file); for bit
 /// widths the kernels do not read packed, unpacked to one byte each in an owned array; or, for
-/// packed rows that the four-row kernel reads as one stream, in an owned interleaved copy.
+/// rows that a four-row kernel reads as one stream, in an owned interleaved copy.
 /// </summary>
 internal sealed class WeightCodes
 {
@@ -32,12 +32,12 @@ internal sealed class WeightCodes
     public static WeightCodes Owned(byte[] codes) => new(null, null, codes);
 
     /// <summary>
-    /// Packed 4-bit rows of <paramref name="rowBytes"/> each, copied from <paramref name="reader"/>
-    /// into <see cref="Kernels.InterleavedRows"/> order in memory from <paramref name="arena"/>.
-    /// They are read from the file a few blocks at a time, so the mapped pages do not stay resident
-    /// beside the copy.
+    /// Rows of <paramref name="rowBytes"/> each (packed 4-bit codes, or one byte per code), copied
+    /// from <paramref name="reader"/> into <see cref="Kernels.InterleavedRows"/> order in memory from
+    /// <paramref name="arena"/>. They are read from the file a few blocks at a time, so the mapped
+    /// pages do not stay resident beside the copy.
     /// </summary>
-    public static WeightCodes Interleaved(ArtifactReader reader, ArtifactTensorInfo tensor, int rows, int rowBytes, WeightArena arena)
+    public static WeightCodes Interleaved(ArtifactReader reader, ArtifactTensorInfo tensor, int rows, int rowBytes, bool packed, WeightArena arena)
     {
         var codes = arena.Take(rows * rowBytes);
         var sums = new int[rows];
@@ -50,7 +50,7 @@ internal sealed class WeightCodes
             {
                 var part = staging.AsSpan(0, Math.Min(stagingBytes, codes.Count - at));
                 reader.ReadBytes(tensor, at, part);
-                Interleave(part, at / rowBytes, rowBytes, codes.AsSpan(at), sums);
+                Interleave(part, at / rowBytes, rowBytes, packed, codes.AsSpan(at), sums);
             }
         }
         finally
@@ -61,12 +61,12 @@ internal sealed class WeightCodes
         return new WeightCodes(null, null, codes, sums);
     }
 
-    /// <summary>Packed 4-bit rows held in memory in row-major order, copied into <see cref="Kernels.InterleavedRows"/> order.</summary>
-    public static WeightCodes Interleaved(ReadOnlySpan<byte> rowMajor, int rows, int rowBytes)
+    /// <summary>Rows held in memory in row-major order (packed 4-bit codes or bytes), copied into <see cref="Kernels.InterleavedRows"/> order.</summary>
+    public static WeightCodes Interleaved(ReadOnlySpan<byte> rowMajor, int rows, int rowBytes, bool packed)
     {
         var codes = new byte[rows * rowBytes];
         var sums = new int[rows];
-        Interleave(rowMajor, 0, rowBytes, codes, sums);
+        Interleave(rowMajor, 0, rowBytes, packed, codes, sums);
         return new WeightCodes(null, null, codes, sums);
     }
 
@@ -81,12 +81,12 @@ internal sealed class WeightCodes
     public long Bytes => _owned?.Count ?? _tensor!.Length;
 
     // Whole rows from row firstRow on: each row's code sum while it is in its own order, then the rows moved.
-    private static void Interleave(ReadOnlySpan<byte> rowMajor, int firstRow, int rowBytes, Span<byte> codes, int[] sums)
+    private static void Interleave(ReadOnlySpan<byte> rowMajor, int firstRow, int rowBytes, bool packed, Span<byte> codes, int[] sums)
     {
         int rows = rowMajor.Length / rowBytes;
         for (int row = 0; row < rows; row++)
         {
-            sums[firstRow + row] = Kernels.CodeSums.Sum(rowMajor.Slice(row * rowBytes, rowBytes), packed: true);
+            sums[firstRow + row] = Kernels.CodeSums.Sum(rowMajor.Slice(row * rowBytes, rowBytes), packed);
         }
 
         Kernels.InterleavedRows.Interleave(rowMajor, rows, rowBytes, codes);

@@ -165,33 +165,80 @@ internal static class FloatDot
     internal static unsafe void DotBytesRows4Avx2(ReadOnlySpan<float> activation, ReadOnlySpan<byte> rows, ReadOnlySpan<float> zeros, Span<float> results)
     {
         int n = activation.Length;
-        int i = 0;
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows.Length, 4 * n, nameof(rows));
         fixed (float* x = activation)
         fixed (byte* w = rows)
         {
-            byte* w1 = w + n, w2 = w + (2 * n), w3 = w + (3 * n);
-            Vector256<float> z0 = ShiftedZero(zeros[0]), z1 = ShiftedZero(zeros[1]), z2 = ShiftedZero(zeros[2]), z3 = ShiftedZero(zeros[3]);
-            Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-            for (; i + 8 <= n; i += 8)
-            {
-                var xv = Avx.LoadVector256(x + i);
-                acc0 = Fma.MultiplyAdd(ShiftedCodes(w + i) - z0, xv, acc0);
-                acc1 = Fma.MultiplyAdd(ShiftedCodes(w1 + i) - z1, xv, acc1);
-                acc2 = Fma.MultiplyAdd(ShiftedCodes(w2 + i) - z2, xv, acc2);
-                acc3 = Fma.MultiplyAdd(ShiftedCodes(w3 + i) - z3, xv, acc3);
-            }
+            BytesRows4(x, n, w, rowStride: n, groupStride: InterleavedRows.GroupBytes, restStride: n, zeros, results);
+        }
+    }
 
-            results[0] = Vector256.Sum(acc0);
-            results[1] = Vector256.Sum(acc1);
-            results[2] = Vector256.Sum(acc2);
-            results[3] = Vector256.Sum(acc3);
+    /// <summary>
+    /// <see cref="DotBytesRows4Avx2"/> for a block of four rows in <see cref="InterleavedRows"/> order,
+    /// which a product reads front to back as one stream. The sums are formed in the same order, so
+    /// the results are the row-major kernel's bits. AVX2 + FMA only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void DotBytesInterleaved4(ReadOnlySpan<float> activation, ReadOnlySpan<byte> block, ReadOnlySpan<float> zeros, Span<float> results)
+    {
+        int n = activation.Length;
+        ArgumentOutOfRangeException.ThrowIfLessThan(block.Length, 4 * n, nameof(block));
+        const int GroupBytes = InterleavedRows.GroupBytes;
+        fixed (float* x = activation)
+        fixed (byte* w = block)
+        {
+            BytesRows4(x, n, w, rowStride: GroupBytes, groupStride: InterleavedRows.Rows * GroupBytes, restStride: n % GroupBytes, zeros, results);
+        }
+    }
+
+    /// <summary>
+    /// Four rows of byte codes against float activations in either layout: the 32-byte group g of row
+    /// r is at g·<paramref name="groupStride"/> + r·<paramref name="rowStride"/>, and each row's rest
+    /// starts after the last group, rows <paramref name="restStride"/> apart. Every row takes its
+    /// columns eight at a time in order, then a scalar tail. Inlined into each layout's kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void BytesRows4(float* x, int n, byte* w, int rowStride, int groupStride, int restStride, ReadOnlySpan<float> zeros, Span<float> results)
+    {
+        const int GroupBytes = InterleavedRows.GroupBytes;
+        Vector256<float> z0 = ShiftedZero(zeros[0]), z1 = ShiftedZero(zeros[1]), z2 = ShiftedZero(zeros[2]), z3 = ShiftedZero(zeros[3]);
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        int i = 0;
+        byte* group = w;
+        for (; i + GroupBytes <= n; i += GroupBytes, group += groupStride)
+        {
+            for (int k = 0; k < GroupBytes; k += 8)
+            {
+                var xv = Avx.LoadVector256(x + i + k);
+                acc0 = Fma.MultiplyAdd(ShiftedCodes(group + k) - z0, xv, acc0);
+                acc1 = Fma.MultiplyAdd(ShiftedCodes(group + rowStride + k) - z1, xv, acc1);
+                acc2 = Fma.MultiplyAdd(ShiftedCodes(group + (2 * rowStride) + k) - z2, xv, acc2);
+                acc3 = Fma.MultiplyAdd(ShiftedCodes(group + (3 * rowStride) + k) - z3, xv, acc3);
+            }
         }
 
+        // The rests: row r's columns i.. start at rest + r·restStride.
+        byte* rest = group;
+        int restStart = i;
+        for (; i + 8 <= n; i += 8)
+        {
+            var xv = Avx.LoadVector256(x + i);
+            byte* at = rest + (i - restStart);
+            acc0 = Fma.MultiplyAdd(ShiftedCodes(at) - z0, xv, acc0);
+            acc1 = Fma.MultiplyAdd(ShiftedCodes(at + restStride) - z1, xv, acc1);
+            acc2 = Fma.MultiplyAdd(ShiftedCodes(at + (2 * restStride)) - z2, xv, acc2);
+            acc3 = Fma.MultiplyAdd(ShiftedCodes(at + (3 * restStride)) - z3, xv, acc3);
+        }
+
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
         for (; i < n; i++)
         {
             for (int r = 0; r < 4; r++)
             {
-                results[r] += activation[i] * (rows[(r * n) + i] - zeros[r]);
+                results[r] += x[i] * (rest[(r * restStride) + (i - restStart)] - zeros[r]);
             }
         }
     }

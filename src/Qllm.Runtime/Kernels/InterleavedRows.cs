@@ -19,7 +19,8 @@ internal static class InterleavedRows
     /// <summary>Rows per block.</summary>
     public const int Rows = 4;
 
-    private const int GroupBytes = PackedLayout.Group / 2;
+    /// <summary>Bytes of a row that stay together: a full group of packed 4-bit codes (64 columns), or 32 one-byte codes.</summary>
+    public const int GroupBytes = PackedLayout.Group / 2;
 
     /// <summary>Writes <paramref name="rows"/> rows of <paramref name="rowBytes"/> each, row-major in <paramref name="rowMajor"/>, into <paramref name="interleaved"/>.</summary>
     public static void Interleave(ReadOnlySpan<byte> rowMajor, int rows, int rowBytes, Span<byte> interleaved)

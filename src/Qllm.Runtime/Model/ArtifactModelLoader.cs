@@ -22,7 +22,7 @@ internal static class ArtifactModelLoader
 
     private static readonly string[] LinearNames = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
 
-    /// <summary>The model in <paramref name="reader"/>; <paramref name="interleave"/>: whether 4-bit linears may be copied into <see cref="Kernels.InterleavedRows"/> order.</summary>
+    /// <summary>The model in <paramref name="reader"/>; <paramref name="interleave"/>: whether 4-bit linears and the byte classifier may be copied into <see cref="Kernels.InterleavedRows"/> order.</summary>
     public static (Transformer Model, ITextTokenizer Tokenizer, QuantizationSpec Quantization) Load(ArtifactReader reader, bool interleave = true)
     {
         string source = reader.Source;
@@ -30,25 +30,31 @@ internal static class ArtifactModelLoader
         var spec = ArtifactSchema.ReadQuantization(reader.Metadata, source);
         CheckSupported(spec, config, source);
 
-        // Packed 4-bit weights against integer activations get the four-row kernel's layout where it
-        // reads one. Their pages are allocated (up to a few hundred milliseconds at a billion
-        // parameters) in the background while the model loads. The tokenizer (a third of a second
-        // for a Hugging Face tokenizer.json) is built beside the weights too: reads are thread-safe.
-        var arena = interleave && spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows
-            ? new WeightArena(WeightArena.Size(LinearBytes(reader, config)))
-            : null;
+        // Packed 4-bit weights against integer activations, and the byte classifier against floats, get
+        // their four-row kernel's layout where it reads one. Their pages are allocated (up to a few
+        // hundred milliseconds at a billion parameters) in the background while the model loads. The
+        // tokenizer (a third of a second for a Hugging Face tokenizer.json) is built beside the weights
+        // too: reads are thread-safe.
+        bool interleaveLinears = interleave && spec.WeightBits == 4 && spec.ActivationBits < 16 && QuantizedMatrix.InterleavesRows;
+        bool interleaveClassifier = interleave && spec.EmbeddingBits == 8 && QuantizedMatrix.InterleavesByteRows;
+        string classifierName = config.TiedEmbeddings ? ArtifactTensorNames.Embedding : ArtifactTensorNames.Classifier;
+        long arenaBytes = WeightArena.Size(
+            (interleaveClassifier ? [reader.GetTensor($"{classifierName}.codes").Length] : Enumerable.Empty<long>())
+                .Concat(interleaveLinears ? LinearBytes(reader, config) : []));
+        var arena = arenaBytes > 0 ? new WeightArena(arenaBytes) : null;
         var tokenizerTask = Task.Run(() => ArtifactSchema.ReadTokenizer(reader, config.VocabSize));
         try
         {
             var transforms = Transforms(reader, config);
 
-            var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim);
-            var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim);
+            var classifierArena = interleaveClassifier ? arena : null;
+            var embedding = Matrix(reader, ArtifactTensorNames.Embedding, config.VocabSize, config.Dim, config.TiedEmbeddings ? classifierArena : null);
+            var classifierWeights = config.TiedEmbeddings ? embedding : Matrix(reader, ArtifactTensorNames.Classifier, config.VocabSize, config.Dim, classifierArena);
             var classifier = new LinearGroup(new InputPoint(config.Dim, null, 16, classifierWeights.Bits, classifierWeights.PackedLayout), classifierWeights);
             var blocks = new List<DecoderBlock>();
             for (int layer = 0; layer < config.Layers; layer++)
             {
-                blocks.Add(Block(reader, config, spec, transforms, layer, arena));
+                blocks.Add(Block(reader, config, spec, transforms, layer, interleaveLinears ? arena : null));
             }
 
             var model = new Transformer(config, embedding, blocks, Vector(reader, ArtifactTensorNames.FinalNorm, config.Dim), classifier, transforms);
@@ -127,7 +133,8 @@ internal static class ArtifactModelLoader
         int bits = ArtifactDTypes.BitsPerElement(info.DType);
         var codes = bits switch
         {
-            4 when arena is not null && info.Length == (long)rows * ((columns + 1) / 2) => WeightCodes.Interleaved(reader, info, rows, (columns + 1) / 2, arena),
+            4 when arena is not null && info.Length == (long)rows * ((columns + 1) / 2) => WeightCodes.Interleaved(reader, info, rows, (columns + 1) / 2, packed: true, arena),
+            8 when arena is not null && info.Length == (long)rows * columns => WeightCodes.Interleaved(reader, info, rows, columns, packed: false, arena),
             4 or 8 => WeightCodes.InPlace(reader, info),
             _ => WeightCodes.Owned(reader.UnpackCodes(info.Name)),
         };

@@ -73,12 +73,44 @@ public sealed class QuantizedMatrixTests
     public void Interleaved_rows_give_the_bits_of_the_row_major_layout(int activationBits, int columns)
     {
         var (matrix, natural, scales, zeros, _, prepared) = RandomMatrix(4, activationBits, columns);
-        var interleaved = new QuantizedMatrix(WeightCodes.Interleaved(Pack4(natural, Rows, columns), Rows, (columns + 1) / 2), 4, Rows, columns, scales, zeros);
+        var interleaved = new QuantizedMatrix(WeightCodes.Interleaved(Pack4(natural, Rows, columns), Rows, (columns + 1) / 2, packed: true), 4, Rows, columns, scales, zeros);
         var expected = new float[Tokens * Rows];
         var actual = new float[Tokens * Rows];
         matrix.Multiply(prepared, expected, 0, Rows);
         interleaved.Multiply(prepared, actual, 0, Rows);
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+
+        var rowMajorRow = new float[columns];
+        var interleavedRow = new float[columns];
+        for (int r = 0; r < Rows; r++)
+        {
+            matrix.ReadRow(r, rowMajorRow);
+            interleaved.ReadRow(r, interleavedRow);
+            Assert.Equal(rowMajorRow, interleavedRow);
+        }
+    }
+
+    // The classifier's byte rows against float activations, interleaved: one token through the
+    // four-row kernel, many through the prefill's blocks (rows gathered back), the lone row in place,
+    // and every row read back (the tied embedding's lookup) must give the bits of the row-major layout.
+    [Theory]
+    [InlineData(288)]
+    [InlineData(2048)]
+    [InlineData(100)]
+    [InlineData(33)]
+    public void Interleaved_byte_rows_give_the_bits_of_the_row_major_layout(int columns)
+    {
+        var (matrix, natural, scales, zeros, x, prepared) = RandomMatrix(8, 16, columns);
+        var interleaved = new QuantizedMatrix(WeightCodes.Interleaved(natural, Rows, columns, packed: false), 8, Rows, columns, scales, zeros);
+        var one = new InputPoint(columns, null, 16, 8, matrix.PackedLayout).Prepare(x.AsSpan(0, columns), 1);
+        foreach (var input in new[] { prepared, one })
+        {
+            var expected = new float[input.Tokens * Rows];
+            var actual = new float[input.Tokens * Rows];
+            matrix.Multiply(input, expected, 0, Rows);
+            interleaved.Multiply(input, actual, 0, Rows);
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+        }
 
         var rowMajorRow = new float[columns];
         var interleavedRow = new float[columns];

@@ -16,6 +16,8 @@ public sealed class FloatDotTests
 
     public static TheoryData<string, int> RowPaths => KernelPaths.WithWidths([KernelPaths.Avx2, KernelPaths.Avx512]);
 
+    public static TheoryData<string, int> InterleavedPaths => KernelPaths.WithWidths([KernelPaths.Avx2]);
+
     [SkippableTheory]
     [MemberData(nameof(WidePaths))]
     public void Float_activations_against_packed_4_bit_codes(string path, int columns)
@@ -73,6 +75,25 @@ public sealed class FloatDotTests
         {
             Close(KernelData.Dot(activation, rows[r], zeros[r]), results[r], columns * 3 * 255);
         }
+    }
+
+    // The same codes in the interleaved layout, read as one stream: the same sums in the same order.
+    [SkippableTheory]
+    [MemberData(nameof(InterleavedPaths))]
+    public void Four_interleaved_byte_rows_give_the_bits_of_the_row_major_kernel(string path, int columns)
+    {
+        KernelPaths.Require(path);
+        var random = new Random(columns + 13);
+        var activation = KernelData.Floats(random, columns);
+        var rowMajor = Enumerable.Range(0, 4).SelectMany(_ => KernelData.Codes(random, columns, 8)).ToArray();
+        var interleaved = new byte[rowMajor.Length];
+        InterleavedRows.Interleave(rowMajor, 4, columns, interleaved);
+        float[] zeros = [0, 17, 128, 255];
+        var expected = new float[4];
+        var actual = new float[4];
+        FloatDot.DotBytesRows4Avx2(activation, rowMajor, zeros, expected);
+        FloatDot.DotBytesInterleaved4(activation, interleaved, zeros, actual);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
     }
 
     [SkippableTheory]
