@@ -4,15 +4,16 @@ using System.Runtime.Intrinsics;
 namespace Qllm.Runtime.Kernels;
 
 /// <summary>
-/// A layout of packed 4-bit rows for <see cref="IntegerDot.DotPacked4Interleaved4"/>: each block of
-/// four rows stores its first full group (32 bytes, 64 columns) of row 0, 1, 2 and 3, then the
-/// second group of each, and so on; the rest of each row (a half group and the natural tail) follows
-/// row after row. Rows past the last full block stay as they are. The four-row kernel then reads a
+/// A layout of rows for the four-row kernels <see cref="IntegerDot.DotPacked4Interleaved4"/> (packed
+/// 4-bit rows) and <see cref="FloatDot.DotBytesInterleaved4"/> (the classifier's byte rows): each block of
+/// four rows stores its first group of 32 bytes (64 packed columns, or 32 byte columns) of row 0, 1, 2
+/// and 3, then the second group of each, and so on; the rest of each row follows row after row.
+/// Rows past the last full block stay as they are. The four-row kernel then reads a
 /// block front to back as one stream, where the row-major layout has it read four streams a row
 /// apart: a decode reads every weight once from memory, and one stream is what the hardware
-/// prefetcher follows best (the kernel alone: 1.14× on 64 MB from memory; a 1.1B-parameter model's
-/// decode, with the copy on huge pages: 1.43× on one AVX2 thread; docs/benchmarks.md). The codes
-/// and the sums are unchanged; only their places move.
+/// prefetcher follows best (4-bit rows alone: 1.14× on 64 MB from memory, a 1.1B-parameter model's
+/// decode with the copy on huge pages 1.43× on one AVX2 thread; its classifier alone: 1.33–1.40×;
+/// docs/benchmarks.md). The codes and the sums are unchanged; only their places move.
 /// </summary>
 internal static class InterleavedRows
 {
