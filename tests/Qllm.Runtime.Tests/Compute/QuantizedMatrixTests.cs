@@ -74,20 +74,7 @@ public sealed class QuantizedMatrixTests
     {
         var (matrix, natural, scales, zeros, _, prepared) = RandomMatrix(4, activationBits, columns);
         var interleaved = new QuantizedMatrix(WeightCodes.Interleaved(Pack4(natural, Rows, columns), Rows, (columns + 1) / 2, packed: true), 4, Rows, columns, scales, zeros);
-        var expected = new float[Tokens * Rows];
-        var actual = new float[Tokens * Rows];
-        matrix.Multiply(prepared, expected, 0, Rows);
-        interleaved.Multiply(prepared, actual, 0, Rows);
-        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
-
-        var rowMajorRow = new float[columns];
-        var interleavedRow = new float[columns];
-        for (int r = 0; r < Rows; r++)
-        {
-            matrix.ReadRow(r, rowMajorRow);
-            interleaved.ReadRow(r, interleavedRow);
-            Assert.Equal(rowMajorRow, interleavedRow);
-        }
+        SameBits(matrix, interleaved, [prepared]);
     }
 
     // The classifier's byte rows against float activations, interleaved: one token through the
@@ -103,26 +90,32 @@ public sealed class QuantizedMatrixTests
         var (matrix, natural, scales, zeros, x, prepared) = RandomMatrix(8, 16, columns);
         var interleaved = new QuantizedMatrix(WeightCodes.Interleaved(natural, Rows, columns, packed: false), 8, Rows, columns, scales, zeros);
         var one = new InputPoint(columns, null, 16, 8, matrix.PackedLayout).Prepare(x.AsSpan(0, columns), 1);
-        foreach (var input in new[] { prepared, one })
+        SameBits(matrix, interleaved, [prepared, one]);
+    }
+
+    private const int Rows = 21, Tokens = 3;
+
+    // The interleaved copy's products of every input, and each of its rows read back, against the row-major matrix's.
+    private static void SameBits(QuantizedMatrix rowMajor, QuantizedMatrix interleaved, PreparedInput[] inputs)
+    {
+        foreach (var input in inputs)
         {
             var expected = new float[input.Tokens * Rows];
             var actual = new float[input.Tokens * Rows];
-            matrix.Multiply(input, expected, 0, Rows);
+            rowMajor.Multiply(input, expected, 0, Rows);
             interleaved.Multiply(input, actual, 0, Rows);
             Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
         }
 
-        var rowMajorRow = new float[columns];
-        var interleavedRow = new float[columns];
+        var rowMajorRow = new float[rowMajor.Columns];
+        var interleavedRow = new float[rowMajor.Columns];
         for (int r = 0; r < Rows; r++)
         {
-            matrix.ReadRow(r, rowMajorRow);
+            rowMajor.ReadRow(r, rowMajorRow);
             interleaved.ReadRow(r, interleavedRow);
             Assert.Equal(rowMajorRow, interleavedRow);
         }
     }
-
-    private const int Rows = 21, Tokens = 3;
 
     // A random matrix of Rows rows (five blocks of four and one row alone), Tokens random activations, prepared.
     private static (QuantizedMatrix Matrix, byte[] Natural, float[] Scales, float[] Zeros, float[] X, PreparedInput Prepared) RandomMatrix(int weightBits, int activationBits, int columns)
