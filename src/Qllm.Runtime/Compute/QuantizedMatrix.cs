@@ -62,6 +62,9 @@ internal sealed class QuantizedMatrix : WeightMatrix
 
     public int Bits { get; }
 
+    /// <summary>Whether the codes are held in <see cref="InterleavedRows"/> order.</summary>
+    public bool Interleaved => _interleaved;
+
     public override long Bytes => _codes.Bytes + ((_scales.Length + _zeros.Length + _codeSums.Length) * 4L);
 
     public override bool PackedLayout => _packed;
@@ -133,7 +136,7 @@ internal sealed class QuantizedMatrix : WeightMatrix
         }
 
         // Rows past the last block of four are stored in place; others are gathered (only where no four-row kernel took them).
-        Span<byte> gathered = _interleaved && r < rowEnd && r < Rows / InterleavedRows.Rows * InterleavedRows.Rows ? new byte[_rowBytes] : default;
+        Span<byte> gathered = _interleaved && r < rowEnd && r < BlockedRows ? new byte[_rowBytes] : default;
         for (; r < rowEnd; r++)
         {
             var row = Row(r, gathered);
@@ -167,10 +170,13 @@ internal sealed class QuantizedMatrix : WeightMatrix
         }
     }
 
+    // Rows in full blocks of four: the ones an interleaved layout moves (the rest stay in place).
+    private int BlockedRows => Rows / InterleavedRows.Rows * InterleavedRows.Rows;
+
     // Row r's codes in their own order: in place, or gathered into the buffer from an interleaved block.
     private ReadOnlySpan<byte> Row(int r, Span<byte> buffer)
     {
-        if (!_interleaved || r >= Rows / InterleavedRows.Rows * InterleavedRows.Rows)
+        if (!_interleaved || r >= BlockedRows)
         {
             return _codes.Span.Slice(r * _rowBytes, _rowBytes);
         }
