@@ -17,6 +17,9 @@ internal sealed class Transformer(LlamaConfig config, WeightMatrix embedding, IR
 
     public LlamaConfig Config { get; } = config;
 
+    /// <summary>The classifier's linear (the embedding's matrix when tied).</summary>
+    public LinearGroup Classifier => classifier;
+
     /// <summary>Bytes of model data held in memory (mapped or owned); a tied classifier and the shared transforms are counted once.</summary>
     public long Bytes => embedding.Bytes + blocks.Sum(b => b.Bytes) + (finalNorm.Length * 4L) + transforms.Bytes
         + (classifier.Matrices[0] == embedding ? classifier.Input.Bytes : classifier.Bytes);
